@@ -1,0 +1,47 @@
+# The two commands in the README: `make demo` and `make test`.
+# Both install missing Debian packages first, then build incrementally.
+
+RELEASE_DIR := build/release
+TEST_DIR    := build/asan
+DEMO_DB     := var/demo.db
+PORT        ?= 8080
+GRIDS       ?= 9660
+SEED        ?= 1
+JOBS        ?= $(shell nproc)
+
+.PHONY: demo test deps release asan clean format
+
+deps:
+	@scripts/install-deps.sh
+
+$(RELEASE_DIR)/build.ninja: | deps
+	cmake -S . -B $(RELEASE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DTESSERA_TESTS=OFF
+
+$(TEST_DIR)/build.ninja: | deps
+	cmake -S . -B $(TEST_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTESSERA_SANITIZE=ON
+
+release: deps $(RELEASE_DIR)/build.ninja
+	cmake --build $(RELEASE_DIR) -j $(JOBS)
+
+asan: deps $(TEST_DIR)/build.ninja
+	cmake --build $(TEST_DIR) -j $(JOBS)
+
+# The demo database is rebuilt when the generator or its sample data change, not on every build.
+$(DEMO_DB): data/demo_city.cpp $(wildcard data/samples/*) | release
+	@mkdir -p var
+	$(RELEASE_DIR)/tessera demo --db $@.tmp --grids $(GRIDS) --seed $(SEED) --force
+	@rm -f $@ $@-wal $@-shm
+	@mv $@.tmp $@
+
+demo: release $(DEMO_DB)
+	$(RELEASE_DIR)/tessera serve --db $(DEMO_DB) --port $(PORT) --web web --print-demo-logins
+
+test: asan
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    ctest --test-dir $(TEST_DIR) --output-on-failure -j $(JOBS)
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+clean:
+	rm -rf build

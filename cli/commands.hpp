@@ -1,0 +1,33 @@
+// Subcommands of the `tessera` executable. Each takes its arguments after the subcommand name
+// and returns the process exit code; failures that end the command throw tessera::Error.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera::cli {
+
+using Args = std::span<const std::string>;
+
+int transform_command(Args args);
+
+// Minimal option parsing shared by the subcommands: "--name value" and "--flag".
+class Options {
+public:
+    // `flags` lists the options that take no value. Unknown options throw invalid_argument.
+    Options(Args args, std::vector<std::string> with_value, std::vector<std::string> flags);
+
+    bool has(std::string_view name) const;
+    std::string get(std::string_view name, std::string_view fallback = {}) const;
+    std::string require(std::string_view name) const;
+    long long get_int(std::string_view name, long long fallback) const;
+    const std::vector<std::string>& positional() const { return m_positional; }
+
+private:
+    std::vector<std::pair<std::string, std::string>> m_values;
+    std::vector<std::string> m_positional;
+};
+
+} // namespace tessera::cli

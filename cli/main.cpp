@@ -1,0 +1,116 @@
+#include "cli/commands.hpp"
+#include "geo/error.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <map>
+
+namespace tessera::cli {
+
+Options::Options(Args args, std::vector<std::string> with_value, std::vector<std::string> flags) {
+    auto known = [](const std::vector<std::string>& list, const std::string& n) {
+        return std::find(list.begin(), list.end(), n) != list.end();
+    };
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a.size() > 2 && a.starts_with("--")) {
+            std::string name = a.substr(2);
+            std::string value;
+            if (auto eq = name.find('='); eq != std::string::npos) {
+                value = name.substr(eq + 1);
+                name = name.substr(0, eq);
+            } else if (known(with_value, name)) {
+                if (i + 1 >= args.size())
+                    throw Error(ErrorCode::invalid_argument, "option --" + name + " needs a value");
+                value = args[++i];
+            }
+            if (!known(with_value, name) && !known(flags, name))
+                throw Error(ErrorCode::invalid_argument, "unknown option --" + name);
+            m_values.emplace_back(name, value);
+        } else {
+            m_positional.push_back(a);
+        }
+    }
+}
+
+bool Options::has(std::string_view name) const {
+    return std::any_of(m_values.begin(), m_values.end(),
+                       [&](const auto& kv) { return kv.first == name; });
+}
+
+std::string Options::get(std::string_view name, std::string_view fallback) const {
+    for (auto it = m_values.rbegin(); it != m_values.rend(); ++it)
+        if (it->first == name)
+            return it->second;
+    return std::string(fallback);
+}
+
+std::string Options::require(std::string_view name) const {
+    if (!has(name))
+        throw Error(ErrorCode::invalid_argument, "missing required option --" + std::string(name));
+    return get(name);
+}
+
+long long Options::get_int(std::string_view name, long long fallback) const {
+    if (!has(name))
+        return fallback;
+    std::string v = get(name);
+    long long out = 0;
+    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+    if (ec != std::errc() || ptr != v.data() + v.size())
+        throw Error(ErrorCode::invalid_argument,
+                    "option --" + std::string(name) + " needs an integer, got '" + v + "'");
+    return out;
+}
+
+namespace {
+
+struct Command {
+    std::function<int(Args)> run;
+    const char* usage;
+};
+
+const std::map<std::string, Command>& commands() {
+    static const std::map<std::string, Command> table = {
+        {"transform",
+         {transform_command,
+          "transform --from CRS --to CRS LON LAT   convert one coordinate pair"}},
+    };
+    return table;
+}
+
+void print_usage(std::FILE* out) {
+    std::fprintf(out, "usage: tessera <command> [options]\n\ncommands:\n");
+    for (const auto& [name, cmd] : commands())
+        std::fprintf(out, "  %s\n", cmd.usage);
+}
+
+} // namespace
+} // namespace tessera::cli
+
+int main(int argc, char** argv) {
+    using namespace tessera;
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        cli::print_usage(args.empty() ? stderr : stdout);
+        return args.empty() ? 2 : 0;
+    }
+    auto it = cli::commands().find(args[0]);
+    if (it == cli::commands().end()) {
+        std::fprintf(stderr, "tessera: unknown command '%s'\n\n", args[0].c_str());
+        cli::print_usage(stderr);
+        return 2;
+    }
+    try {
+        return it->second.run(cli::Args(args).subspan(1));
+    } catch (const Error& e) {
+        std::fprintf(stderr, "tessera %s: %s\n", args[0].c_str(), e.what());
+        return e.code() == ErrorCode::invalid_argument ? 2 : 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "tessera %s: internal error: %s\n", args[0].c_str(), e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,90 @@
+#include "geo/measure.hpp"
+
+#include <cmath>
+#include <geodesic.h>
+
+namespace tessera::geo {
+namespace {
+
+const geod_geodesic& wgs84_ellipsoid() {
+    static const geod_geodesic g = [] {
+        geod_geodesic e;
+        geod_init(&e, 6378137.0, 1 / 298.257223563);
+        return e;
+    }();
+    return g;
+}
+
+double line_length(const std::vector<LonLat>& pts) {
+    double total = 0;
+    for (std::size_t i = 1; i < pts.size(); ++i)
+        total += distance_m(pts[i - 1], pts[i]);
+    return total;
+}
+
+double ring_area(const Ring& ring) {
+    if (ring.size() < 4)
+        return 0;
+    geod_polygon poly;
+    geod_polygon_init(&poly, 0);
+    // The ring is closed; geod_polygon closes it itself, so skip the repeated point.
+    for (std::size_t i = 0; i + 1 < ring.size(); ++i)
+        geod_polygon_addpoint(&wgs84_ellipsoid(), &poly, ring[i].lat, ring[i].lon);
+    double area = 0, perimeter = 0;
+    geod_polygon_compute(&wgs84_ellipsoid(), &poly, 0, 1, &area, &perimeter);
+    return std::abs(area);
+}
+
+double polygon_area(const Polygon& p) {
+    if (p.rings.empty())
+        return 0;
+    double a = ring_area(p.rings[0]);
+    for (std::size_t i = 1; i < p.rings.size(); ++i)
+        a -= ring_area(p.rings[i]);
+    return std::max(a, 0.0);
+}
+
+} // namespace
+
+double distance_m(LonLat a, LonLat b) {
+    double s12 = 0;
+    geod_inverse(&wgs84_ellipsoid(), a.lat, a.lon, b.lat, b.lon, &s12, nullptr, nullptr);
+    return s12;
+}
+
+double length_m(const Geometry& g) {
+    return std::visit(
+        [](const auto& v) -> double {
+            using T = std::decay_t<decltype(v)>;
+            double total = 0;
+            if constexpr (std::is_same_v<T, LineString>) {
+                total = line_length(v.points);
+            } else if constexpr (std::is_same_v<T, MultiLineString>) {
+                for (const auto& l : v.lines)
+                    total += line_length(l.points);
+            } else if constexpr (std::is_same_v<T, Polygon>) {
+                for (const auto& r : v.rings)
+                    total += line_length(r);
+            } else if constexpr (std::is_same_v<T, MultiPolygon>) {
+                for (const auto& p : v.polygons)
+                    for (const auto& r : p.rings)
+                        total += line_length(r);
+            }
+            return total;
+        },
+        g);
+}
+
+double area_m2(const Geometry& g) {
+    if (const auto* p = std::get_if<Polygon>(&g))
+        return polygon_area(*p);
+    if (const auto* mp = std::get_if<MultiPolygon>(&g)) {
+        double a = 0;
+        for (const auto& p : mp->polygons)
+            a += polygon_area(p);
+        return a;
+    }
+    return 0;
+}
+
+} // namespace tessera::geo

@@ -1,0 +1,17 @@
+// Metric measures of stored (EPSG:4326) geometry on the WGS84 ellipsoid, using PROJ's
+// implementation of Karney's geodesic algorithms: exact to nanometres, never "degrees squared".
+// Pure and thread-safe.
+#pragma once
+
+#include "geo/geometry.hpp"
+
+namespace tessera::geo {
+
+// Geodesic distance between two points, metres.
+double distance_m(LonLat a, LonLat b);
+// Length of a line, metres. For polygons, the perimeter of all rings.
+double length_m(const Geometry& g);
+// Area of a polygonal geometry (exterior minus holes), square metres; 0 for points and lines.
+double area_m2(const Geometry& g);
+
+} // namespace tessera::geo

@@ -1,0 +1,36 @@
+#include "geo/measure.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace tessera::geo;
+
+TEST(Measure, EquatorDegreeLength) {
+    // One degree of longitude on the WGS84 equator is a * pi / 180 = 111319.4908 m.
+    EXPECT_NEAR(distance_m({0, 0}, {1, 0}), 111319.4908, 1e-3);
+    EXPECT_NEAR(length_m(LineString{{{0, 0}, {1, 0}, {2, 0}}}), 2 * 111319.4908, 2e-3);
+}
+
+TEST(Measure, AreaOfOneDegreeCellAtEquator) {
+    // The area of the WGS84 cell lon 0..1, lat 0..1 is 12308778361.47 m^2 (Karney, GeodSolve -p).
+    Polygon cell{{{{0, 0}, {1, 0}, {1, 1}, {0, 1}, {0, 0}}}};
+    EXPECT_NEAR(area_m2(cell), 12308778361.47, 1.0);
+    // Orientation does not matter.
+    Polygon cw{{{{0, 0}, {0, 1}, {1, 1}, {1, 0}, {0, 0}}}};
+    EXPECT_NEAR(area_m2(cw), area_m2(cell), 1e-3);
+}
+
+TEST(Measure, HolesAreSubtracted) {
+    Polygon outer{{{{114, 33}, {114.01, 33}, {114.01, 33.01}, {114, 33.01}, {114, 33}}}};
+    Polygon holed = outer;
+    holed.rings.push_back({{114.004, 33.004},
+                           {114.006, 33.004},
+                           {114.006, 33.006},
+                           {114.004, 33.006},
+                           {114.004, 33.004}});
+    Polygon hole{{holed.rings[1]}};
+    EXPECT_NEAR(area_m2(holed), area_m2(outer) - area_m2(hole), 1e-6);
+    // A 0.01 degree cell near Luohe is about 1.03 km^2.
+    EXPECT_GT(area_m2(outer), 1.0e6);
+    EXPECT_LT(area_m2(outer), 1.1e6);
+    EXPECT_EQ(area_m2(Point{{114, 33}}), 0);
+}
