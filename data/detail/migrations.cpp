@@ -1,0 +1,157 @@
+#include "data/detail/migrations.hpp"
+
+namespace tessera::data::detail {
+namespace {
+
+constexpr Migration migrations[] = {
+    {1,
+     "layers, versioned features, changesets, people, departments, buildings, cameras, "
+     "drone flights, patrol tracks, users, sessions",
+     R"sql(
+CREATE TABLE layers (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    kind        TEXT NOT NULL,
+    title       TEXT NOT NULL,
+    parent_id   INTEGER REFERENCES layers(id),
+    precedence  INTEGER NOT NULL DEFAULT 0,
+    source_crs  TEXT NOT NULL,
+    version     INTEGER NOT NULL DEFAULT 0,
+    created_at  INTEGER NOT NULL
+);
+
+CREATE TABLE changesets (
+    id               INTEGER PRIMARY KEY,
+    layer_id         INTEGER NOT NULL REFERENCES layers(id),
+    version          INTEGER NOT NULL,
+    author           TEXT NOT NULL,
+    reason           TEXT NOT NULL,
+    created_at       INTEGER NOT NULL,
+    features_added   INTEGER NOT NULL DEFAULT 0,
+    features_removed INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (layer_id, version)
+);
+
+-- One row per version of a feature; the current version has valid_to NULL.
+CREATE TABLE features (
+    id           INTEGER PRIMARY KEY,
+    layer_id     INTEGER NOT NULL REFERENCES layers(id),
+    code         TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    parent_code  TEXT,
+    properties   TEXT NOT NULL DEFAULT '[]',
+    version      INTEGER NOT NULL,
+    valid_from   INTEGER NOT NULL,
+    valid_to     INTEGER,
+    changeset_id INTEGER NOT NULL REFERENCES changesets(id),
+    min_x REAL NOT NULL, min_y REAL NOT NULL, max_x REAL NOT NULL, max_y REAL NOT NULL
+);
+SELECT AddGeometryColumn('features', 'geom', 4326, 'GEOMETRY', 'XY', 1);
+SELECT CreateSpatialIndex('features', 'geom');
+CREATE UNIQUE INDEX features_current_code ON features(layer_id, code) WHERE valid_to IS NULL;
+CREATE INDEX features_layer_time ON features(layer_id, valid_to, valid_from);
+CREATE INDEX features_parent ON features(layer_id, parent_code);
+
+CREATE TABLE departments (
+    id                INTEGER PRIMARY KEY,
+    code              TEXT NOT NULL UNIQUE,
+    name              TEXT NOT NULL,
+    jurisdiction_code TEXT NOT NULL
+);
+CREATE TABLE department_categories (
+    department_id INTEGER NOT NULL REFERENCES departments(id) ON DELETE CASCADE,
+    category      TEXT NOT NULL,
+    PRIMARY KEY (department_id, category)
+);
+
+CREATE TABLE people (
+    id              INTEGER PRIMARY KEY,
+    code            TEXT NOT NULL UNIQUE,
+    name            TEXT NOT NULL,
+    role            TEXT NOT NULL,
+    phone           TEXT NOT NULL,
+    department_code TEXT REFERENCES departments(code)
+);
+CREATE TABLE person_grids (
+    person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    grid_code TEXT NOT NULL,
+    PRIMARY KEY (person_id, grid_code)
+);
+CREATE INDEX person_grids_grid ON person_grids(grid_code);
+
+CREATE TABLE buildings (
+    id             INTEGER PRIMARY KEY,
+    code           TEXT NOT NULL UNIQUE,
+    households     INTEGER NOT NULL CHECK (households >= 0),
+    address        TEXT NOT NULL,
+    community_code TEXT NOT NULL
+);
+SELECT AddGeometryColumn('buildings', 'geom', 4326, 'POINT', 'XY', 1);
+SELECT CreateSpatialIndex('buildings', 'geom');
+
+CREATE TABLE cameras (
+    id          INTEGER PRIMARY KEY,
+    code        TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL,
+    heading_deg REAL NOT NULL,
+    fov_deg     REAL NOT NULL CHECK (fov_deg > 0 AND fov_deg <= 360),
+    range_m     REAL NOT NULL CHECK (range_m > 0),
+    online      INTEGER NOT NULL
+);
+SELECT AddGeometryColumn('cameras', 'geom', 4326, 'POINT', 'XY', 1);
+SELECT CreateSpatialIndex('cameras', 'geom');
+
+-- times: little-endian int64 milliseconds, one per vertex of geom.
+CREATE TABLE drone_flights (
+    id         INTEGER PRIMARY KEY,
+    code       TEXT NOT NULL UNIQUE,
+    purpose    TEXT NOT NULL,
+    swath_m    REAL NOT NULL CHECK (swath_m > 0),
+    started_at INTEGER NOT NULL,
+    ended_at   INTEGER NOT NULL,
+    times      BLOB NOT NULL
+);
+SELECT AddGeometryColumn('drone_flights', 'geom', 4326, 'LINESTRING', 'XY', 1);
+
+CREATE TABLE patrol_tracks (
+    id         INTEGER PRIMARY KEY,
+    person_id  INTEGER NOT NULL REFERENCES people(id),
+    started_at INTEGER NOT NULL,
+    ended_at   INTEGER NOT NULL,
+    times      BLOB NOT NULL
+);
+SELECT AddGeometryColumn('patrol_tracks', 'geom', 4326, 'LINESTRING', 'XY', 1);
+CREATE INDEX patrol_tracks_person ON patrol_tracks(person_id, started_at);
+
+CREATE TABLE users (
+    id                INTEGER PRIMARY KEY,
+    username          TEXT NOT NULL UNIQUE,
+    display_name      TEXT NOT NULL,
+    role              TEXT NOT NULL,
+    jurisdiction_kind TEXT NOT NULL,
+    area_code         TEXT,
+    password_hash     TEXT NOT NULL,
+    person_id         INTEGER REFERENCES people(id),
+    department_code   TEXT REFERENCES departments(code)
+);
+CREATE TABLE user_grids (
+    user_id   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    grid_code TEXT NOT NULL,
+    PRIMARY KEY (user_id, grid_code)
+);
+
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    expires_at INTEGER NOT NULL
+);
+)sql"},
+};
+
+} // namespace
+
+std::span<const Migration> spatialite_migrations() {
+    return migrations;
+}
+
+} // namespace tessera::data::detail

@@ -1,0 +1,972 @@
+// The SpatiaLite implementation of Store: one database file in WAL mode with foreign keys on,
+// one connection guarded by a recursive mutex, statements cached by SQL text.
+#include "data/detail/migrations.hpp"
+#include "data/detail/sqlite.hpp"
+#include "data/store.hpp"
+#include "geo/error.hpp"
+#include "geo/wkb.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <spatialite.h>
+
+namespace tessera::data {
+namespace {
+
+using detail::Statement;
+using json = nlohmann::json;
+
+Time now() {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now());
+}
+
+std::int64_t to_ms(Time t) {
+    return t.time_since_epoch().count();
+}
+Time from_ms(std::int64_t ms) {
+    return Time{std::chrono::milliseconds{ms}};
+}
+
+std::string encode_properties(const Properties& props) {
+    json arr = json::array();
+    for (const auto& [name, value] : props) {
+        json v = std::visit(
+            [](const auto& x) -> json {
+                using T = std::decay_t<decltype(x)>;
+                if constexpr (std::is_same_v<T, std::monostate>)
+                    return nullptr;
+                else
+                    return x;
+            },
+            value);
+        arr.push_back(json::array({name, v}));
+    }
+    return arr.dump();
+}
+
+Properties decode_properties(const std::string& text) {
+    Properties out;
+    json arr = json::parse(text);
+    for (const auto& pair : arr) {
+        const json& v = pair.at(1);
+        PropertyValue value;
+        if (v.is_boolean())
+            value = v.get<bool>();
+        else if (v.is_number_integer())
+            value = v.get<std::int64_t>();
+        else if (v.is_number())
+            value = v.get<double>();
+        else if (v.is_string())
+            value = v.get<std::string>();
+        out.emplace_back(pair.at(0).get<std::string>(), std::move(value));
+    }
+    return out;
+}
+
+std::string encode_times(const std::vector<Time>& times) {
+    std::string out(times.size() * 8, '\0');
+    for (std::size_t i = 0; i < times.size(); ++i) {
+        std::int64_t v = to_ms(times[i]);
+        std::uint64_t u = static_cast<std::uint64_t>(v);
+        for (int b = 0; b < 8; ++b)
+            out[i * 8 + b] = static_cast<char>((u >> (8 * b)) & 0xff);
+    }
+    return out;
+}
+
+std::vector<Time> decode_times(std::span<const std::uint8_t> bytes) {
+    std::vector<Time> out(bytes.size() / 8);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        std::uint64_t u = 0;
+        for (int b = 0; b < 8; ++b)
+            u |= std::uint64_t{bytes[i * 8 + b]} << (8 * b);
+        out[i] = from_ms(static_cast<std::int64_t>(u));
+    }
+    return out;
+}
+
+std::string point_wkb(geo::LonLat p) {
+    return geo::to_wkb(geo::Point{p});
+}
+std::string line_wkb(const std::vector<geo::LonLat>& pts) {
+    return geo::to_wkb(geo::LineString{pts});
+}
+
+geo::LonLat read_point(const Statement& s, int col) {
+    geo::Geometry g = geo::from_wkb(s.blob(col));
+    return std::get<geo::Point>(g).pos;
+}
+
+std::vector<geo::LonLat> read_line(const Statement& s, int col) {
+    geo::Geometry g = geo::from_wkb(s.blob(col));
+    return std::get<geo::LineString>(g).points;
+}
+
+void check_timed_path(const TimedPath& p, const char* what) {
+    if (p.points.size() < 2)
+        throw Error(ErrorCode::invalid_argument, std::string(what) + " needs at least two points");
+    if (p.points.size() != p.times.size())
+        throw Error(ErrorCode::invalid_argument,
+                    std::string(what) + ": number of times differs from number of points");
+    if (!geo::coordinates_in_lonlat_range(geo::LineString{p.points}))
+        throw Error(ErrorCode::invalid_geometry, std::string(what) + ": coordinate out of range");
+}
+
+class SpatialiteStore;
+
+class SpatialiteTransaction final : public Transaction {
+public:
+    SpatialiteTransaction(SpatialiteStore& store);
+    ~SpatialiteTransaction() override;
+    void commit() override;
+
+private:
+    SpatialiteStore& m_store;
+    std::unique_lock<std::recursive_mutex> m_lock;
+    bool m_done = false;
+};
+
+class SpatialiteStore final : public Store {
+public:
+    explicit SpatialiteStore(const std::filesystem::path& file)
+        : m_file(file) {
+        int rc = sqlite3_open_v2(file.c_str(), &m_db,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
+        if (rc != SQLITE_OK) {
+            std::string msg = m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
+            sqlite3_close(m_db);
+            m_db = nullptr;
+            throw Error(ErrorCode::store_error, "cannot open " + file.string() + ": " + msg);
+        }
+        try {
+            m_spatialite = spatialite_alloc_connection();
+            spatialite_init_ex(m_db, m_spatialite, 0);
+            sqlite3_busy_timeout(m_db, 5000);
+            exec("PRAGMA foreign_keys = ON");
+            exec("PRAGMA journal_mode = WAL");
+            // FULL: a commit is on disk when it returns (acknowledged data is durable).
+            exec("PRAGMA synchronous = FULL");
+            migrate();
+        } catch (...) {
+            close();
+            throw;
+        }
+    }
+
+    ~SpatialiteStore() override { close(); }
+
+    std::recursive_mutex& mutex() { return m_mutex; }
+
+    // Runs `sql` (possibly several statements) without results.
+    void exec(std::string_view sql) {
+        char* err = nullptr;
+        std::string s(sql);
+        int rc = sqlite3_exec(m_db, s.c_str(), nullptr, nullptr, &err);
+        if (rc != SQLITE_OK) {
+            std::string msg = err ? err : sqlite3_errstr(rc);
+            sqlite3_free(err);
+            if ((rc & 0xff) == SQLITE_NOTADB)
+                throw Error(ErrorCode::store_error, m_file.string() + " is not a database: " + msg);
+            throw Error(ErrorCode::store_error, msg);
+        }
+    }
+
+    // Nesting-aware write scope: BEGIN IMMEDIATE at depth 0, SAVEPOINT inside.
+    void open_scope() {
+        if (m_depth == 0)
+            exec("BEGIN IMMEDIATE");
+        else
+            exec("SAVEPOINT s" + std::to_string(m_depth));
+        ++m_depth;
+    }
+    void close_scope(bool ok) {
+        --m_depth;
+        if (m_depth == 0) {
+            if (ok)
+                exec("COMMIT");
+            else
+                exec("ROLLBACK");
+        } else {
+            std::string name = "s" + std::to_string(m_depth);
+            if (!ok)
+                exec("ROLLBACK TO " + name);
+            exec("RELEASE " + name);
+        }
+    }
+
+    // Runs a script statement by statement. SpatiaLite's metadata functions (AddGeometryColumn,
+    // CreateSpatialIndex, InitSpatialMetaData) report failure by returning 0, not as an SQL
+    // error, so a SELECT in a script must return 1.
+    void run_script(std::string_view script) {
+        const char* p = script.data();
+        const char* end = script.data() + script.size();
+        while (p < end) {
+            sqlite3_stmt* raw = nullptr;
+            const char* tail = nullptr;
+            int rc = sqlite3_prepare_v2(m_db, p, static_cast<int>(end - p), &raw, &tail);
+            if (rc != SQLITE_OK)
+                detail::throw_sqlite(m_db, rc, "migration");
+            p = tail;
+            if (!raw)
+                continue; // whitespace or comment
+            std::string sql = sqlite3_sql(raw);
+            bool is_select = sql.find_first_not_of(" \t\r\n") != std::string::npos &&
+                             sql.compare(sql.find_first_not_of(" \t\r\n"), 6, "SELECT") == 0;
+            rc = sqlite3_step(raw);
+            bool failed = rc != SQLITE_ROW && rc != SQLITE_DONE;
+            bool refused = is_select && rc == SQLITE_ROW && sqlite3_column_int(raw, 0) != 1;
+            sqlite3_finalize(raw);
+            if (failed)
+                detail::throw_sqlite(m_db, rc, "migration");
+            if (refused)
+                throw Error(ErrorCode::store_error, "migration step failed: " + sql);
+        }
+    }
+
+    template <class F>
+    auto write(F&& f) {
+        std::lock_guard lock(m_mutex);
+        open_scope();
+        try {
+            if constexpr (std::is_void_v<decltype(f())>) {
+                f();
+                close_scope(true);
+            } else {
+                auto result = f();
+                close_scope(true);
+                return result;
+            }
+        } catch (...) {
+            try {
+                close_scope(false);
+            } catch (...) {
+            }
+            throw;
+        }
+    }
+
+    Statement& stmt(const char* sql) {
+        auto it = m_statements.find(sql);
+        if (it == m_statements.end())
+            it = m_statements.emplace(sql, Statement(m_db, sql)).first;
+        it->second.reset();
+        return it->second;
+    }
+
+    std::int64_t last_id() { return sqlite3_last_insert_rowid(m_db); }
+
+    // ---- Store ----
+
+    std::unique_ptr<Transaction> begin() override {
+        return std::make_unique<SpatialiteTransaction>(*this);
+    }
+
+    StoreStats stats() override {
+        std::lock_guard lock(m_mutex);
+        StoreStats s;
+        std::error_code ec;
+        for (const char* suffix : {"", "-wal", "-shm"}) {
+            auto size = std::filesystem::file_size(m_file.string() + suffix, ec);
+            if (!ec)
+                s.size_bytes += static_cast<std::int64_t>(size);
+        }
+        auto& q = stmt("SELECT MAX(version) FROM schema_migrations");
+        if (q.step())
+            s.schema_version = static_cast<int>(q.int64(0));
+        q.reset();
+        return s;
+    }
+
+    Layer create_layer(const LayerSpec& spec) override {
+        static const std::regex name_re("[a-z0-9][a-z0-9_-]{0,63}");
+        if (!std::regex_match(spec.name, name_re))
+            throw Error(ErrorCode::invalid_argument,
+                        "layer name '" + spec.name +
+                            "' must be 1-64 lowercase letters, digits, '_' or '-'");
+        return write([&] {
+            std::optional<std::int64_t> parent_id;
+            if (spec.parent_layer) {
+                auto parent = find_layer(*spec.parent_layer);
+                if (!parent)
+                    throw Error(ErrorCode::not_found,
+                                "parent layer '" + *spec.parent_layer + "' does not exist");
+                parent_id = parent->id;
+            }
+            if (find_layer(spec.name))
+                throw Error(ErrorCode::conflict, "layer '" + spec.name + "' already exists");
+            stmt("INSERT INTO layers(name, kind, title, parent_id, precedence, source_crs, "
+                 "created_at) VALUES (?,?,?,?,?,?,?)")
+                .bind(1, spec.name)
+                .bind(2, to_string(spec.kind))
+                .bind(3, spec.title.empty() ? spec.name : spec.title)
+                .bind(4, parent_id)
+                .bind(5, spec.precedence)
+                .bind(6, spec.source_crs)
+                .bind(7, to_ms(now()))
+                .run();
+            return *find_layer(spec.name);
+        });
+    }
+
+    std::vector<Layer> layers() override { return query_layers(std::nullopt); }
+
+    std::optional<Layer> find_layer(std::string_view name) override {
+        auto found = query_layers(std::string(name));
+        if (found.empty())
+            return std::nullopt;
+        return found.front();
+    }
+
+    std::vector<Layer> query_layers(const std::optional<std::string>& name) {
+        std::lock_guard lock(m_mutex);
+        const char* sql =
+            "SELECT l.id, l.name, l.kind, l.title, p.name, l.precedence, l.source_crs, l.version, "
+            "(SELECT COUNT(*) FROM features f WHERE f.layer_id = l.id AND f.valid_to IS NULL), "
+            "(SELECT MIN(min_x) FROM features f WHERE f.layer_id = l.id AND f.valid_to IS NULL), "
+            "(SELECT MIN(min_y) FROM features f WHERE f.layer_id = l.id AND f.valid_to IS NULL), "
+            "(SELECT MAX(max_x) FROM features f WHERE f.layer_id = l.id AND f.valid_to IS NULL), "
+            "(SELECT MAX(max_y) FROM features f WHERE f.layer_id = l.id AND f.valid_to IS NULL) "
+            "FROM layers l LEFT JOIN layers p ON p.id = l.parent_id "
+            "WHERE (?1 IS NULL OR l.name = ?1) ORDER BY l.id";
+        auto& q = stmt(sql);
+        q.bind(1, name);
+        std::vector<Layer> out;
+        while (q.step()) {
+            Layer l;
+            l.id = q.int64(0);
+            l.name = q.text(1);
+            l.kind = parse_layer_kind(q.text(2)).value_or(LayerKind::grid);
+            l.title = q.text(3);
+            l.parent_layer = q.optional_text(4);
+            l.precedence = static_cast<int>(q.int64(5));
+            l.source_crs = q.text(6);
+            l.version = q.int64(7);
+            l.feature_count = q.int64(8);
+            if (!q.is_null(9))
+                l.extent = geo::BBox{q.real(9), q.real(10), q.real(11), q.real(12)};
+            out.push_back(std::move(l));
+        }
+        q.reset();
+        return out;
+    }
+
+    Changeset replace_features(std::string_view layer_name, const ChangesetInfo& info,
+                               std::span<const FeatureInput> features) override {
+        if (info.author.empty())
+            throw Error(ErrorCode::invalid_argument, "a changeset needs an author");
+        if (info.reason.empty())
+            throw Error(ErrorCode::invalid_argument, "a changeset needs a reason");
+        std::set<std::string_view> codes;
+        for (std::size_t i = 0; i < features.size(); ++i) {
+            const auto& f = features[i];
+            if (f.code.empty())
+                throw Error(ErrorCode::invalid_argument,
+                            "feature #" + std::to_string(i + 1) + " has no code");
+            if (!codes.insert(f.code).second)
+                throw Error(ErrorCode::conflict, "duplicate feature code '" + f.code + "'");
+            if (!geo::coordinates_in_lonlat_range(f.geometry))
+                throw Error(ErrorCode::invalid_geometry,
+                            "feature '" + f.code + "' has coordinates outside lon/lat range");
+        }
+        return write([&] {
+            auto layer = find_layer(layer_name);
+            if (!layer)
+                throw Error(ErrorCode::not_found,
+                            "layer '" + std::string(layer_name) + "' does not exist");
+            Time at = info.at.value_or(now());
+            auto& last = stmt("SELECT MAX(created_at) FROM changesets WHERE layer_id = ?");
+            last.bind(1, layer->id);
+            if (last.step() && !last.is_null(0) && last.int64(0) > to_ms(at)) {
+                last.reset();
+                throw Error(ErrorCode::conflict,
+                            "changeset time is before the layer's latest changeset");
+            }
+            last.reset();
+
+            Changeset cs;
+            cs.layer = layer->name;
+            cs.version = layer->version + 1;
+            cs.author = info.author;
+            cs.reason = info.reason;
+            cs.created_at = at;
+            stmt("INSERT INTO changesets(layer_id, version, author, reason, created_at) "
+                 "VALUES (?,?,?,?,?)")
+                .bind(1, layer->id)
+                .bind(2, cs.version)
+                .bind(3, cs.author)
+                .bind(4, cs.reason)
+                .bind(5, to_ms(at))
+                .run();
+            cs.id = last_id();
+
+            auto& close =
+                stmt("UPDATE features SET valid_to = ? WHERE layer_id = ? AND valid_to IS NULL");
+            close.bind(1, to_ms(at)).bind(2, layer->id).run();
+            cs.features_removed = sqlite3_changes(m_db);
+
+            auto& insert =
+                stmt("INSERT INTO features(layer_id, code, name, parent_code, properties, version, "
+                     "valid_from, changeset_id, min_x, min_y, max_x, max_y, geom) "
+                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?, GeomFromWKB(?, 4326))");
+            for (const auto& f : features) {
+                geo::BBox b = geo::bbox_of(f.geometry);
+                insert.bind(1, layer->id)
+                    .bind(2, f.code)
+                    .bind(3, f.name)
+                    .bind(4, f.parent_code)
+                    .bind(5, encode_properties(f.properties))
+                    .bind(6, cs.version)
+                    .bind(7, to_ms(at))
+                    .bind(8, cs.id)
+                    .bind(9, b.min_x)
+                    .bind(10, b.min_y)
+                    .bind(11, b.max_x)
+                    .bind(12, b.max_y)
+                    .bind_blob(13, geo::to_wkb(f.geometry));
+                insert.run();
+            }
+            cs.features_added = static_cast<std::int64_t>(features.size());
+            stmt("UPDATE changesets SET features_added = ?, features_removed = ? WHERE id = ?")
+                .bind(1, cs.features_added)
+                .bind(2, cs.features_removed)
+                .bind(3, cs.id)
+                .run();
+            stmt("UPDATE layers SET version = ? WHERE id = ?")
+                .bind(1, cs.version)
+                .bind(2, layer->id)
+                .run();
+            return cs;
+        });
+    }
+
+    FeaturePage features(std::string_view layer_name, const FeatureQuery& query) override {
+        std::lock_guard lock(m_mutex);
+        auto layer = find_layer(layer_name);
+        if (!layer)
+            throw Error(ErrorCode::not_found,
+                        "layer '" + std::string(layer_name) + "' does not exist");
+        // ?2 at-time (NULL = current); ?3..?6 bbox (NULL = none); ?7 code; ?8 parent code.
+        static constexpr const char* where =
+            " WHERE f.layer_id = ?1"
+            " AND ((?2 IS NULL AND f.valid_to IS NULL) OR"
+            "      (?2 IS NOT NULL AND f.valid_from <= ?2 AND (f.valid_to IS NULL OR f.valid_to > "
+            "?2)))"
+            " AND (?3 IS NULL OR (f.id IN (SELECT pkid FROM idx_features_geom WHERE"
+            "      xmin <= ?5 AND xmax >= ?3 AND ymin <= ?6 AND ymax >= ?4)"
+            "      AND ST_Intersects(f.geom, BuildMbr(?3, ?4, ?5, ?6, 4326))))"
+            " AND (?7 IS NULL OR f.code = ?7)"
+            " AND (?8 IS NULL OR f.parent_code = ?8)";
+        static const std::string count_sql = std::string("SELECT COUNT(*) FROM features f") + where;
+        static const std::string page_sql =
+            std::string(
+                "SELECT f.id, f.code, f.name, f.parent_code, f.properties, f.version, "
+                "f.valid_from, f.valid_to, f.changeset_id, AsBinary(f.geom) FROM features f") +
+            where + " ORDER BY f.code, f.id LIMIT ?9 OFFSET ?10";
+        auto bind = [&](Statement& s) {
+            s.bind(1, layer->id);
+            if (query.at)
+                s.bind(2, to_ms(*query.at));
+            else
+                s.bind_null(2);
+            if (query.bbox) {
+                s.bind(3, query.bbox->min_x).bind(4, query.bbox->min_y);
+                s.bind(5, query.bbox->max_x).bind(6, query.bbox->max_y);
+            } else {
+                for (int i = 3; i <= 6; ++i)
+                    s.bind_null(i);
+            }
+            s.bind(7, query.code).bind(8, query.parent_code);
+        };
+        FeaturePage page;
+        auto& count = stmt(count_sql.c_str());
+        bind(count);
+        if (count.step())
+            page.total = count.int64(0);
+        count.reset();
+
+        auto& q = stmt(page_sql.c_str());
+        bind(q);
+        q.bind(9, static_cast<std::int64_t>(std::min<std::size_t>(query.limit, 1'000'000)));
+        q.bind(10, static_cast<std::int64_t>(query.offset));
+        while (q.step()) {
+            Feature f;
+            f.id = q.int64(0);
+            f.code = q.text(1);
+            f.name = q.text(2);
+            f.parent_code = q.optional_text(3);
+            f.properties = decode_properties(q.text(4));
+            f.version = q.int64(5);
+            f.valid_from = from_ms(q.int64(6));
+            if (!q.is_null(7))
+                f.valid_to = from_ms(q.int64(7));
+            f.changeset_id = q.int64(8);
+            f.geometry = geo::from_wkb(q.blob(9));
+            page.features.push_back(std::move(f));
+        }
+        q.reset();
+        return page;
+    }
+
+    std::vector<Changeset> changesets(std::string_view layer_name) override {
+        std::lock_guard lock(m_mutex);
+        auto& q = stmt("SELECT c.id, l.name, c.version, c.author, c.reason, c.created_at, "
+                       "c.features_added, c.features_removed FROM changesets c "
+                       "JOIN layers l ON l.id = c.layer_id WHERE l.name = ? ORDER BY c.version");
+        q.bind(1, layer_name);
+        std::vector<Changeset> out;
+        while (q.step())
+            out.push_back({q.int64(0), q.text(1), q.int64(2), q.text(3), q.text(4),
+                           from_ms(q.int64(5)), q.int64(6), q.int64(7)});
+        q.reset();
+        return out;
+    }
+
+    // ---- people and things ----
+
+    std::int64_t add_person(const Person& p) override {
+        return write([&] {
+            stmt("INSERT INTO people(code, name, role, phone, department_code) VALUES (?,?,?,?,?)")
+                .bind(1, p.code)
+                .bind(2, p.name)
+                .bind(3, to_string(p.role))
+                .bind(4, p.phone)
+                .bind(5, p.department_code)
+                .run();
+            std::int64_t id = last_id();
+            auto& g = stmt("INSERT OR IGNORE INTO person_grids(person_id, grid_code) VALUES (?,?)");
+            for (const auto& code : p.grid_codes)
+                g.bind(1, id).bind(2, code).run();
+            return id;
+        });
+    }
+
+    std::vector<Person> people(std::optional<std::string_view> grid_code) override {
+        std::lock_guard lock(m_mutex);
+        auto& q = stmt("SELECT p.id, p.code, p.name, p.role, p.phone, p.department_code, "
+                       "(SELECT group_concat(grid_code, char(31)) FROM person_grids g "
+                       " WHERE g.person_id = p.id) FROM people p "
+                       "WHERE ?1 IS NULL OR p.id IN "
+                       "(SELECT person_id FROM person_grids WHERE grid_code = ?1) ORDER BY p.id");
+        q.bind(1, grid_code ? std::optional<std::string>(std::string(*grid_code)) : std::nullopt);
+        std::vector<Person> out;
+        while (q.step()) {
+            Person p;
+            p.id = q.int64(0);
+            p.code = q.text(1);
+            p.name = q.text(2);
+            p.role = parse_person_role(q.text(3)).value_or(PersonRole::volunteer);
+            p.phone = q.text(4);
+            p.department_code = q.optional_text(5);
+            p.grid_codes = split_list(q.optional_text(6));
+            out.push_back(std::move(p));
+        }
+        q.reset();
+        return out;
+    }
+
+    static std::vector<std::string> split_list(const std::optional<std::string>& joined) {
+        std::vector<std::string> out;
+        if (!joined)
+            return out;
+        std::size_t start = 0;
+        while (true) {
+            auto sep = joined->find('\x1f', start);
+            out.push_back(joined->substr(start, sep - start));
+            if (sep == std::string::npos)
+                break;
+            start = sep + 1;
+        }
+        std::sort(out.begin(), out.end());
+        return out;
+    }
+
+    std::int64_t add_department(const Department& d) override {
+        return write([&] {
+            stmt("INSERT INTO departments(code, name, jurisdiction_code) VALUES (?,?,?)")
+                .bind(1, d.code)
+                .bind(2, d.name)
+                .bind(3, d.jurisdiction_code)
+                .run();
+            std::int64_t id = last_id();
+            auto& c = stmt("INSERT OR IGNORE INTO department_categories(department_id, category) "
+                           "VALUES (?,?)");
+            for (const auto& cat : d.categories)
+                c.bind(1, id).bind(2, cat).run();
+            return id;
+        });
+    }
+
+    std::vector<Department> departments() override {
+        std::lock_guard lock(m_mutex);
+        auto& q = stmt("SELECT d.id, d.code, d.name, d.jurisdiction_code, "
+                       "(SELECT group_concat(category, char(31)) FROM department_categories c "
+                       " WHERE c.department_id = d.id) FROM departments d ORDER BY d.id");
+        std::vector<Department> out;
+        while (q.step())
+            out.push_back(
+                {q.int64(0), q.text(1), q.text(2), split_list(q.optional_text(4)), q.text(3)});
+        q.reset();
+        return out;
+    }
+
+    std::int64_t add_building(const Building& b) override {
+        if (!geo::coordinates_in_lonlat_range(geo::Point{b.position}))
+            throw Error(ErrorCode::invalid_geometry,
+                        "building '" + b.code + "' position out of range");
+        return write([&] {
+            stmt("INSERT INTO buildings(code, households, address, community_code, geom) "
+                 "VALUES (?,?,?,?, GeomFromWKB(?, 4326))")
+                .bind(1, b.code)
+                .bind(2, b.households)
+                .bind(3, b.address)
+                .bind(4, b.community_code)
+                .bind_blob(5, point_wkb(b.position))
+                .run();
+            return last_id();
+        });
+    }
+
+    std::vector<Building> buildings(std::optional<geo::BBox> bbox) override {
+        std::lock_guard lock(m_mutex);
+        auto& q =
+            stmt("SELECT id, code, households, address, community_code, AsBinary(geom) "
+                 "FROM buildings WHERE ?1 IS NULL OR id IN (SELECT pkid FROM idx_buildings_geom "
+                 "WHERE xmin <= ?3 AND xmax >= ?1 AND ymin <= ?4 AND ymax >= ?2) ORDER BY id");
+        bind_bbox(q, bbox);
+        std::vector<Building> out;
+        while (q.step())
+            out.push_back(
+                {q.int64(0), q.text(1), read_point(q, 5), q.int64(2), q.text(3), q.text(4)});
+        q.reset();
+        return out;
+    }
+
+    static void bind_bbox(Statement& q, const std::optional<geo::BBox>& bbox) {
+        if (bbox)
+            q.bind(1, bbox->min_x).bind(2, bbox->min_y).bind(3, bbox->max_x).bind(4, bbox->max_y);
+        else
+            for (int i = 1; i <= 4; ++i)
+                q.bind_null(i);
+    }
+
+    std::int64_t add_camera(const Camera& c) override {
+        if (!geo::coordinates_in_lonlat_range(geo::Point{c.position}))
+            throw Error(ErrorCode::invalid_geometry,
+                        "camera '" + c.code + "' position out of range");
+        return write([&] {
+            stmt("INSERT INTO cameras(code, name, heading_deg, fov_deg, range_m, online, geom) "
+                 "VALUES (?,?,?,?,?,?, GeomFromWKB(?, 4326))")
+                .bind(1, c.code)
+                .bind(2, c.name)
+                .bind(3, c.heading_deg)
+                .bind(4, c.fov_deg)
+                .bind(5, c.range_m)
+                .bind(6, c.online ? 1 : 0)
+                .bind_blob(7, point_wkb(c.position))
+                .run();
+            return last_id();
+        });
+    }
+
+    std::vector<Camera> cameras(std::optional<geo::BBox> bbox) override {
+        std::lock_guard lock(m_mutex);
+        auto& q =
+            stmt("SELECT id, code, name, heading_deg, fov_deg, range_m, online, AsBinary(geom) "
+                 "FROM cameras WHERE ?1 IS NULL OR id IN (SELECT pkid FROM idx_cameras_geom "
+                 "WHERE xmin <= ?3 AND xmax >= ?1 AND ymin <= ?4 AND ymax >= ?2) ORDER BY id");
+        bind_bbox(q, bbox);
+        std::vector<Camera> out;
+        while (q.step())
+            out.push_back({q.int64(0), q.text(1), q.text(2), read_point(q, 7), q.real(3), q.real(4),
+                           q.real(5), q.int64(6) != 0});
+        q.reset();
+        return out;
+    }
+
+    std::int64_t add_drone_flight(const DroneFlight& f) override {
+        check_timed_path(f.path, "drone flight");
+        return write([&] {
+            stmt("INSERT INTO drone_flights(code, purpose, swath_m, started_at, ended_at, times, "
+                 "geom) "
+                 "VALUES (?,?,?,?,?,?, GeomFromWKB(?, 4326))")
+                .bind(1, f.code)
+                .bind(2, f.purpose)
+                .bind(3, f.swath_m)
+                .bind(4, to_ms(f.path.times.front()))
+                .bind(5, to_ms(f.path.times.back()))
+                .bind_blob(6, encode_times(f.path.times))
+                .bind_blob(7, line_wkb(f.path.points))
+                .run();
+            return last_id();
+        });
+    }
+
+    std::vector<DroneFlight> drone_flights() override {
+        std::lock_guard lock(m_mutex);
+        auto& q =
+            stmt("SELECT id, code, purpose, swath_m, times, AsBinary(geom) FROM drone_flights "
+                 "ORDER BY id");
+        std::vector<DroneFlight> out;
+        while (q.step())
+            out.push_back({q.int64(0), q.text(1), q.text(2),
+                           TimedPath{read_line(q, 5), decode_times(q.blob(4))}, q.real(3)});
+        q.reset();
+        return out;
+    }
+
+    std::int64_t add_patrol_track(const PatrolTrack& t) override {
+        check_timed_path(t.path, "patrol track");
+        return write([&] {
+            stmt("INSERT INTO patrol_tracks(person_id, started_at, ended_at, times, geom) "
+                 "VALUES (?,?,?,?, GeomFromWKB(?, 4326))")
+                .bind(1, t.person_id)
+                .bind(2, to_ms(t.path.times.front()))
+                .bind(3, to_ms(t.path.times.back()))
+                .bind_blob(4, encode_times(t.path.times))
+                .bind_blob(5, line_wkb(t.path.points))
+                .run();
+            return last_id();
+        });
+    }
+
+    std::vector<PatrolTrack> patrol_tracks(std::optional<std::int64_t> person_id) override {
+        std::lock_guard lock(m_mutex);
+        auto& q = stmt("SELECT id, person_id, times, AsBinary(geom) FROM patrol_tracks "
+                       "WHERE ?1 IS NULL OR person_id = ?1 ORDER BY person_id, started_at");
+        q.bind(1, person_id);
+        std::vector<PatrolTrack> out;
+        while (q.step())
+            out.push_back(
+                {q.int64(0), q.int64(1), TimedPath{read_line(q, 3), decode_times(q.blob(2))}});
+        q.reset();
+        return out;
+    }
+
+    std::vector<std::pair<std::string, std::int64_t>> counts() override {
+        std::lock_guard lock(m_mutex);
+        static constexpr std::pair<const char*, const char*> queries[] = {
+            {"people", "SELECT COUNT(*) FROM people"},
+            {"departments", "SELECT COUNT(*) FROM departments"},
+            {"buildings", "SELECT COUNT(*) FROM buildings"},
+            {"households", "SELECT COALESCE(SUM(households), 0) FROM buildings"},
+            {"cameras", "SELECT COUNT(*) FROM cameras"},
+            {"cameras_online", "SELECT COUNT(*) FROM cameras WHERE online"},
+            {"drone_flights", "SELECT COUNT(*) FROM drone_flights"},
+            {"patrol_tracks", "SELECT COUNT(*) FROM patrol_tracks"},
+            {"users", "SELECT COUNT(*) FROM users"},
+        };
+        std::vector<std::pair<std::string, std::int64_t>> out;
+        for (const auto& [name, sql] : queries) {
+            auto& q = stmt(sql);
+            out.emplace_back(name, q.step() ? q.int64(0) : 0);
+            q.reset();
+        }
+        return out;
+    }
+
+    // ---- users and sessions ----
+
+    std::int64_t add_user(const User& u) override {
+        if (u.username.empty())
+            throw Error(ErrorCode::invalid_argument, "a user needs a username");
+        return write([&] {
+            const char* kind = u.jurisdiction.kind == Jurisdiction::Kind::everything ? "everything"
+                               : u.jurisdiction.kind == Jurisdiction::Kind::area     ? "area"
+                               : u.jurisdiction.kind == Jurisdiction::Kind::grids    ? "grids"
+                                                                                     : "none";
+            stmt("INSERT INTO users(username, display_name, role, jurisdiction_kind, area_code, "
+                 "password_hash, person_id, department_code) VALUES (?,?,?,?,?,?,?,?)")
+                .bind(1, u.username)
+                .bind(2, u.display_name)
+                .bind(3, to_string(u.role))
+                .bind(4, kind)
+                .bind(5, u.jurisdiction.area_code.empty() ? std::nullopt
+                                                          : std::optional(u.jurisdiction.area_code))
+                .bind(6, u.password_hash)
+                .bind(7, u.person_id)
+                .bind(8, u.department_code)
+                .run();
+            std::int64_t id = last_id();
+            auto& g = stmt("INSERT OR IGNORE INTO user_grids(user_id, grid_code) VALUES (?,?)");
+            for (const auto& code : u.jurisdiction.grid_codes)
+                g.bind(1, id).bind(2, code).run();
+            return id;
+        });
+    }
+
+    std::vector<User> query_users(const std::optional<std::string>& username,
+                                  std::optional<std::int64_t> id) {
+        std::lock_guard lock(m_mutex);
+        auto& q = stmt(
+            "SELECT u.id, u.username, u.display_name, u.role, u.jurisdiction_kind, "
+            "u.area_code, u.password_hash, u.person_id, u.department_code, "
+            "(SELECT group_concat(grid_code, char(31)) FROM user_grids g WHERE g.user_id = u.id) "
+            "FROM users u WHERE (?1 IS NULL OR u.username = ?1) AND (?2 IS NULL OR u.id = ?2) "
+            "ORDER BY u.id");
+        q.bind(1, username).bind(2, id);
+        std::vector<User> out;
+        while (q.step()) {
+            User u;
+            u.id = q.int64(0);
+            u.username = q.text(1);
+            u.display_name = q.text(2);
+            u.role = parse_role(q.text(3)).value_or(Role::reporter);
+            std::string kind = q.text(4);
+            u.jurisdiction.kind = kind == "everything" ? Jurisdiction::Kind::everything
+                                  : kind == "area"     ? Jurisdiction::Kind::area
+                                  : kind == "grids"    ? Jurisdiction::Kind::grids
+                                                       : Jurisdiction::Kind::none;
+            u.jurisdiction.area_code = q.optional_text(5).value_or("");
+            u.password_hash = q.text(6);
+            if (!q.is_null(7))
+                u.person_id = q.int64(7);
+            u.department_code = q.optional_text(8);
+            u.jurisdiction.grid_codes = split_list(q.optional_text(9));
+            out.push_back(std::move(u));
+        }
+        q.reset();
+        return out;
+    }
+
+    std::optional<User> find_user(std::string_view username) override {
+        auto found = query_users(std::string(username), std::nullopt);
+        return found.empty() ? std::nullopt : std::optional(found.front());
+    }
+    std::optional<User> user(std::int64_t id) override {
+        auto found = query_users(std::nullopt, id);
+        return found.empty() ? std::nullopt : std::optional(found.front());
+    }
+    std::vector<User> users() override { return query_users(std::nullopt, std::nullopt); }
+
+    void add_session(std::string_view token_hash, const Session& s) override {
+        write([&] {
+            stmt("INSERT INTO sessions(token_hash, user_id, expires_at) VALUES (?,?,?)")
+                .bind(1, token_hash)
+                .bind(2, s.user_id)
+                .bind(3, to_ms(s.expires_at))
+                .run();
+        });
+    }
+
+    std::optional<Session> find_session(std::string_view token_hash) override {
+        std::lock_guard lock(m_mutex);
+        auto& q = stmt("SELECT user_id, expires_at FROM sessions WHERE token_hash = ?");
+        q.bind(1, token_hash);
+        std::optional<Session> out;
+        if (q.step())
+            out = Session{q.int64(0), from_ms(q.int64(1))};
+        q.reset();
+        return out;
+    }
+
+    void remove_session(std::string_view token_hash) override {
+        write([&] { stmt("DELETE FROM sessions WHERE token_hash = ?").bind(1, token_hash).run(); });
+    }
+
+    std::int64_t remove_expired_sessions(Time t) override {
+        return write([&] {
+            stmt("DELETE FROM sessions WHERE expires_at <= ?").bind(1, to_ms(t)).run();
+            return static_cast<std::int64_t>(sqlite3_changes(m_db));
+        });
+    }
+
+private:
+    void migrate() {
+        // A non-empty database without our bookkeeping table is someone else's file.
+        bool has_tables = false, has_migrations = false;
+        {
+            Statement q(m_db, "SELECT name FROM sqlite_master WHERE type = 'table'");
+            while (q.step()) {
+                has_tables = true;
+                if (q.text(0) == "schema_migrations")
+                    has_migrations = true;
+            }
+        }
+        if (has_tables && !has_migrations)
+            throw Error(ErrorCode::store_error,
+                        m_file.string() + " is a database but not a Tessera store");
+        write([&] {
+            if (!has_migrations) {
+                run_script("SELECT InitSpatialMetaData(0, 'WGS84')");
+                exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+                     "description TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+            }
+            int current = 0;
+            {
+                Statement q(m_db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+                if (q.step())
+                    current = static_cast<int>(q.int64(0));
+            }
+            if (current > current_schema_version())
+                throw Error(ErrorCode::store_error,
+                            m_file.string() + " has schema version " + std::to_string(current) +
+                                ", newer than this build (" +
+                                std::to_string(current_schema_version()) + ")");
+            for (const auto& m : detail::spatialite_migrations()) {
+                if (m.version <= current)
+                    continue;
+                run_script(m.sql);
+                Statement ins(m_db, "INSERT INTO schema_migrations VALUES (?,?,?)");
+                ins.bind(1, m.version).bind(2, m.description).bind(3, to_ms(now())).run();
+            }
+        });
+    }
+
+    void close() {
+        m_statements.clear();
+        if (m_db)
+            sqlite3_close(m_db);
+        m_db = nullptr;
+        if (m_spatialite)
+            spatialite_cleanup_ex(m_spatialite);
+        m_spatialite = nullptr;
+    }
+
+    std::filesystem::path m_file;
+    sqlite3* m_db = nullptr;
+    void* m_spatialite = nullptr;
+    std::recursive_mutex m_mutex;
+    int m_depth = 0;
+    std::map<std::string, Statement, std::less<>> m_statements;
+};
+
+SpatialiteTransaction::SpatialiteTransaction(SpatialiteStore& store)
+    : m_store(store)
+    , m_lock(store.mutex()) {
+    m_store.open_scope();
+}
+
+SpatialiteTransaction::~SpatialiteTransaction() {
+    if (!m_done) {
+        try {
+            m_store.close_scope(false);
+        } catch (...) {
+        }
+    }
+}
+
+void SpatialiteTransaction::commit() {
+    if (m_done)
+        throw Error(ErrorCode::internal, "transaction committed twice");
+    m_done = true;
+    m_store.close_scope(true);
+}
+
+} // namespace
+
+int current_schema_version() {
+    return detail::spatialite_migrations().back().version;
+}
+
+std::unique_ptr<Store> open_spatialite_store(const std::filesystem::path& file) {
+    return std::make_unique<SpatialiteStore>(file);
+}
+
+} // namespace tessera::data

@@ -1,0 +1,166 @@
+#include "data/model.hpp"
+
+#include <array>
+#include <charconv>
+#include <cstdio>
+
+namespace tessera::data {
+namespace {
+
+template <class E, std::size_t N>
+std::optional<E> parse_enum(std::string_view s,
+                            const std::array<std::pair<E, std::string_view>, N>& table) {
+    for (const auto& [e, name] : table)
+        if (name == s)
+            return e;
+    return std::nullopt;
+}
+
+template <class E, std::size_t N>
+std::string_view name_of(E e, const std::array<std::pair<E, std::string_view>, N>& table) {
+    for (const auto& [v, name] : table)
+        if (v == e)
+            return name;
+    return "unknown";
+}
+
+constexpr std::array<std::pair<LayerKind, std::string_view>, 6> layer_kinds{{
+    {LayerKind::county, "county"},
+    {LayerKind::township, "township"},
+    {LayerKind::community, "community"},
+    {LayerKind::grid, "grid"},
+    {LayerKind::micro_grid, "micro_grid"},
+    {LayerKind::exclusive_grid, "exclusive_grid"},
+}};
+
+constexpr std::array<std::pair<PersonRole, std::string_view>, 8> person_roles{{
+    {PersonRole::grid_chief, "grid_chief"},
+    {PersonRole::full_time_officer, "full_time_officer"},
+    {PersonRole::part_time_officer, "part_time_officer"},
+    {PersonRole::micro_grid_head, "micro_grid_head"},
+    {PersonRole::volunteer, "volunteer"},
+    {PersonRole::township_operator, "township_operator"},
+    {PersonRole::county_operator, "county_operator"},
+    {PersonRole::department_staff, "department_staff"},
+}};
+
+constexpr std::array<std::pair<Role, std::string_view>, 6> roles{{
+    {Role::admin, "admin"},
+    {Role::command_operator, "command_operator"},
+    {Role::grid_chief, "grid_chief"},
+    {Role::grid_officer, "grid_officer"},
+    {Role::department_staff, "department_staff"},
+    {Role::reporter, "reporter"},
+}};
+
+bool read_int(std::string_view s, std::size_t& pos, std::size_t digits, int& out) {
+    if (pos + digits > s.size())
+        return false;
+    auto [p, ec] = std::from_chars(s.data() + pos, s.data() + pos + digits, out);
+    if (ec != std::errc() || p != s.data() + pos + digits)
+        return false;
+    pos += digits;
+    return true;
+}
+
+bool expect(std::string_view s, std::size_t& pos, char c) {
+    if (pos < s.size() && s[pos] == c) {
+        ++pos;
+        return true;
+    }
+    return false;
+}
+
+} // namespace
+
+std::string_view to_string(LayerKind k) {
+    return name_of(k, layer_kinds);
+}
+std::optional<LayerKind> parse_layer_kind(std::string_view s) {
+    return parse_enum(s, layer_kinds);
+}
+bool is_admin(LayerKind k) {
+    return k == LayerKind::county || k == LayerKind::township || k == LayerKind::community;
+}
+std::string_view to_string(PersonRole r) {
+    return name_of(r, person_roles);
+}
+std::optional<PersonRole> parse_person_role(std::string_view s) {
+    return parse_enum(s, person_roles);
+}
+std::string_view to_string(Role r) {
+    return name_of(r, roles);
+}
+std::optional<Role> parse_role(std::string_view s) {
+    return parse_enum(s, roles);
+}
+
+std::string format_time(Time t) {
+    using namespace std::chrono;
+    auto day = floor<days>(t);
+    year_month_day ymd{day};
+    hh_mm_ss hms{t - day};
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", int(ymd.year()),
+                  unsigned(ymd.month()), unsigned(ymd.day()), int(hms.hours().count()),
+                  int(hms.minutes().count()), int(hms.seconds().count()),
+                  int(hms.subseconds().count()));
+    return buf;
+}
+
+std::optional<Time> parse_time(std::string_view s) {
+    using namespace std::chrono;
+    std::size_t pos = 0;
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, ms = 0;
+    if (!read_int(s, pos, 4, y) || !expect(s, pos, '-') || !read_int(s, pos, 2, mo) ||
+        !expect(s, pos, '-') || !read_int(s, pos, 2, d))
+        return std::nullopt;
+    year_month_day ymd{year{y}, month{unsigned(mo)}, day{unsigned(d)}};
+    if (!ymd.ok())
+        return std::nullopt;
+    int offset_minutes = 0;
+    if (pos < s.size()) {
+        if (!expect(s, pos, 'T') && !expect(s, pos, ' '))
+            return std::nullopt;
+        if (!read_int(s, pos, 2, h) || !expect(s, pos, ':') || !read_int(s, pos, 2, mi))
+            return std::nullopt;
+        if (expect(s, pos, ':')) {
+            if (!read_int(s, pos, 2, sec))
+                return std::nullopt;
+            if (expect(s, pos, '.')) {
+                std::size_t start = pos;
+                while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9')
+                    ++pos;
+                std::string_view frac = s.substr(start, pos - start);
+                if (frac.empty())
+                    return std::nullopt;
+                std::string three(frac.substr(0, 3));
+                three.resize(3, '0');
+                ms = std::stoi(three);
+            }
+        }
+        if (h > 23 || mi > 59 || sec > 60)
+            return std::nullopt;
+        if (pos < s.size()) {
+            char sign = s[pos];
+            if (sign == 'Z' || sign == 'z') {
+                ++pos;
+            } else if (sign == '+' || sign == '-') {
+                ++pos;
+                int oh = 0, om = 0;
+                if (!read_int(s, pos, 2, oh) || !expect(s, pos, ':') || !read_int(s, pos, 2, om))
+                    return std::nullopt;
+                offset_minutes = (sign == '+' ? 1 : -1) * (oh * 60 + om);
+            } else {
+                return std::nullopt;
+            }
+        }
+        if (pos != s.size())
+            return std::nullopt;
+    }
+    Time t = time_point_cast<milliseconds>(sys_days{ymd}) + hours{h} + minutes{mi} + seconds{sec} +
+             milliseconds{ms} - minutes{offset_minutes};
+    return t;
+}
+
+} // namespace tessera::data

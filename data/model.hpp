@@ -1,0 +1,232 @@
+// Tessera's data model, independent of any storage engine. Geometry is EPSG:4326.
+#pragma once
+
+#include "geo/geometry.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace tessera::data {
+
+// Milliseconds since the Unix epoch, UTC.
+using Time = std::chrono::sys_time<std::chrono::milliseconds>;
+
+// ISO 8601 UTC with milliseconds: "2026-11-22T08:30:00.000Z".
+std::string format_time(Time t);
+// Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.fff]]" with "Z" or "+hh:mm"/"-hh:mm" (no zone = UTC).
+std::optional<Time> parse_time(std::string_view text);
+
+// ---- layers and features ----
+
+enum class LayerKind {
+    county,         // 县/区
+    township,       // 乡镇/街道
+    community,      // 村/社区
+    grid,           // basic grid 网格 (rural or community)
+    micro_grid,     // 微网格 / 十户单元 / 楼栋
+    exclusive_grid, // 专属网格: schools, hospitals, markets, parks, industrial parks
+};
+std::string_view to_string(LayerKind k);
+std::optional<LayerKind> parse_layer_kind(std::string_view s);
+// Admin layers (county, township, community) and basic grids tile their parent; exclusive grids
+// overlay the basic grids; micro-grids nest in one grid.
+bool is_admin(LayerKind k);
+
+struct LayerSpec {
+    std::string name; // unique, [a-z0-9_-]+, e.g. "grid"
+    LayerKind kind = LayerKind::grid;
+    std::string title; // human-readable, e.g. "网格"
+    std::optional<std::string> parent_layer;
+    // Higher wins where layers overlap for ownership (exclusive grids over basic grids).
+    int precedence = 0;
+    // The CRS the layer's source data was declared in (geometry is always stored in EPSG:4326).
+    std::string source_crs = "EPSG:4326";
+};
+
+struct Layer {
+    std::int64_t id = 0;
+    std::string name;
+    LayerKind kind = LayerKind::grid;
+    std::string title;
+    std::optional<std::string> parent_layer;
+    int precedence = 0;
+    std::string source_crs;
+    std::int64_t version = 0; // number of committed changesets; 0 = no data yet
+    std::int64_t feature_count = 0;
+    std::optional<geo::BBox> extent; // of the current features
+};
+
+using PropertyValue = std::variant<std::monostate, bool, std::int64_t, double, std::string>;
+// Attribute name -> value, in the source's field order.
+using Properties = std::vector<std::pair<std::string, PropertyValue>>;
+
+struct FeatureInput {
+    std::string code; // unique within the layer's current version
+    std::string name;
+    std::optional<std::string> parent_code; // feature in the parent layer
+    Properties properties;
+    geo::Geometry geometry;
+};
+
+struct Feature {
+    std::int64_t id = 0; // of this version of the feature
+    std::string code;
+    std::string name;
+    std::optional<std::string> parent_code;
+    Properties properties;
+    geo::Geometry geometry;
+    std::int64_t version = 0; // layer version that introduced this feature version
+    Time valid_from{};
+    std::optional<Time> valid_to; // nullopt while current
+    std::int64_t changeset_id = 0;
+};
+
+struct ChangesetInfo {
+    std::string author;
+    std::string reason;
+    std::optional<Time> at; // default: now
+};
+
+struct Changeset {
+    std::int64_t id = 0;
+    std::string layer;
+    std::int64_t version = 0; // the layer version it created
+    std::string author;
+    std::string reason;
+    Time created_at{};
+    std::int64_t features_added = 0;
+    std::int64_t features_removed = 0;
+};
+
+struct FeatureQuery {
+    std::optional<geo::BBox> bbox;
+    std::optional<Time> at; // default: the current version
+    std::optional<std::string> code;
+    std::optional<std::string> parent_code;
+    std::size_t limit = 1000;
+    std::size_t offset = 0;
+};
+
+struct FeaturePage {
+    std::vector<Feature> features;
+    std::int64_t total = 0; // number matching the query, ignoring limit/offset
+};
+
+// ---- people and organisations ----
+
+enum class PersonRole {
+    grid_chief,        // 网格长
+    full_time_officer, // 专职网格员
+    part_time_officer, // 兼职网格员
+    micro_grid_head,   // 十户长 / 楼栋长
+    volunteer,
+    township_operator,
+    county_operator,
+    department_staff,
+};
+std::string_view to_string(PersonRole r);
+std::optional<PersonRole> parse_person_role(std::string_view s);
+
+struct Person {
+    std::int64_t id = 0;
+    std::string code; // staff number, unique
+    std::string name;
+    PersonRole role = PersonRole::full_time_officer;
+    std::string phone;
+    std::vector<std::string> grid_codes; // grids (or communities, for chiefs) responsible for
+    std::optional<std::string> department_code;
+};
+
+struct Department {
+    std::int64_t id = 0;
+    std::string code;
+    std::string name;
+    std::vector<std::string> categories; // event categories it handles
+    std::string jurisdiction_code;       // admin area code (city or county)
+};
+
+// A building or homestead with its households (the demo places these; cities import theirs).
+struct Building {
+    std::int64_t id = 0;
+    std::string code;
+    geo::LonLat position;
+    std::int64_t households = 0;
+    std::string address;
+    std::string community_code;
+};
+
+struct Camera {
+    std::int64_t id = 0;
+    std::string code;
+    std::string name;
+    geo::LonLat position;
+    double heading_deg = 0; // clockwise from north
+    double fov_deg = 60;    // full field-of-view angle
+    double range_m = 50;
+    bool online = true;
+};
+
+// Positions with their times (same length), e.g. a drone flight or an officer's patrol.
+struct TimedPath {
+    std::vector<geo::LonLat> points;
+    std::vector<Time> times;
+};
+
+struct DroneFlight {
+    std::int64_t id = 0;
+    std::string code;
+    std::string purpose;
+    TimedPath path;
+    double swath_m = 80; // width of the imaged strip
+};
+
+struct PatrolTrack {
+    std::int64_t id = 0;
+    std::int64_t person_id = 0;
+    TimedPath path;
+};
+
+// ---- users, roles, jurisdiction ----
+
+enum class Role {
+    admin,
+    command_operator, // city, county or township command center, by jurisdiction
+    grid_chief,
+    grid_officer,
+    department_staff,
+    reporter, // a citizen
+};
+std::string_view to_string(Role r);
+std::optional<Role> parse_role(std::string_view s);
+
+// What a non-admin user may see and act on: an admin area (city, county, township or
+// community code; everything below it) or an explicit set of grids.
+struct Jurisdiction {
+    enum class Kind { everything, area, grids, none };
+    Kind kind = Kind::none;
+    std::string area_code;
+    std::vector<std::string> grid_codes;
+};
+
+struct User {
+    std::int64_t id = 0;
+    std::string username;
+    std::string display_name;
+    Role role = Role::reporter;
+    Jurisdiction jurisdiction;
+    std::string password_hash; // argon2id encoded string (libsodium crypto_pwhash_str)
+    std::optional<std::int64_t> person_id;
+    std::optional<std::string> department_code;
+};
+
+struct Session {
+    std::int64_t user_id = 0;
+    Time expires_at{};
+};
+
+} // namespace tessera::data

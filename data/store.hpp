@@ -1,0 +1,91 @@
+// The Store: every read and write of persistent state goes through this interface, and every
+// SQL string lives behind it in data/. The default implementation is SpatiaLite (one file, WAL,
+// foreign keys on); a PostgreSQL/PostGIS one can be added behind the same interface.
+//
+// Thread-safety: a Store may be shared between threads; calls are serialised internally.
+// Atomicity: every call is atomic. Transaction groups several calls into one atomic unit on the
+// calling thread (other threads wait while it is open). Writes are durable when the call (or the
+// outermost Transaction's commit) returns.
+#pragma once
+
+#include "data/model.hpp"
+
+#include <filesystem>
+#include <memory>
+#include <span>
+
+namespace tessera::data {
+
+class Transaction {
+public:
+    virtual ~Transaction() = default;
+    // Makes the work durable. Without commit(), the destructor rolls everything back.
+    virtual void commit() = 0;
+};
+
+struct StoreStats {
+    std::int64_t size_bytes = 0; // database file(s) on disk
+    int schema_version = 0;
+};
+
+class Store {
+public:
+    virtual ~Store() = default;
+
+    virtual std::unique_ptr<Transaction> begin() = 0;
+    virtual StoreStats stats() = 0;
+
+    // ---- layers ----
+    // Throws Error(conflict) if the name exists, Error(not_found) for an unknown parent layer,
+    // Error(invalid_argument) for a bad name.
+    virtual Layer create_layer(const LayerSpec& spec) = 0;
+    virtual std::vector<Layer> layers() = 0;
+    virtual std::optional<Layer> find_layer(std::string_view name) = 0;
+
+    // Replaces the layer's current features with `features` as one changeset and one new layer
+    // version: the old versions get valid_to = the changeset time. Throws Error(conflict) on a
+    // duplicate code, Error(not_found) for an unknown layer.
+    virtual Changeset replace_features(std::string_view layer, const ChangesetInfo& info,
+                                       std::span<const FeatureInput> features) = 0;
+    virtual FeaturePage features(std::string_view layer, const FeatureQuery& query) = 0;
+    virtual std::vector<Changeset> changesets(std::string_view layer) = 0;
+
+    // ---- people, organisations, things on the ground ----
+    // add_* return the new id; codes are unique per kind (Error(conflict) otherwise).
+    virtual std::int64_t add_person(const Person& p) = 0;
+    virtual std::vector<Person> people(std::optional<std::string_view> grid_code = {}) = 0;
+    virtual std::int64_t add_department(const Department& d) = 0;
+    virtual std::vector<Department> departments() = 0;
+    virtual std::int64_t add_building(const Building& b) = 0;
+    virtual std::vector<Building> buildings(std::optional<geo::BBox> bbox = {}) = 0;
+    virtual std::int64_t add_camera(const Camera& c) = 0;
+    virtual std::vector<Camera> cameras(std::optional<geo::BBox> bbox = {}) = 0;
+    virtual std::int64_t add_drone_flight(const DroneFlight& f) = 0;
+    virtual std::vector<DroneFlight> drone_flights() = 0;
+    virtual std::int64_t add_patrol_track(const PatrolTrack& t) = 0;
+    virtual std::vector<PatrolTrack> patrol_tracks(std::optional<std::int64_t> person_id = {}) = 0;
+
+    // Counts of rows per kind ("people", "buildings", "households", "cameras", ...).
+    virtual std::vector<std::pair<std::string, std::int64_t>> counts() = 0;
+
+    // ---- users and sessions ----
+    virtual std::int64_t add_user(const User& u) = 0;
+    virtual std::optional<User> find_user(std::string_view username) = 0;
+    virtual std::optional<User> user(std::int64_t id) = 0;
+    virtual std::vector<User> users() = 0;
+    // Sessions are keyed by a hash of the bearer token, never the token itself.
+    virtual void add_session(std::string_view token_hash, const Session& s) = 0;
+    virtual std::optional<Session> find_session(std::string_view token_hash) = 0;
+    virtual void remove_session(std::string_view token_hash) = 0;
+    virtual std::int64_t remove_expired_sessions(Time now) = 0;
+};
+
+// Opens (creating if needed) a SpatiaLite database file and migrates its schema to the current
+// version. Throws Error(store_error) when the file is not a Tessera database or cannot be opened,
+// and Error(store_error) when its schema is newer than this build understands.
+std::unique_ptr<Store> open_spatialite_store(const std::filesystem::path& file);
+
+// The schema version this build writes.
+int current_schema_version();
+
+} // namespace tessera::data
