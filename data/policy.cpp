@@ -1,0 +1,44 @@
+#include "data/policy.hpp"
+
+#include <algorithm>
+
+namespace tessera::data {
+
+bool jurisdiction_covers(const Jurisdiction& j, const Scope& scope) {
+    switch (j.kind) {
+    case Jurisdiction::Kind::everything:
+        return true;
+    case Jurisdiction::Kind::none:
+        return false;
+    case Jurisdiction::Kind::area:
+        return !j.area_code.empty() &&
+               std::find(scope.areas.begin(), scope.areas.end(), j.area_code) != scope.areas.end();
+    case Jurisdiction::Kind::grids:
+        return !scope.grid.empty() && std::find(j.grid_codes.begin(), j.grid_codes.end(),
+                                                scope.grid) != j.grid_codes.end();
+    }
+    return false;
+}
+
+bool may(const Principal* who, Action action, Resource resource, const Scope& scope) {
+    if (resource == Resource::boundary && action == Action::view)
+        return true;
+    if (!who)
+        return false;
+    if (who->role == Role::admin)
+        return true;
+    if (resource == Resource::user)
+        return false; // user administration is for admins only
+    if (who->role == Role::reporter) {
+        // Citizens see and act on what they reported themselves, nothing else.
+        return resource == Resource::event && scope.owner_user_id &&
+               *scope.owner_user_id == who->user_id;
+    }
+    if (resource == Resource::boundary) {
+        // Editing boundaries: command operators within their area.
+        return who->role == Role::command_operator && jurisdiction_covers(who->jurisdiction, scope);
+    }
+    return jurisdiction_covers(who->jurisdiction, scope);
+}
+
+} // namespace tessera::data
