@@ -75,6 +75,13 @@ struct Command {
 
 const std::map<std::string, Command>& commands() {
     static const std::map<std::string, Command> table = {
+        {"import",
+         {import_command, "import --db DB --layer NAME [--kind KIND] [--parent-layer NAME] [--crs CRS]\n"
+                          "         [--code-field F] [--name-field F] [--parent-field F] FILE\n"
+                          "                                        import a layer (GeoJSON, GPKG, SHP/zip, KML, FGB, CSV+WKT)"}},
+        {"export",
+         {export_command, "export --db DB --layer NAME --format FORMAT [--at TIME] [--force] OUT\n"
+                          "                                        export a layer (GeoJSON, GPKG, \"ESRI Shapefile\", KML, FlatGeobuf)"}},
         {"transform",
          {transform_command,
           "transform --from CRS --to CRS LON LAT   convert one coordinate pair"}},

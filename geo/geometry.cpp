@@ -1,5 +1,6 @@
 #include "geo/geometry.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 
@@ -93,6 +94,39 @@ MultiPolygon as_multi_polygon(const Geometry& g) {
     const auto* mp = std::get_if<MultiPolygon>(&g);
     assert(mp && "as_multi_polygon needs a polygonal geometry");
     return mp ? *mp : MultiPolygon{};
+}
+
+double signed_area(const Ring& ring) {
+    if (ring.size() < 3)
+        return 0;
+    // Shifted to the first vertex to keep precision for lon/lat far from the origin.
+    const LonLat o = ring.front();
+    double twice = 0;
+    for (std::size_t i = 1; i + 1 < ring.size(); ++i) {
+        double x1 = ring[i].lon - o.lon, y1 = ring[i].lat - o.lat;
+        double x2 = ring[i + 1].lon - o.lon, y2 = ring[i + 1].lat - o.lat;
+        twice += x1 * y2 - x2 * y1;
+    }
+    return twice / 2;
+}
+
+namespace {
+void orient_polygon(Polygon& p) {
+    for (std::size_t i = 0; i < p.rings.size(); ++i) {
+        bool ccw = signed_area(p.rings[i]) > 0;
+        bool want_ccw = i == 0;
+        if (ccw != want_ccw)
+            std::reverse(p.rings[i].begin(), p.rings[i].end());
+    }
+}
+} // namespace
+
+void orient_rfc7946(Geometry& g) {
+    if (auto* p = std::get_if<Polygon>(&g))
+        orient_polygon(*p);
+    if (auto* mp = std::get_if<MultiPolygon>(&g))
+        for (auto& p : mp->polygons)
+            orient_polygon(p);
 }
 
 } // namespace tessera::geo

@@ -98,6 +98,13 @@ bool coordinates_in_lonlat_range(const Geometry& g);
 // REQUIRES: dimension_of(type_of(g)) == Dimension::polygonal.
 MultiPolygon as_multi_polygon(const Geometry& g);
 
+// Signed planar area of a ring (shoelace, coordinate units^2): positive when counter-clockwise.
+double signed_area(const Ring& ring);
+
+// Orients polygons as RFC 7946 asks: exterior rings counter-clockwise, holes clockwise.
+// Tessera stores this canonical form, so equal shapes from different formats compare equal.
+void orient_rfc7946(Geometry& g);
+
 // ---- implementation of the templates ----
 
 template <class F>

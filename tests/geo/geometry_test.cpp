@@ -68,3 +68,17 @@ TEST(Wkb, RejectsTruncatedAndAbsurdCounts) {
     EXPECT_THROW(from_wkb(absurd), tessera::Error);
     EXPECT_THROW(from_wkb(bytes(wkb + "x")), tessera::Error);
 }
+
+TEST(Geometry, OrientRfc7946) {
+    Polygon cw{{{{0, 0}, {0, 1}, {1, 1}, {1, 0}, {0, 0}}, {{0.2, 0.2}, {0.4, 0.2}, {0.4, 0.4}, {0.2, 0.4}, {0.2, 0.2}}}};
+    EXPECT_LT(signed_area(cw.rings[0]), 0);
+    EXPECT_GT(signed_area(cw.rings[1]), 0);
+    Geometry g = cw;
+    orient_rfc7946(g);
+    const auto& p = std::get<Polygon>(g);
+    EXPECT_DOUBLE_EQ(signed_area(p.rings[0]), 1.0);
+    EXPECT_DOUBLE_EQ(signed_area(p.rings[1]), -0.04);
+    Geometry again = g;
+    orient_rfc7946(again);
+    EXPECT_EQ(again, g); // idempotent
+}
