@@ -75,6 +75,9 @@ struct Command {
 
 const std::map<std::string, Command>& commands() {
     static const std::map<std::string, Command> table = {
+        {"demo",
+         {demo_command, "demo --db DB [--grids 9660] [--seed 1] [--patrol-days 7] [--now TIME] [--force]\n"
+                        "                                        build the Luohe demo city"}},
         {"import",
          {import_command, "import --db DB --layer NAME [--kind KIND] [--parent-layer NAME] [--crs CRS]\n"
                           "         [--code-field F] [--name-field F] [--parent-field F] FILE\n"

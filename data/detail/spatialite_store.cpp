@@ -252,6 +252,14 @@ public:
         }
     }
 
+    // For writes made of exactly one SQL statement: SQLite makes a statement atomic by itself,
+    // so no savepoint is needed (inside a Transaction or in autocommit mode alike).
+    template <class F>
+    auto write_one(F&& f) {
+        std::lock_guard lock(m_mutex);
+        return f();
+    }
+
     Statement& stmt(const char* sql) {
         auto it = m_statements.find(sql);
         if (it == m_statements.end())
@@ -620,7 +628,7 @@ public:
         if (!geo::coordinates_in_lonlat_range(geo::Point{b.position}))
             throw Error(ErrorCode::invalid_geometry,
                         "building '" + b.code + "' position out of range");
-        return write([&] {
+        return write_one([&] {
             stmt("INSERT INTO buildings(code, households, address, community_code, geom) "
                  "VALUES (?,?,?,?, GeomFromWKB(?, 4326))")
                 .bind(1, b.code)
@@ -660,7 +668,7 @@ public:
         if (!geo::coordinates_in_lonlat_range(geo::Point{c.position}))
             throw Error(ErrorCode::invalid_geometry,
                         "camera '" + c.code + "' position out of range");
-        return write([&] {
+        return write_one([&] {
             stmt("INSERT INTO cameras(code, name, heading_deg, fov_deg, range_m, online, geom) "
                  "VALUES (?,?,?,?,?,?, GeomFromWKB(?, 4326))")
                 .bind(1, c.code)
@@ -692,7 +700,7 @@ public:
 
     std::int64_t add_drone_flight(const DroneFlight& f) override {
         check_timed_path(f.path, "drone flight");
-        return write([&] {
+        return write_one([&] {
             stmt("INSERT INTO drone_flights(code, purpose, swath_m, started_at, ended_at, times, "
                  "geom) "
                  "VALUES (?,?,?,?,?,?, GeomFromWKB(?, 4326))")
@@ -723,7 +731,7 @@ public:
 
     std::int64_t add_patrol_track(const PatrolTrack& t) override {
         check_timed_path(t.path, "patrol track");
-        return write([&] {
+        return write_one([&] {
             stmt("INSERT INTO patrol_tracks(person_id, started_at, ended_at, times, geom) "
                  "VALUES (?,?,?,?, GeomFromWKB(?, 4326))")
                 .bind(1, t.person_id)
@@ -846,7 +854,7 @@ public:
     std::vector<User> users() override { return query_users(std::nullopt, std::nullopt); }
 
     void add_session(std::string_view token_hash, const Session& s) override {
-        write([&] {
+        write_one([&] {
             stmt("INSERT INTO sessions(token_hash, user_id, expires_at) VALUES (?,?,?)")
                 .bind(1, token_hash)
                 .bind(2, s.user_id)
@@ -867,7 +875,8 @@ public:
     }
 
     void remove_session(std::string_view token_hash) override {
-        write([&] { stmt("DELETE FROM sessions WHERE token_hash = ?").bind(1, token_hash).run(); });
+        write_one(
+            [&] { stmt("DELETE FROM sessions WHERE token_hash = ?").bind(1, token_hash).run(); });
     }
 
     std::int64_t remove_expired_sessions(Time t) override {
