@@ -75,16 +75,24 @@ struct Command {
 
 const std::map<std::string, Command>& commands() {
     static const std::map<std::string, Command> table = {
+        {"serve",
+         {serve_command,
+          "serve --db DB [--host 127.0.0.1] [--port 8080] [--threads 2] [--web DIR]\n"
+          "        [--max-body BYTES] [--print-demo-logins]   serve the API and the web app"}},
         {"demo",
-         {demo_command, "demo --db DB [--grids 9660] [--seed 1] [--patrol-days 7] [--now TIME] [--force]\n"
-                        "                                        build the Luohe demo city"}},
+         {demo_command,
+          "demo --db DB [--grids 9660] [--seed 1] [--patrol-days 7] [--now TIME] [--force]\n"
+          "                                        build the Luohe demo city"}},
         {"import",
-         {import_command, "import --db DB --layer NAME [--kind KIND] [--parent-layer NAME] [--crs CRS]\n"
-                          "         [--code-field F] [--name-field F] [--parent-field F] FILE\n"
-                          "                                        import a layer (GeoJSON, GPKG, SHP/zip, KML, FGB, CSV+WKT)"}},
+         {import_command,
+          "import --db DB --layer NAME [--kind KIND] [--parent-layer NAME] [--crs CRS]\n"
+          "         [--code-field F] [--name-field F] [--parent-field F] FILE\n"
+          "                                        import a layer (GeoJSON, GPKG, SHP/zip, KML, "
+          "FGB, CSV+WKT)"}},
         {"export",
          {export_command, "export --db DB --layer NAME --format FORMAT [--at TIME] [--force] OUT\n"
-                          "                                        export a layer (GeoJSON, GPKG, \"ESRI Shapefile\", KML, FlatGeobuf)"}},
+                          "                                        export a layer (GeoJSON, GPKG, "
+                          "\"ESRI Shapefile\", KML, FlatGeobuf)"}},
         {"transform",
          {transform_command,
           "transform --from CRS --to CRS LON LAT   convert one coordinate pair"}},

@@ -1,0 +1,92 @@
+#include "cli/commands.hpp"
+#include "data/auth.hpp"
+#include "data/demo_city.hpp"
+#include "data/store.hpp"
+#include "geo/error.hpp"
+#include "server/metrics.hpp"
+#include "server/server.hpp"
+
+#include <cstdio>
+#include <filesystem>
+
+#ifndef TESSERA_DEFAULT_WEB_DIR
+#define TESSERA_DEFAULT_WEB_DIR "web"
+#endif
+
+namespace tessera::cli {
+namespace {
+
+// The demo users that exist in this database, with their passwords (see data/demo_city.hpp).
+void print_demo_logins(data::Store& store) {
+    bool any = false;
+    for (const auto& login : data::demo_logins()) {
+        if (!store.find_user(login.username))
+            continue;
+        if (!any)
+            std::printf("Demo logins (user / password / role / scope):\n");
+        any = true;
+        std::printf("  %-9s %-14s %-17s %s\n", login.username.c_str(), login.password.c_str(),
+                    login.role.c_str(), login.scope.c_str());
+    }
+    if (!any)
+        std::printf("No demo users in this database (build one with `tessera demo`).\n");
+}
+
+} // namespace
+
+int serve_command(Args args) {
+    Options opts(args, {"db", "host", "port", "threads", "web", "max-body"}, {"print-demo-logins"});
+    if (!opts.positional().empty())
+        throw Error(ErrorCode::invalid_argument,
+                    "unexpected argument '" + opts.positional().front() + "'");
+    std::filesystem::path db = opts.require("db");
+    if (!std::filesystem::exists(db))
+        throw Error(ErrorCode::invalid_argument,
+                    "database '" + db.string() +
+                        "' does not exist (create one with `tessera demo` or `tessera import`)");
+
+    server::ServerConfig config;
+    config.host = opts.get("host", "127.0.0.1");
+    long long port = opts.get_int("port", 8080);
+    if (port < 0 || port > 65535)
+        throw Error(ErrorCode::invalid_argument,
+                    "--port must be 0..65535, got " + std::to_string(port));
+    config.port = static_cast<std::uint16_t>(port);
+    long long threads = opts.get_int("threads", 2);
+    if (threads < 1 || threads > 256)
+        throw Error(ErrorCode::invalid_argument,
+                    "--threads must be 1..256, got " + std::to_string(threads));
+    config.threads = static_cast<int>(threads);
+    long long max_body = opts.get_int("max-body", 1 << 20);
+    if (max_body < 0)
+        throw Error(ErrorCode::invalid_argument, "--max-body must be >= 0");
+    config.max_body = static_cast<std::size_t>(max_body);
+
+    std::optional<std::filesystem::path> web =
+        std::filesystem::path(opts.get("web", TESSERA_DEFAULT_WEB_DIR));
+    if (!std::filesystem::is_directory(*web)) {
+        std::fprintf(stderr, "tessera serve: web directory '%s' not found; serving the API only\n",
+                     web->string().c_str());
+        web.reset();
+    }
+
+    auto store = data::open_spatialite_store(db);
+    data::Auth auth(*store);
+    server::Metrics metrics;
+    server::Services services{*store, auth, metrics, web};
+    server::Server http(services, config);
+
+    if (opts.has("print-demo-logins"))
+        print_demo_logins(*store);
+    std::string host = config.host;
+    if (host == "127.0.0.1" || host == "0.0.0.0" || host == "::" || host == "::1")
+        host = "localhost";
+    std::printf("Tessera serving http://%s:%u/\n", host.c_str(), unsigned(http.port()));
+    std::fflush(stdout);
+
+    http.run();
+    std::fprintf(stderr, "tessera serve: stopped\n");
+    return 0;
+}
+
+} // namespace tessera::cli

@@ -1,0 +1,318 @@
+#include "server/detail/api.hpp"
+
+#include "server/geojson.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+namespace tessera::server::detail {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+std::string dump(const json& j) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Response json_ok(const json& j, int status = 200) {
+    return json_response(status, dump(j));
+}
+
+std::string_view param(const PathParams& params, std::string_view name) {
+    for (const auto& [k, v] : params)
+        if (k == name)
+            return v;
+    return {};
+}
+
+Error bad_request(const std::string& message) {
+    return Error(ErrorCode::invalid_argument, message);
+}
+
+json jurisdiction_json(const data::Jurisdiction& j) {
+    switch (j.kind) {
+    case data::Jurisdiction::Kind::everything:
+        return json{{"kind", "everything"}};
+    case data::Jurisdiction::Kind::area:
+        return json{{"kind", "area"}, {"area_code", j.area_code}};
+    case data::Jurisdiction::Kind::grids:
+        return json{{"kind", "grids"}, {"grid_codes", j.grid_codes}};
+    case data::Jurisdiction::Kind::none:
+        break;
+    }
+    return json{{"kind", "none"}};
+}
+
+json principal_json(const data::Principal& p) {
+    json j = {{"username", p.username},
+              {"display_name", p.display_name},
+              {"role", to_string(p.role)},
+              {"jurisdiction", jurisdiction_json(p.jurisdiction)}};
+    j["department_code"] = p.department_code ? json(*p.department_code) : json(nullptr);
+    return j;
+}
+
+// ---- query parameters of /features ----
+
+void reject_unknown_params(const Target& t, std::initializer_list<std::string_view> allowed) {
+    for (const auto& [name, value] : t.query) {
+        if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+            std::string list;
+            for (auto a : allowed)
+                list += (list.empty() ? "" : ", ") + std::string(a);
+            throw bad_request("unknown query parameter '" + name + "' (allowed: " + list + ")");
+        }
+    }
+}
+
+std::optional<double> parse_double(std::string_view s) {
+    while (!s.empty() && s.front() == ' ')
+        s.remove_prefix(1);
+    while (!s.empty() && s.back() == ' ')
+        s.remove_suffix(1);
+    if (!s.empty() && s.front() == '+')
+        s.remove_prefix(1);
+    double v = 0;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v))
+        return std::nullopt;
+    return v;
+}
+
+geo::BBox parse_bbox(std::string_view text) {
+    const std::string form = "bbox must be minx,miny,maxx,maxy in EPSG:4326 degrees";
+    std::vector<double> v;
+    std::string_view rest = text;
+    while (true) {
+        auto comma = rest.find(',');
+        auto number = parse_double(rest.substr(0, comma));
+        if (!number)
+            throw bad_request(form + ", got '" + std::string(text) + "'");
+        v.push_back(*number);
+        if (comma == std::string_view::npos)
+            break;
+        rest = rest.substr(comma + 1);
+    }
+    if (v.size() != 4)
+        throw bad_request(form + " (4 numbers), got " + std::to_string(v.size()) + " numbers");
+    geo::BBox b{v[0], v[1], v[2], v[3]};
+    if (b.min_x < -180 || b.max_x > 180 || b.min_y < -90 || b.max_y > 90)
+        throw bad_request("bbox is outside [-180,180] x [-90,90]: '" + std::string(text) + "'");
+    if (b.min_x > b.max_x || b.min_y > b.max_y)
+        throw bad_request("bbox needs minx <= maxx and miny <= maxy (boxes across the "
+                          "antimeridian are not supported): '" +
+                          std::string(text) + "'");
+    return b;
+}
+
+std::size_t parse_count(std::string_view name, std::string_view text, std::size_t min) {
+    unsigned long long v = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || v < min)
+        throw bad_request(std::string(name) + " must be an integer >= " + std::to_string(min) +
+                          ", got '" + std::string(text) + "'");
+    return static_cast<std::size_t>(v);
+}
+
+// Where a boundary feature sits, for the policy: its parent area and, for admin layers, itself;
+// its own code as the grid for grid layers.
+data::Scope scope_of(const data::Layer& layer, const data::Feature& f) {
+    data::Scope s;
+    if (f.parent_code)
+        s.areas.push_back(*f.parent_code);
+    if (data::is_admin(layer.kind))
+        s.areas.push_back(f.code);
+    else
+        s.grid = f.code;
+    return s;
+}
+
+// The policy scope of a layer as a whole (its existence, name and counts): no particular area.
+data::Scope layer_scope() {
+    return data::Scope{};
+}
+
+} // namespace
+
+std::optional<std::string> bearer_token(const Request& req) {
+    auto h = req.header("Authorization");
+    if (!h)
+        return std::nullopt;
+    std::string_view v = *h;
+    auto is_bearer = [](std::string_view s) {
+        if (s.size() < 7)
+            return false;
+        std::string scheme(s.substr(0, 6));
+        std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        return scheme == "bearer" && (s[6] == ' ' || s[6] == '\t');
+    };
+    if (!is_bearer(v))
+        throw Error(ErrorCode::unauthorized, "expected 'Authorization: Bearer <token>'");
+    v.remove_prefix(7);
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
+        v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t'))
+        v.remove_suffix(1);
+    if (v.empty())
+        throw Error(ErrorCode::unauthorized, "empty bearer token");
+    return std::string(v);
+}
+
+std::optional<data::Principal> principal_of(const Request& req, Services& services) {
+    auto token = bearer_token(req);
+    if (!token)
+        return std::nullopt;
+    auto p = services.auth.authenticate(*token);
+    if (!p)
+        throw Error(ErrorCode::unauthorized, "invalid or expired token");
+    return p;
+}
+
+Response get_healthz(const Request&, Services& services, const PathParams&) {
+    data::StoreStats stats;
+    try {
+        stats = services.store.stats();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "tessera serve: health check failed: %s\n", e.what());
+        return error_response(503, "store_error", "the store does not answer");
+    }
+    return json_ok(json{{"status", "ok"}, {"schema_version", stats.schema_version}});
+}
+
+Response get_metrics(const Request&, Services& services, const PathParams&) {
+    Response res;
+    res.body = services.metrics.render(services.store);
+    res.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    return res;
+}
+
+Response get_layers(const Request& req, Services& services, const PathParams&) {
+    reject_unknown_params(parse_target(req.target), {});
+    auto who = principal_of(req, services);
+    json out = json::array();
+    for (const auto& l : services.store.layers()) {
+        if (!data::may(who ? &*who : nullptr, data::Action::view, data::Resource::boundary,
+                       layer_scope()))
+            continue;
+        json extent = nullptr;
+        if (l.extent && !l.extent->empty())
+            extent =
+                json::array({l.extent->min_x, l.extent->min_y, l.extent->max_x, l.extent->max_y});
+        out.push_back(json{{"name", l.name},
+                           {"title", l.title},
+                           {"kind", to_string(l.kind)},
+                           {"parent", l.parent_layer ? json(*l.parent_layer) : json(nullptr)},
+                           {"precedence", l.precedence},
+                           {"feature_count", l.feature_count},
+                           {"version", l.version},
+                           {"source_crs", l.source_crs},
+                           {"extent", std::move(extent)}});
+    }
+    return json_ok(out);
+}
+
+Response get_features(const Request& req, Services& services, const PathParams& params) {
+    std::string layer_name(param(params, "name"));
+    Target target = parse_target(req.target);
+    reject_unknown_params(target, {"bbox", "limit", "offset", "at"});
+
+    data::FeatureQuery query;
+    query.limit = default_feature_limit;
+    if (auto v = query_param(target, "bbox"))
+        query.bbox = parse_bbox(*v);
+    if (auto v = query_param(target, "limit"))
+        query.limit = std::min(parse_count("limit", *v, 1), max_feature_limit);
+    if (auto v = query_param(target, "offset"))
+        query.offset = parse_count("offset", *v, 0);
+    if (auto v = query_param(target, "at")) {
+        query.at = data::parse_time(*v);
+        if (!query.at)
+            throw bad_request("at must be an ISO 8601 date or time such as 2025-06-01 or "
+                              "2025-06-01T08:00:00Z, got '" +
+                              std::string(*v) + "'");
+    }
+
+    auto who = principal_of(req, services);
+    auto layer = services.store.find_layer(layer_name);
+    if (!layer)
+        throw Error(ErrorCode::not_found, "layer '" + layer_name + "' does not exist");
+
+    data::FeaturePage page = services.store.features(layer_name, query);
+    json features = json::array();
+    for (const auto& f : page.features)
+        if (data::may(who ? &*who : nullptr, data::Action::view, data::Resource::boundary,
+                      scope_of(*layer, f)))
+            features.push_back(to_geojson(f));
+
+    // Links keep the caller's filters and move the window; paging follows the store's order
+    // (by code), so pages neither overlap nor skip while the layer version stays the same.
+    auto link = [&](const char* rel, std::size_t offset) {
+        std::string href = "/api/v1/layers/" + percent_encode(layer_name) + "/features?";
+        if (auto v = query_param(target, "bbox"))
+            href += "bbox=" + percent_encode(*v, ",") + "&";
+        if (auto v = query_param(target, "at"))
+            href += "at=" + percent_encode(*v, ":") + "&";
+        href += "limit=" + std::to_string(query.limit) + "&offset=" + std::to_string(offset);
+        return json{{"href", href}, {"rel", rel}, {"type", "application/geo+json"}};
+    };
+    json links = json::array({link("self", query.offset)});
+    std::size_t end = query.offset + page.features.size();
+    if (static_cast<std::int64_t>(end) < page.total && !page.features.empty())
+        links.push_back(link("next", end));
+    if (query.offset > 0)
+        links.push_back(link("prev", query.offset > query.limit ? query.offset - query.limit : 0));
+
+    json out = {{"type", "FeatureCollection"},
+                {"numberMatched", page.total},
+                {"numberReturned", features.size()},
+                {"links", std::move(links)},
+                {"features", std::move(features)}};
+    Response res = json_ok(out);
+    res.set_header("Content-Type", "application/geo+json");
+    return res;
+}
+
+Response post_login(const Request& req, Services& services, const PathParams&) {
+    json body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded())
+        throw bad_request("body must be JSON: {\"username\": \"...\", \"password\": \"...\"}");
+    if (!body.is_object() || !body.contains("username") || !body["username"].is_string() ||
+        !body.contains("password") || !body["password"].is_string())
+        throw bad_request("body must be a JSON object with string fields username and password");
+    auto result = services.auth.login(body["username"].get<std::string>(),
+                                      body["password"].get<std::string>());
+    if (!result)
+        throw Error(ErrorCode::unauthorized, "wrong username or password");
+    Response res = json_ok(json{{"token", result->token},
+                                {"expires_at", data::format_time(result->expires_at)},
+                                {"user", principal_json(result->principal)}});
+    res.set_header("Cache-Control", "no-store");
+    return res;
+}
+
+Response get_me(const Request& req, Services& services, const PathParams&) {
+    auto who = principal_of(req, services);
+    if (!who)
+        throw Error(ErrorCode::unauthorized, "log in first: send 'Authorization: Bearer <token>'");
+    Response res = json_ok(principal_json(*who));
+    res.set_header("Cache-Control", "no-store");
+    return res;
+}
+
+Response post_logout(const Request& req, Services& services, const PathParams&) {
+    auto token = bearer_token(req);
+    if (!token)
+        throw Error(ErrorCode::unauthorized, "log in first: send 'Authorization: Bearer <token>'");
+    services.auth.logout(*token);
+    Response res;
+    res.status = 204;
+    res.set_header("Cache-Control", "no-store");
+    return res;
+}
+
+} // namespace tessera::server::detail

@@ -1,0 +1,39 @@
+// The endpoint handlers behind handle() (router.cpp). Internal: call handle() instead, which adds
+// routing, error mapping and metrics. Each handler parses and validates its input, calls the
+// facades (Store, Auth, policy) and renders JSON; failures are thrown as tessera::Error.
+#pragma once
+
+#include "data/policy.hpp"
+#include "server/http.hpp"
+#include "server/services.hpp"
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tessera::server::detail {
+
+// Decoded path parameters by name, e.g. {"name", "grid"} for /api/v1/layers/{name}/features.
+using PathParams = std::vector<std::pair<std::string, std::string>>;
+
+// The bearer token of "Authorization: Bearer <token>"; nullopt without an Authorization header.
+// Throws Error(unauthorized) for another scheme or an empty token.
+std::optional<std::string> bearer_token(const Request& req);
+// The caller: nullopt when anonymous (no Authorization header). Throws Error(unauthorized) for a
+// malformed, unknown or expired token, so a client learns that its token went stale.
+std::optional<data::Principal> principal_of(const Request& req, Services& services);
+
+// DEFAULT and maximum page size of /api/v1/layers/{name}/features.
+inline constexpr std::size_t default_feature_limit = 100;
+inline constexpr std::size_t max_feature_limit = 10000;
+
+Response get_healthz(const Request& req, Services& services, const PathParams& params);
+Response get_metrics(const Request& req, Services& services, const PathParams& params);
+Response get_layers(const Request& req, Services& services, const PathParams& params);
+Response get_features(const Request& req, Services& services, const PathParams& params);
+Response post_login(const Request& req, Services& services, const PathParams& params);
+Response get_me(const Request& req, Services& services, const PathParams& params);
+Response post_logout(const Request& req, Services& services, const PathParams& params);
+
+} // namespace tessera::server::detail

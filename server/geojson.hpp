@@ -1,0 +1,26 @@
+// RFC 7946 GeoJSON for the stored model. Coordinates are EPSG:4326 lon,lat as stored; polygon
+// rings are written with the right-hand rule (exterior counter-clockwise, holes clockwise),
+// reversing rings where needed.
+#pragma once
+
+#include "data/model.hpp"
+#include "geo/geometry.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace tessera::server {
+
+nlohmann::ordered_json to_geojson(const geo::Geometry& g);
+
+// Names of the properties every feature carries; stored attributes with the same names are left
+// out so these always mean the same thing.
+inline constexpr const char* reserved_feature_properties[] = {
+    "code", "name", "parent_code", "version", "valid_from", "valid_to", "changeset_id"};
+
+// {"type":"Feature","id":code,"geometry":...,"properties":{code, name, parent_code, version,
+// valid_from, [valid_to,] changeset_id, ...stored attributes}}.
+nlohmann::ordered_json to_geojson(const data::Feature& f);
+
+nlohmann::ordered_json to_json(const data::PropertyValue& v);
+
+} // namespace tessera::server

@@ -1,0 +1,26 @@
+// What the handlers work with: the facades of the lower layers plus server-wide state.
+// Built once by `tessera serve` (or a test) and shared by all handler calls.
+//
+// Thread-safety: every member is safe to use from several threads at once (the Store
+// serialises internally, Auth goes through the Store, Metrics has its own lock).
+// Lifetime: the referenced objects must outlive every handler call.
+#pragma once
+
+#include "data/auth.hpp"
+#include "data/store.hpp"
+#include "server/metrics.hpp"
+
+#include <filesystem>
+#include <optional>
+
+namespace tessera::server {
+
+struct Services {
+    data::Store& store;
+    data::Auth& auth;
+    Metrics& metrics;
+    // Directory served at "/" (index.html for directories). nullopt: no static files (404).
+    std::optional<std::filesystem::path> web_root;
+};
+
+} // namespace tessera::server

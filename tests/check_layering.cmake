@@ -1,0 +1,27 @@
+# Fails when a source file under DIR includes a header of a library the layer must not touch.
+# Usage: cmake -DDIR=<folder> [-DFORBIDDEN=<regex>] -P check_layering.cmake
+# DEFAULT FORBIDDEN: the rule for server/ (facades only).
+file(GLOB_RECURSE sources "${DIR}/*.cpp" "${DIR}/*.hpp" "${DIR}/*.h")
+# System headers of SQLite, SpatiaLite, libpq, GEOS, GDAL/OGR and PROJ, and other layers' internals.
+if(DEFINED FORBIDDEN)
+    set(forbidden "${FORBIDDEN}")
+else()
+    set(forbidden "[<\"](sqlite3|spatialite|libpq-fe|libpq/|postgresql/|geos|gdal|ogr|cpl_|proj[.]h|proj/)|(geo|data|tiles)/detail/")
+endif()
+set(problems "")
+foreach(src IN LISTS sources)
+    file(STRINGS "${src}" includes REGEX "^[ \t]*#[ \t]*include")
+    foreach(line IN LISTS includes)
+        if(line MATCHES "${forbidden}")
+            string(APPEND problems "  ${src}: ${line}\n")
+        endif()
+    endforeach()
+endforeach()
+list(LENGTH sources count)
+if(count EQUAL 0)
+    message(FATAL_ERROR "no sources found under ${DIR}")
+endif()
+if(problems)
+    message(FATAL_ERROR "forbidden includes:\n${problems}")
+endif()
+message(STATUS "${count} files under ${DIR}: no forbidden includes")

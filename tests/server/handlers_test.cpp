@@ -1,0 +1,616 @@
+// The handlers, called directly (no sockets) with Services on a temporary SpatiaLite store.
+#include "data/auth.hpp"
+#include "data/store.hpp"
+#include "server/http.hpp"
+#include "server/router.hpp"
+#include "server/server.hpp"
+#include "server/static_files.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <fstream>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+using namespace tessera;
+using namespace tessera::server;
+using tessera::testing::TempDir;
+using json = nlohmann::json;
+
+namespace {
+
+geo::Polygon square(double x, double y, double s) {
+    return geo::Polygon{{{{x, y}, {x + s, y}, {x + s, y + s}, {x, y + s}, {x, y}}}};
+}
+// The same square, clockwise.
+geo::Polygon square_cw(double x, double y, double s) {
+    return geo::Polygon{{{{x, y}, {x, y + s}, {x + s, y + s}, {x + s, y}, {x, y}}}};
+}
+
+void write_file(const std::filesystem::path& p, const std::string& content) {
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << content;
+}
+
+class HandlersTest : public ::testing::Test {
+protected:
+    TempDir dir;
+    std::unique_ptr<data::Store> store = data::open_spatialite_store(dir / "t.db");
+    data::Auth auth{*store};
+    Metrics metrics;
+    Services services{*store, auth, metrics, dir / "web"};
+
+    void SetUp() override {
+        store->create_layer({"county", data::LayerKind::county, "县区", std::nullopt, 0, "gcj02"});
+        store->create_layer({"grid", data::LayerKind::grid, "网格", "county", 1, "EPSG:4326"});
+        store->create_layer(
+            {"exclusive", data::LayerKind::exclusive_grid, "专属网格", "grid", 10, "EPSG:4326"});
+        store->replace_features(
+            "county", {"test", "county", data::parse_time("2025-01-01")},
+            std::vector<data::FeatureInput>{
+                {"411102", "源汇区", std::nullopt, {}, square(114.0, 33.5, 0.1)}});
+        // Five grids in a row, G1 at x=114.00 ... G5 at x=114.04; G3 drawn clockwise.
+        std::vector<data::FeatureInput> grids;
+        for (int i = 1; i <= 5; ++i) {
+            double x = 114.0 + (i - 1) * 0.01;
+            grids.push_back({"G" + std::to_string(i),
+                             "第" + std::to_string(i) + "网格",
+                             "411102",
+                             {{"households", std::int64_t{400 + i}},
+                              {"urban", i % 2 == 0},
+                              {"density", 1.5 * i},
+                              {"note", std::monostate{}},
+                              {"code", std::string("shadowed")}},
+                             i == 3 ? geo::Geometry(square_cw(x, 33.5, 0.01))
+                                    : geo::Geometry(square(x, 33.5, 0.01))});
+        }
+        store->replace_features("grid", {"test", "v1", data::parse_time("2025-01-01")}, grids);
+        auth.create_user({"chief1",
+                          "张网格长",
+                          data::Role::grid_chief,
+                          {data::Jurisdiction::Kind::area, "411102", {}},
+                          "correct horse",
+                          std::nullopt,
+                          std::nullopt});
+        write_file(dir / "web/index.html", "<!doctype html><title>Tessera</title>");
+        write_file(dir / "web/app.js", "console.log('tessera');");
+        write_file(dir / "web/style.css", "body{}");
+        write_file(dir / "web/docs/index.html", "<p>docs</p>");
+        write_file(dir / "web/.env", "SECRET=1");
+        write_file(dir / "secret.txt", "TOP-SECRET");
+    }
+
+    Response call(const std::string& method, const std::string& target,
+                  const std::string& body = {}, Headers headers = {}) {
+        Request req;
+        req.method = method;
+        req.target = target;
+        req.body = body;
+        req.headers = std::move(headers);
+        return handle(req, services);
+    }
+    Response get(const std::string& target, Headers headers = {}) {
+        return call("GET", target, {}, std::move(headers));
+    }
+    static json body_of(const Response& r) { return json::parse(r.body); }
+
+    // Asserts the JSON error shape and returns the message.
+    static std::string expect_error(const Response& r, int status, const std::string& code) {
+        EXPECT_EQ(r.status, status) << r.body;
+        EXPECT_EQ(r.header("Content-Type").value_or(""), "application/json");
+        json j = json::parse(r.body, nullptr, false);
+        EXPECT_TRUE(j.is_object()) << r.body;
+        if (!j.is_object())
+            return {};
+        EXPECT_EQ(j.size(), 2u) << r.body;
+        EXPECT_EQ(j.value("code", ""), code) << r.body;
+        EXPECT_FALSE(j.value("message", "").empty()) << r.body;
+        return j.value("message", "");
+    }
+
+    std::string login_token() {
+        Response r =
+            call("POST", "/api/v1/login", R"({"username":"chief1","password":"correct horse"})");
+        EXPECT_EQ(r.status, 200) << r.body;
+        return body_of(r).value("token", "");
+    }
+};
+
+// ---- errors, routing ----
+
+TEST(ErrorTable, EveryCodeHasItsStatus) {
+    EXPECT_EQ(status_for(ErrorCode::invalid_argument), 400);
+    EXPECT_EQ(status_for(ErrorCode::invalid_geometry), 400);
+    EXPECT_EQ(status_for(ErrorCode::unknown_crs), 400);
+    EXPECT_EQ(status_for(ErrorCode::unauthorized), 401);
+    EXPECT_EQ(status_for(ErrorCode::forbidden), 403);
+    EXPECT_EQ(status_for(ErrorCode::not_found), 404);
+    EXPECT_EQ(status_for(ErrorCode::conflict), 409);
+    EXPECT_EQ(status_for(ErrorCode::payload_too_large), 413);
+    EXPECT_EQ(status_for(ErrorCode::io_error), 500);
+    EXPECT_EQ(status_for(ErrorCode::store_error), 500);
+    EXPECT_EQ(status_for(ErrorCode::internal), 500);
+}
+
+TEST(ErrorTable, ErrorResponseIsCodeAndMessageJson) {
+    Response r = error_response(Error(ErrorCode::conflict, "layer \"grid\" exists"));
+    EXPECT_EQ(r.status, 409);
+    EXPECT_EQ(json::parse(r.body),
+              (json{{"code", "conflict"}, {"message", "layer \"grid\" exists"}}));
+    EXPECT_FALSE(r.header("WWW-Authenticate"));
+    EXPECT_EQ(error_response(401, "unauthorized", "x").header("WWW-Authenticate"), "Bearer");
+}
+
+TEST(Targets, QueryIsSplitAndDecoded) {
+    Target t = parse_target("/a/b?bbox=1%2C2,3,4&q=a+b&flag&x=%E7%BD%91");
+    EXPECT_EQ(t.path, "/a/b");
+    ASSERT_EQ(t.query.size(), 4u);
+    EXPECT_EQ(query_param(t, "bbox"), "1,2,3,4");
+    EXPECT_EQ(query_param(t, "q"), "a b");
+    EXPECT_EQ(query_param(t, "flag"), "");
+    EXPECT_EQ(query_param(t, "x"), "网");
+    EXPECT_FALSE(query_param(t, "missing"));
+    EXPECT_THROW(parse_target("/a?x=%zz"), Error);
+    EXPECT_THROW(parse_target("http://example.com/"), Error);
+    EXPECT_EQ(percent_decode("%4", false), std::nullopt);
+    EXPECT_EQ(percent_encode("a b,c", ","), "a%20b,c");
+}
+
+TEST_F(HandlersTest, UnknownApiRouteIs404Json) {
+    expect_error(get("/api/v1/nothing"), 404, "not_found");
+    expect_error(get("/api/v1/layers/"), 404, "not_found");
+    expect_error(get("/api/v2/layers"), 404, "not_found");
+}
+
+TEST_F(HandlersTest, WrongMethodIs405WithAllow) {
+    Response r = call("DELETE", "/api/v1/layers");
+    expect_error(r, 405, "method_not_allowed");
+    EXPECT_EQ(r.header("Allow"), "GET, HEAD");
+    r = get("/api/v1/login");
+    expect_error(r, 405, "method_not_allowed");
+    EXPECT_EQ(r.header("Allow"), "POST");
+    r = call("POST", "/index.html");
+    expect_error(r, 405, "method_not_allowed");
+    EXPECT_EQ(r.header("Allow"), "GET, HEAD");
+}
+
+TEST_F(HandlersTest, HeadAnswersLikeGetWithoutBody) {
+    Response r = call("HEAD", "/api/v1/layers");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_TRUE(r.head_only);
+    EXPECT_FALSE(get("/api/v1/layers").head_only);
+}
+
+TEST_F(HandlersTest, HealthzChecksTheStore) {
+    Response r = get("/healthz");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(body_of(r)["status"], "ok");
+    EXPECT_EQ(body_of(r)["schema_version"], data::current_schema_version());
+}
+
+// ---- layers ----
+
+TEST_F(HandlersTest, LayersListEveryLayerWithCountsVersionAndExtent) {
+    Response r = get("/api/v1/layers");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.header("Content-Type"), "application/json");
+    json layers = body_of(r);
+    ASSERT_TRUE(layers.is_array());
+    ASSERT_EQ(layers.size(), 3u);
+    json grid;
+    for (const auto& l : layers)
+        if (l["name"] == "grid")
+            grid = l;
+    ASSERT_TRUE(grid.is_object()) << layers.dump();
+    EXPECT_EQ(grid["title"], "网格");
+    EXPECT_EQ(grid["kind"], "grid");
+    EXPECT_EQ(grid["parent"], "county");
+    EXPECT_EQ(grid["precedence"], 1);
+    EXPECT_EQ(grid["feature_count"], 5);
+    EXPECT_EQ(grid["version"], 1);
+    EXPECT_EQ(grid["source_crs"], "EPSG:4326");
+    ASSERT_TRUE(grid["extent"].is_array());
+    ASSERT_EQ(grid["extent"].size(), 4u);
+    EXPECT_NEAR(grid["extent"][0].get<double>(), 114.0, 1e-9);
+    EXPECT_NEAR(grid["extent"][1].get<double>(), 33.5, 1e-9);
+    EXPECT_NEAR(grid["extent"][2].get<double>(), 114.05, 1e-9);
+    EXPECT_NEAR(grid["extent"][3].get<double>(), 33.51, 1e-9);
+    for (const auto& l : layers) {
+        if (l["name"] == "exclusive") {
+            EXPECT_TRUE(l["extent"].is_null());
+            EXPECT_EQ(l["feature_count"], 0);
+            EXPECT_EQ(l["version"], 0);
+        }
+        if (l["name"] == "county") {
+            EXPECT_TRUE(l["parent"].is_null());
+        }
+    }
+}
+
+TEST_F(HandlersTest, LayersRejectUnknownParameters) {
+    expect_error(get("/api/v1/layers?kind=grid"), 400, "invalid_argument");
+}
+
+// ---- features ----
+
+TEST_F(HandlersTest, FeaturesAreAnRfc7946FeatureCollection) {
+    Response r = get("/api/v1/layers/grid/features");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.header("Content-Type"), "application/geo+json");
+    json fc = body_of(r);
+    EXPECT_EQ(fc["type"], "FeatureCollection");
+    EXPECT_EQ(fc["numberMatched"], 5);
+    EXPECT_EQ(fc["numberReturned"], 5);
+    ASSERT_EQ(fc["features"].size(), 5u);
+    const json& f = fc["features"][0];
+    EXPECT_EQ(f["type"], "Feature");
+    EXPECT_EQ(f["id"], "G1");
+    EXPECT_EQ(f["geometry"]["type"], "Polygon");
+    json ring = f["geometry"]["coordinates"][0];
+    ASSERT_EQ(ring.size(), 5u);
+    EXPECT_EQ(ring[0], json::array({114.0, 33.5}));
+    EXPECT_EQ(ring[1], json::array({114.01, 33.5}));
+    const json& p = f["properties"];
+    EXPECT_EQ(p["code"], "G1");
+    EXPECT_EQ(p["name"], "第1网格");
+    EXPECT_EQ(p["parent_code"], "411102");
+    EXPECT_EQ(p["version"], 1);
+    EXPECT_EQ(p["valid_from"], "2025-01-01T00:00:00.000Z");
+    EXPECT_EQ(p["households"], 401);
+    EXPECT_EQ(p["urban"], false);
+    EXPECT_EQ(p["density"], 1.5);
+    EXPECT_TRUE(p.contains("note"));
+    EXPECT_TRUE(p["note"].is_null());
+    EXPECT_FALSE(p.contains("valid_to"));
+}
+
+TEST_F(HandlersTest, FeaturePolygonsFollowTheRightHandRule) {
+    json fc = body_of(get("/api/v1/layers/grid/features"));
+    for (const auto& f : fc["features"]) {
+        const json& ring = f["geometry"]["coordinates"][0];
+        double area2 = 0;
+        for (std::size_t i = 0; i + 1 < ring.size(); ++i)
+            area2 += ring[i][0].get<double>() * ring[i + 1][1].get<double>() -
+                     ring[i + 1][0].get<double>() * ring[i][1].get<double>();
+        EXPECT_GT(area2, 0) << "exterior ring of " << f["id"] << " is clockwise";
+    }
+}
+
+TEST_F(HandlersTest, StoredAttributesDoNotOverrideReservedProperties) {
+    json fc = body_of(get("/api/v1/layers/grid/features?limit=1"));
+    EXPECT_EQ(fc["features"][0]["properties"]["code"], "G1");
+}
+
+TEST_F(HandlersTest, FeaturesArePagedWithNextLinks) {
+    json page = body_of(get("/api/v1/layers/grid/features?limit=2"));
+    EXPECT_EQ(page["numberMatched"], 5);
+    EXPECT_EQ(page["numberReturned"], 2);
+    std::vector<std::string> codes;
+    for (int guard = 0; guard < 10; ++guard) {
+        for (const auto& f : page["features"])
+            codes.push_back(f["id"]);
+        std::string next;
+        for (const auto& l : page["links"])
+            if (l["rel"] == "next")
+                next = l["href"];
+        if (next.empty())
+            break;
+        EXPECT_NE(next.find("limit=2"), std::string::npos) << next;
+        Response r = get(next);
+        ASSERT_EQ(r.status, 200) << next << ": " << r.body;
+        page = body_of(r);
+    }
+    EXPECT_EQ(codes, (std::vector<std::string>{"G1", "G2", "G3", "G4", "G5"}));
+    EXPECT_EQ(page["numberReturned"], 1); // the last page holds the fifth grid only
+}
+
+TEST_F(HandlersTest, OffsetPastTheEndIsAnEmptyPage) {
+    json page = body_of(get("/api/v1/layers/grid/features?offset=10"));
+    EXPECT_EQ(page["numberMatched"], 5);
+    EXPECT_EQ(page["numberReturned"], 0);
+    EXPECT_TRUE(page["features"].empty());
+    for (const auto& l : page["links"])
+        EXPECT_NE(l["rel"], "next");
+}
+
+TEST_F(HandlersTest, LimitAboveTheMaximumIsClamped) {
+    json page = body_of(get("/api/v1/layers/grid/features?limit=50000"));
+    EXPECT_EQ(page["numberReturned"], 5);
+    std::string self = page["links"][0]["href"];
+    EXPECT_NE(self.find("limit=10000"), std::string::npos) << self;
+}
+
+TEST_F(HandlersTest, BboxSelectsIntersectingFeaturesAndIsKeptInLinks) {
+    // Touches G2 and G3 only (G2 spans 114.01..114.02, G3 114.02..114.03).
+    Response r = get("/api/v1/layers/grid/features?bbox=114.012,33.501,114.025,33.505&limit=1");
+    ASSERT_EQ(r.status, 200) << r.body;
+    json page = body_of(r);
+    EXPECT_EQ(page["numberMatched"], 2);
+    EXPECT_EQ(page["features"][0]["id"], "G2");
+    std::string next;
+    for (const auto& l : page["links"])
+        if (l["rel"] == "next")
+            next = l["href"];
+    ASSERT_FALSE(next.empty());
+    EXPECT_NE(next.find("bbox=114.012,33.501,114.025,33.505"), std::string::npos) << next;
+    json second = body_of(get(next));
+    ASSERT_EQ(second["features"].size(), 1u);
+    EXPECT_EQ(second["features"][0]["id"], "G3");
+    // Far away: nothing.
+    json none = body_of(get("/api/v1/layers/grid/features?bbox=100,20,100.1,20.1"));
+    EXPECT_EQ(none["numberMatched"], 0);
+}
+
+TEST_F(HandlersTest, AtReturnsTheVersionValidThen) {
+    store->replace_features(
+        "grid", {"test", "v2", data::parse_time("2025-06-01")},
+        std::vector<data::FeatureInput>{{"G9", "新网格", "411102", {}, square(114.0, 33.5, 0.05)}});
+    json now = body_of(get("/api/v1/layers/grid/features"));
+    ASSERT_EQ(now["numberMatched"], 1);
+    EXPECT_EQ(now["features"][0]["id"], "G9");
+    EXPECT_EQ(now["features"][0]["properties"]["version"], 2);
+    json before = body_of(get("/api/v1/layers/grid/features?at=2025-03-01"));
+    EXPECT_EQ(before["numberMatched"], 5);
+    EXPECT_EQ(before["features"][0]["properties"]["valid_to"], "2025-06-01T00:00:00.000Z");
+    json with_time = body_of(get("/api/v1/layers/grid/features?at=2025-03-01T08:00:00%2B08:00"));
+    EXPECT_EQ(with_time["numberMatched"], 5);
+}
+
+TEST_F(HandlersTest, BadFeatureParametersAre400WithAClearMessage) {
+    struct Case {
+        const char* query;
+        const char* mentions;
+    };
+    const Case cases[] = {
+        {"bbox=1,2,3", "4 numbers"},
+        {"bbox=1,2,3,4,5,6", "4 numbers"},
+        {"bbox=a,b,c,d", "bbox"},
+        {"bbox=", "bbox"},
+        {"bbox=114.1,33,114.0,34", "minx <= maxx"},
+        {"bbox=0,-91,1,1", "outside"},
+        {"bbox=nan,1,2,3", "bbox"},
+        {"limit=0", "limit"},
+        {"limit=ten", "limit"},
+        {"limit=-5", "limit"},
+        {"offset=-1", "offset"},
+        {"offset=1.5", "offset"},
+        {"at=yesterday", "at must be"},
+        {"at=2025-13-01", "at must be"},
+        {"bboxx=1,2,3,4", "unknown query parameter 'bboxx'"},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.query);
+        std::string message = expect_error(
+            get(std::string("/api/v1/layers/grid/features?") + c.query), 400, "invalid_argument");
+        EXPECT_NE(message.find(c.mentions), std::string::npos) << message;
+    }
+}
+
+TEST_F(HandlersTest, UnknownLayerIs404) {
+    std::string message = expect_error(get("/api/v1/layers/nope/features"), 404, "not_found");
+    EXPECT_NE(message.find("nope"), std::string::npos);
+}
+
+// ---- auth ----
+
+TEST_F(HandlersTest, LoginReturnsTokenExpiryAndUser) {
+    Response r =
+        call("POST", "/api/v1/login", R"({"username":"chief1","password":"correct horse"})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.header("Cache-Control"), "no-store");
+    json j = body_of(r);
+    EXPECT_FALSE(j["token"].get<std::string>().empty());
+    EXPECT_TRUE(data::parse_time(j["expires_at"].get<std::string>()));
+    EXPECT_EQ(j["user"]["username"], "chief1");
+    EXPECT_EQ(j["user"]["display_name"], "张网格长");
+    EXPECT_EQ(j["user"]["role"], "grid_chief");
+    EXPECT_EQ(j["user"]["jurisdiction"]["kind"], "area");
+    EXPECT_EQ(j["user"]["jurisdiction"]["area_code"], "411102");
+}
+
+TEST_F(HandlersTest, LoginWithWrongPasswordOrUnknownUserIs401) {
+    expect_error(call("POST", "/api/v1/login", R"({"username":"chief1","password":"wrong!!!"})"),
+                 401, "unauthorized");
+    expect_error(call("POST", "/api/v1/login", R"({"username":"ghost","password":"whatever"})"),
+                 401, "unauthorized");
+}
+
+TEST_F(HandlersTest, MalformedLoginBodyIs400) {
+    expect_error(call("POST", "/api/v1/login", "{not json"), 400, "invalid_argument");
+    expect_error(call("POST", "/api/v1/login", ""), 400, "invalid_argument");
+    expect_error(call("POST", "/api/v1/login", R"(["chief1","correct horse"])"), 400,
+                 "invalid_argument");
+    expect_error(call("POST", "/api/v1/login", R"({"username":"chief1","password":42})"), 400,
+                 "invalid_argument");
+}
+
+TEST_F(HandlersTest, MeNeedsAValidBearerToken) {
+    Response r = get("/api/v1/me");
+    expect_error(r, 401, "unauthorized");
+    EXPECT_EQ(r.header("WWW-Authenticate"), "Bearer");
+    expect_error(get("/api/v1/me", {{"Authorization", "Bearer " + std::string(64, 'a')}}), 401,
+                 "unauthorized");
+    expect_error(get("/api/v1/me", {{"Authorization", "Basic Y2hpZWYxOng="}}), 401, "unauthorized");
+
+    std::string token = login_token();
+    r = get("/api/v1/me", {{"authorization", "bearer " + token}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(body_of(r)["username"], "chief1");
+    EXPECT_EQ(body_of(r)["role"], "grid_chief");
+}
+
+TEST_F(HandlersTest, LogoutEndsTheSession) {
+    std::string token = login_token();
+    Headers auth_header = {{"Authorization", "Bearer " + token}};
+    ASSERT_EQ(get("/api/v1/me", auth_header).status, 200);
+    Response r = call("POST", "/api/v1/logout", {}, auth_header);
+    EXPECT_EQ(r.status, 204);
+    EXPECT_TRUE(r.body.empty());
+    expect_error(get("/api/v1/me", auth_header), 401, "unauthorized");
+    expect_error(call("POST", "/api/v1/logout"), 401, "unauthorized");
+}
+
+TEST_F(HandlersTest, BoundariesArePublicButAStaleTokenIs401) {
+    EXPECT_EQ(get("/api/v1/layers/grid/features").status, 200);
+    std::string token = login_token();
+    EXPECT_EQ(get("/api/v1/layers/grid/features", {{"Authorization", "Bearer " + token}}).status,
+              200);
+    expect_error(get("/api/v1/layers", {{"Authorization", "Bearer " + std::string(64, '0')}}), 401,
+                 "unauthorized");
+}
+
+// ---- metrics ----
+
+TEST_F(HandlersTest, MetricsCountRequestsByRoutePatternAndReportTheStore) {
+    get("/api/v1/layers");
+    get("/api/v1/layers");
+    get("/api/v1/layers/grid/features");
+    get("/api/v1/layers/county/features");
+    get("/api/v1/layers/grid/features?limit=0");
+    get("/api/v1/nothing");
+    Response r = get("/metrics");
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(r.header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+    const std::string& m = r.body;
+    auto has = [&](const std::string& line) {
+        return m.find("\n" + line + "\n") != std::string::npos;
+    };
+    EXPECT_TRUE(
+        has(R"(tessera_http_requests_total{route="/api/v1/layers",method="GET",status="200"} 2)"))
+        << m;
+    EXPECT_TRUE(has(
+        R"(tessera_http_requests_total{route="/api/v1/layers/{name}/features",method="GET",status="200"} 2)"))
+        << m;
+    EXPECT_TRUE(has(
+        R"(tessera_http_requests_total{route="/api/v1/layers/{name}/features",method="GET",status="400"} 1)"))
+        << m;
+    EXPECT_TRUE(
+        has(R"(tessera_http_requests_total{route="unmatched",method="GET",status="404"} 1)"))
+        << m;
+    EXPECT_TRUE(has(R"(tessera_http_request_duration_seconds_count{route="/api/v1/layers"} 2)"))
+        << m;
+    EXPECT_TRUE(
+        has(R"(tessera_http_request_duration_seconds_bucket{route="/api/v1/layers",le="+Inf"} 2)"))
+        << m;
+    EXPECT_TRUE(has("# TYPE tessera_http_request_duration_seconds histogram")) << m;
+    EXPECT_TRUE(has(R"(tessera_layer_features{layer="grid"} 5)")) << m;
+    EXPECT_TRUE(has(R"(tessera_layer_features{layer="exclusive"} 0)")) << m;
+    auto size_at = m.find("\ntessera_store_size_bytes ");
+    ASSERT_NE(size_at, std::string::npos) << m;
+    EXPECT_GT(std::stoll(m.substr(size_at + 26)), 0);
+    // Raw layer names never become route labels.
+    EXPECT_EQ(m.find("route=\"/api/v1/layers/grid"), std::string::npos) << m;
+    EXPECT_EQ(metrics.request_count("/api/v1/layers", "GET", 200), 2u);
+}
+
+TEST(MetricsTest, HistogramBucketsAreCumulative) {
+    Metrics m;
+    m.observe("/x", "GET", 200, 0.0001);
+    m.observe("/x", "GET", 200, 0.003);
+    m.observe("/x", "GET", 500, 20);
+    m.observe("/x", "BREW", 418, 0.003);
+    TempDir dir;
+    auto store = data::open_spatialite_store(dir / "m.db");
+    std::string text = m.render(*store);
+    EXPECT_NE(
+        text.find("tessera_http_request_duration_seconds_bucket{route=\"/x\",le=\"0.0005\"} 1\n"),
+        std::string::npos)
+        << text;
+    EXPECT_NE(
+        text.find("tessera_http_request_duration_seconds_bucket{route=\"/x\",le=\"0.005\"} 3\n"),
+        std::string::npos)
+        << text;
+    EXPECT_NE(text.find("tessera_http_request_duration_seconds_bucket{route=\"/x\",le=\"10\"} 3\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(
+        text.find("tessera_http_request_duration_seconds_bucket{route=\"/x\",le=\"+Inf\"} 4\n"),
+        std::string::npos)
+        << text;
+    EXPECT_NE(
+        text.find("tessera_http_requests_total{route=\"/x\",method=\"OTHER\",status=\"418\"} 1\n"),
+        std::string::npos)
+        << text;
+}
+
+// ---- static files ----
+
+TEST_F(HandlersTest, StaticFilesWithContentTypes) {
+    Response r = get("/");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.body, "<!doctype html><title>Tessera</title>");
+    EXPECT_EQ(r.header("Content-Type"), "text/html; charset=utf-8");
+    r = get("/app.js");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.header("Content-Type"), "text/javascript; charset=utf-8");
+    EXPECT_EQ(get("/style.css").header("Content-Type"), "text/css; charset=utf-8");
+    r = get("/docs/");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, "<p>docs</p>");
+    expect_error(get("/missing.html"), 404, "not_found");
+}
+
+TEST_F(HandlersTest, StaticDirectoryWithoutSlashRedirects) {
+    Response r = get("/docs?lang=en");
+    EXPECT_EQ(r.status, 301);
+    EXPECT_EQ(r.header("Location"), "/docs/?lang=en");
+}
+
+TEST_F(HandlersTest, StaticEtagAnswers304) {
+    Response r = get("/app.js");
+    auto etag = r.header("ETag");
+    ASSERT_TRUE(etag);
+    Response again = get("/app.js", {{"If-None-Match", std::string(*etag)}});
+    EXPECT_EQ(again.status, 304);
+    EXPECT_TRUE(again.body.empty());
+    EXPECT_EQ(get("/app.js", {{"If-None-Match", "W/\"other\""}}).status, 200);
+}
+
+TEST_F(HandlersTest, StaticTraversalIsRejected) {
+    const char* attacks[] = {
+        "/../secret.txt",
+        "/..",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E/secret.txt",
+        "/docs/%2e%2e%2f..%2fsecret.txt",
+        "/docs/..%2F..%2Fsecret.txt",
+        "/./index.html",
+        "//secret.txt",
+        "/..%5csecret.txt",
+        "/%00index.html",
+        "/docs/%2e%2e/../secret.txt",
+    };
+    for (const char* target : attacks) {
+        SCOPED_TRACE(target);
+        Response r = get(target);
+        EXPECT_GE(r.status, 400);
+        EXPECT_EQ(r.body.find("TOP-SECRET"), std::string::npos);
+        if (r.status == 400)
+            expect_error(r, 400, "invalid_argument");
+    }
+    // An absolute path after decoding is just a segment under the root, never the file system
+    // root.
+    EXPECT_EQ(get("/%2Fetc%2Fpasswd").status, 400);
+    EXPECT_THROW(resolve_static_path(dir / "web", "/../x"), Error);
+    EXPECT_EQ(resolve_static_path(dir / "web", "/a%20b/c.txt"), dir / "web" / "a b" / "c.txt");
+}
+
+TEST_F(HandlersTest, StaticHiddenFilesAre404) {
+    Response r = get("/.env");
+    expect_error(r, 404, "not_found");
+    EXPECT_EQ(r.body.find("SECRET"), std::string::npos);
+}
+
+TEST_F(HandlersTest, WithoutWebRootEverythingElseIs404) {
+    services.web_root.reset();
+    expect_error(get("/"), 404, "not_found");
+}
+
+// ---- access log ----
+
+TEST(AccessLog, OneLineWithEveryField) {
+    auto t = *data::parse_time("2025-06-01T08:00:00.123Z");
+    EXPECT_EQ(access_log_line(t, "127.0.0.1:51234", "GET", "/api/v1/layers?x=1", 200, 1834, 0.7344),
+              "2025-06-01T08:00:00.123Z 127.0.0.1:51234 GET /api/v1/layers?x=1 200 1834 0.734");
+}
+
+} // namespace
