@@ -512,14 +512,15 @@ private:
             std::vector<MultiPolygon> village_geoms;
             for (int vi : t.villages) {
                 Village& v = m_villages[static_cast<std::size_t>(vi)];
+                for (int gi : v.grids)
+                    union_grid(m_grids[static_cast<std::size_t>(gi)]);
+                merge_detached_pieces(v);
                 std::vector<MultiPolygon> grid_geoms;
                 for (int gi : v.grids) {
                     GridRec& g = m_grids[static_cast<std::size_t>(gi)];
-                    std::vector<MultiPolygon> parts;
+                    int n = 0;
                     for (int bi : g.points)
-                        if (!m_cells[static_cast<std::size_t>(bi)].polygons.empty())
-                            parts.push_back(m_cells[static_cast<std::size_t>(bi)]);
-                    g.geometry = geo::coverage_union(parts);
+                        m_buildings[static_cast<std::size_t>(bi)].code = g.code + pad(++n, 3);
                     grid_geoms.push_back(g.geometry);
                 }
                 v.geometry = geo::coverage_union(grid_geoms);
@@ -533,6 +534,95 @@ private:
         stage("county " + county_code + " " + county.name + ": " +
               std::to_string(county.towns.size()) + " townships, " +
               std::to_string(generators.size()) + " buildings");
+    }
+
+    void union_grid(GridRec& g) {
+        std::vector<MultiPolygon> parts;
+        for (int bi : g.points)
+            if (!m_cells[static_cast<std::size_t>(bi)].polygons.empty())
+                parts.push_back(m_cells[static_cast<std::size_t>(bi)]);
+        g.geometry = geo::coverage_union(parts);
+    }
+
+    // A grid is one piece in practice. Where interleaved hamlets left a grid in several pieces,
+    // each detached piece's buildings go to the grid of the same village that shares the longest
+    // border with it, as long as both stay within the household rule (urban 300-500; rural
+    // villager groups 30-200).
+    void merge_detached_pieces(Village& v) {
+        for (int pass = 0; pass < 4; ++pass) {
+            bool changed = false;
+            for (int gi : v.grids) {
+                GridRec& g = m_grids[static_cast<std::size_t>(gi)];
+                if (g.geometry.polygons.size() < 2)
+                    continue;
+                std::size_t largest = 0;
+                double largest_area = -1;
+                for (std::size_t part = 0; part < g.geometry.polygons.size(); ++part) {
+                    double a = geo::area_m2(g.geometry.polygons[part]);
+                    if (a > largest_area) {
+                        largest_area = a;
+                        largest = part;
+                    }
+                }
+                std::vector<int> touched;
+                for (std::size_t part = 0; part < g.geometry.polygons.size(); ++part) {
+                    if (part == largest)
+                        continue;
+                    const geo::Polygon& piece = g.geometry.polygons[part];
+                    geo::PreparedArea piece_area(piece);
+                    std::vector<int> moving;
+                    int moving_hh = 0;
+                    for (int bi : g.points) {
+                        const auto& cell = m_cells[static_cast<std::size_t>(bi)];
+                        if (!cell.polygons.empty() && piece_area.contains(cell)) {
+                            moving.push_back(bi);
+                            moving_hh += m_buildings[static_cast<std::size_t>(bi)].households;
+                        }
+                    }
+                    if (moving.empty() || moving.size() >= g.points.size())
+                        continue;
+                    geo::MultiLineString border;
+                    for (const auto& ring : piece.rings)
+                        border.lines.push_back(geo::LineString{ring});
+                    int best = -1;
+                    double best_len = 0;
+                    for (int gj : v.grids) {
+                        if (gj == gi)
+                            continue;
+                        GridRec& h = m_grids[static_cast<std::size_t>(gj)];
+                        int max_hh = g.urban ? 500 : 200, min_hh = g.urban ? 300 : 30;
+                        if (h.households + moving_hh > max_hh || g.households - moving_hh < min_hh)
+                            continue;
+                        double len = geo::length_m(geo::intersection(border, h.geometry));
+                        if (len > best_len) {
+                            best_len = len;
+                            best = gj;
+                        }
+                    }
+                    if (best < 0)
+                        continue;
+                    GridRec& h = m_grids[static_cast<std::size_t>(best)];
+                    for (int bi : moving) {
+                        g.points.erase(std::find(g.points.begin(), g.points.end(), bi));
+                        h.points.push_back(bi);
+                        m_buildings[static_cast<std::size_t>(bi)].grid = best;
+                    }
+                    g.households -= moving_hh;
+                    h.households += moving_hh;
+                    touched.push_back(best);
+                }
+                if (touched.empty())
+                    continue;
+                changed = true;
+                union_grid(g);
+                std::sort(touched.begin(), touched.end());
+                touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+                for (int gj : touched)
+                    union_grid(m_grids[static_cast<std::size_t>(gj)]);
+            }
+            if (!changed)
+                break;
+        }
     }
 
     void place_villages(Town& t) {
@@ -628,11 +718,9 @@ private:
             g.village = village_index;
             g.urban = v.urban;
             g.points = groups[gi];
-            int n = 0;
             for (int bi : g.points) {
                 auto& b = m_buildings[static_cast<std::size_t>(bi)];
                 b.grid = static_cast<int>(m_grids.size());
-                b.code = g.code + pad(++n, 3);
                 g.households += b.households;
             }
             v.grids.push_back(static_cast<int>(m_grids.size()));

@@ -379,6 +379,9 @@ public:
                             "feature #" + std::to_string(i + 1) + " has no code");
             if (!codes.insert(f.code).second)
                 throw Error(ErrorCode::conflict, "duplicate feature code '" + f.code + "'");
+            if (geo::vertex_count(f.geometry) == 0)
+                throw Error(ErrorCode::invalid_geometry,
+                            "feature '" + f.code + "' has an empty geometry");
             if (!geo::coordinates_in_lonlat_range(f.geometry))
                 throw Error(ErrorCode::invalid_geometry,
                             "feature '" + f.code + "' has coordinates outside lon/lat range");

@@ -182,6 +182,9 @@ TEST_F(StoreTest, RejectedImportWritesNothing) {
     out_of_range[0].geometry = square(200, 33, 1);
     EXPECT_THROW(store->replace_features("grid", {"a", "bad", {}}, out_of_range), Error);
     EXPECT_THROW(store->replace_features("grid", {"", "no author", {}}, two_grids()), Error);
+    auto empty = two_grids();
+    empty[1].geometry = geo::MultiPolygon{};
+    EXPECT_THROW(store->replace_features("grid", {"a", "empty", {}}, empty), Error);
     EXPECT_THROW(store->replace_features("nope", {"a", "r", {}}, two_grids()), Error);
     EXPECT_EQ(store->find_layer("grid")->version, 1);
     EXPECT_EQ(store->changesets("grid").size(), 1u);
