@@ -110,6 +110,22 @@ double signed_area(const Ring& ring) {
     return twice / 2;
 }
 
+double planar_area(const Geometry& g) {
+    auto polygon_area = [](const Polygon& p) {
+        double a = 0;
+        for (std::size_t i = 0; i < p.rings.size(); ++i)
+            a += (i == 0 ? 1 : -1) * std::abs(signed_area(p.rings[i]));
+        return a;
+    };
+    if (const auto* p = std::get_if<Polygon>(&g))
+        return polygon_area(*p);
+    double a = 0;
+    if (const auto* mp = std::get_if<MultiPolygon>(&g))
+        for (const auto& p : mp->polygons)
+            a += polygon_area(p);
+    return a;
+}
+
 namespace {
 void orient_polygon(Polygon& p) {
     for (std::size_t i = 0; i < p.rings.size(); ++i) {

@@ -101,6 +101,10 @@ MultiPolygon as_multi_polygon(const Geometry& g);
 // Signed planar area of a ring (shoelace, coordinate units^2): positive when counter-clockwise.
 double signed_area(const Ring& ring);
 
+// Planar area of a polygonal geometry (exteriors minus holes) in coordinate units^2, computed
+// without GEOS; 0 for points and lines. For square metres use geo/measure.hpp.
+double planar_area(const Geometry& g);
+
 // Orients polygons as RFC 7946 asks: exterior rings counter-clockwise, holes clockwise.
 // Tessera stores this canonical form, so equal shapes from different formats compare equal.
 void orient_rfc7946(Geometry& g);

@@ -70,9 +70,13 @@ TEST(Wkb, RejectsTruncatedAndAbsurdCounts) {
 }
 
 TEST(Geometry, OrientRfc7946) {
-    Polygon cw{{{{0, 0}, {0, 1}, {1, 1}, {1, 0}, {0, 0}}, {{0.2, 0.2}, {0.4, 0.2}, {0.4, 0.4}, {0.2, 0.4}, {0.2, 0.2}}}};
+    Polygon cw{{{{0, 0}, {0, 1}, {1, 1}, {1, 0}, {0, 0}},
+                {{0.2, 0.2}, {0.4, 0.2}, {0.4, 0.4}, {0.2, 0.4}, {0.2, 0.2}}}};
     EXPECT_LT(signed_area(cw.rings[0]), 0);
     EXPECT_GT(signed_area(cw.rings[1]), 0);
+    EXPECT_DOUBLE_EQ(planar_area(cw), 0.96); // orientation-independent, hole subtracted
+    EXPECT_DOUBLE_EQ(planar_area(MultiPolygon{{cw, square(5, 5, 2)}}), 4.96);
+    EXPECT_EQ(planar_area(Point{{1, 1}}), 0);
     Geometry g = cw;
     orient_rfc7946(g);
     const auto& p = std::get<Polygon>(g);

@@ -53,21 +53,8 @@ MultiPolygon holed_square() {
 
 // ---- independent planar measures (no GEOS) ----
 
-double ring_area(const Ring& r) {
-    // Shoelace relative to the first vertex: lon/lat far from the origin would lose digits.
-    double twice = 0;
-    for (std::size_t i = 1; i + 1 < r.size(); ++i)
-        twice += (r[i].lon - r[0].lon) * (r[i + 1].lat - r[0].lat) -
-                 (r[i + 1].lon - r[0].lon) * (r[i].lat - r[0].lat);
-    return std::abs(twice) / 2;
-}
-
 double area(const MultiPolygon& mp) {
-    double a = 0;
-    for (const auto& p : mp.polygons)
-        for (std::size_t i = 0; i < p.rings.size(); ++i)
-            a += (i == 0 ? 1 : -1) * ring_area(p.rings[i]);
-    return a;
+    return planar_area(mp);
 }
 
 double distance(LonLat a, LonLat b) {
