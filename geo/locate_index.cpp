@@ -1,0 +1,524 @@
+#include "geo/locate_index.hpp"
+
+#include "geo/detail/predicates.hpp"
+#include "geo/error.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <vector>
+
+namespace tessera::geo {
+namespace {
+
+using detail::orient2d_perturbed;
+using detail::orient2d_segment_perturbed;
+
+// A cell entry: a polygon id (< 2^31) for a cell inside one polygon, `empty`, or a boundary
+// marker with an index (into the sub-cell blocks at the top level, into the payload array at
+// the sub-cell level).
+constexpr std::uint32_t empty = 0xffffffffu;
+constexpr std::uint32_t boundary_bit = 0x80000000u;
+
+// Edges are stored as consecutive vertices of closed rings: edge i runs from vertex i to i+1.
+struct Vertices {
+    std::vector<double> x, y;
+    std::vector<std::uint32_t> poly; // polygon of the edge starting at this vertex
+};
+
+// An edge is "west" of the perturbed point q + (e, e^2) and crosses its horizontal line
+// (semi-open in y: [min, max)); toggling the parity of its polygon for a ray cast westwards.
+inline bool crosses_west_ray(double ax, double ay, double bx, double by, double qx, double qy) {
+    if (ay == by)
+        return false;
+    bool up = ay < by;
+    double lo = up ? ay : by, hi = up ? by : ay;
+    if (!(qy >= lo && qy < hi))
+        return false;
+    // q is east of the edge: to the right of the upward-directed edge.
+    int s = up ? orient2d_perturbed(ax, ay, bx, by, qx, qy)
+               : orient2d_perturbed(bx, by, ax, ay, qx, qy);
+    return s < 0;
+}
+
+// Segment (p + d) -> (r + d) properly crosses edge a-b (d = (e, e^2)).
+inline bool segment_crosses(double px, double py, double rx, double ry, double ax, double ay,
+                            double bx, double by) {
+    // Cheap rejection on the y and x ranges first.
+    if ((ay > py && ay > ry && by > py && by > ry) || (ay < py && ay < ry && by < py && by < ry)) {
+        // Strictly above or below both: cannot cross. Equal values are decided exactly below.
+        return false;
+    }
+    if ((ax > px && ax > rx && bx > px && bx > rx) || (ax < px && ax < rx && bx < px && bx < rx))
+        return false;
+    int sa = orient2d_segment_perturbed(px, py, rx, ry, ax, ay);
+    int sb = orient2d_segment_perturbed(px, py, rx, ry, bx, by);
+    if (sa == sb)
+        return false;
+    int sp = orient2d_perturbed(ax, ay, bx, by, px, py);
+    int sr = orient2d_perturbed(ax, ay, bx, by, rx, ry);
+    return sp != sr;
+}
+
+} // namespace
+
+struct LocateIndex::Impl {
+    std::size_t polygon_count = 0;
+    Vertices v;
+    double min_x = 0, min_y = 0, max_x = 0, max_y = 0;
+    std::uint32_t nx = 0, ny = 0, refine = 8;
+    double dx = 1, dy = 1, inv_dx = 1, inv_dy = 1;
+    std::vector<std::uint32_t> cells; // nx * ny
+    std::vector<std::uint32_t> subs;  // blocks of refine * refine
+    // Per boundary sub-cell: [reference polygon, edge count, edge start vertices...].
+    std::vector<std::uint32_t> payload;
+    Stats stats;
+
+    double cell_x(std::uint32_t ix) const { return min_x + static_cast<double>(ix) * dx; }
+    double cell_y(std::uint32_t iy) const { return min_y + static_cast<double>(iy) * dy; }
+    // Reference point of sub-cell (sx, sy) of top cell (ix, iy): its centre. One function for
+    // build and query, so both see the same doubles.
+    double sub_centre_x(std::uint32_t ix, std::uint32_t sx) const {
+        return cell_x(ix) + (static_cast<double>(sx) + 0.5) * (dx / refine);
+    }
+    double sub_centre_y(std::uint32_t iy, std::uint32_t sy) const {
+        return cell_y(iy) + (static_cast<double>(sy) + 0.5) * (dy / refine);
+    }
+
+    std::uint32_t query(double x, double y) const {
+        if (!(x >= min_x && x < max_x && y >= min_y && y < max_y))
+            return none;
+        double fx = (x - min_x) * inv_dx, fy = (y - min_y) * inv_dy;
+        auto ix = std::min(static_cast<std::uint32_t>(fx), nx - 1);
+        auto iy = std::min(static_cast<std::uint32_t>(fy), ny - 1);
+        std::uint32_t c = cells[static_cast<std::size_t>(iy) * nx + ix];
+        if (c < boundary_bit || c == empty)
+            return c == empty ? none : c;
+        auto sx = std::min(static_cast<std::uint32_t>((fx - ix) * refine), refine - 1);
+        auto sy = std::min(static_cast<std::uint32_t>((fy - iy) * refine), refine - 1);
+        std::uint32_t s =
+            subs[static_cast<std::size_t>(c & ~boundary_bit) * refine * refine + sy * refine + sx];
+        if (s < boundary_bit || s == empty)
+            return s == empty ? none : s;
+        return exact_query(x, y, sub_centre_x(ix, sx), sub_centre_y(iy, sy),
+                           &payload[s & ~boundary_bit]);
+    }
+
+    // The polygon containing (x, y) given the polygons containing the reference point and the
+    // local edges: parity of crossings along the segment from the point to the reference point.
+    // Payload: [number of reference polygons, their ids..., number of edges, edge vertices...].
+    std::uint32_t exact_query(double x, double y, double rx, double ry,
+                              const std::uint32_t* p) const {
+        std::uint32_t nref = p[0];
+        const std::uint32_t* refs = p + 1;
+        std::uint32_t n = p[1 + nref];
+        const std::uint32_t* e = p + 2 + nref;
+        // Candidates: the reference polygon and the polygons of the local edges (few).
+        constexpr int max_local = 32;
+        std::uint32_t ids[max_local];
+        bool inside[max_local];
+        int k = 0;
+        auto slot = [&](std::uint32_t id) -> int {
+            for (int i = 0; i < k; ++i)
+                if (ids[i] == id)
+                    return i;
+            ids[k] = id;
+            inside[k] = false;
+            return k++;
+        };
+        if (nref >= static_cast<std::uint32_t>(max_local))
+            return slow_query(x, y, rx, ry, p);
+        for (std::uint32_t i = 0; i < nref; ++i)
+            inside[slot(refs[i])] = true;
+        if (x == rx && y == ry)
+            n = 0;
+        for (std::uint32_t i = 0; i < n; ++i) {
+            std::uint32_t a = e[i];
+            if (segment_crosses(x, y, rx, ry, v.x[a], v.y[a], v.x[a + 1], v.y[a + 1])) {
+                int s = slot(v.poly[a]);
+                inside[s] = !inside[s];
+            }
+            if (k == max_local)
+                return slow_query(x, y, rx, ry, p);
+        }
+        std::uint32_t best = none;
+        for (int i = 0; i < k; ++i)
+            if (inside[i] && ids[i] < best)
+                best = ids[i];
+        return best;
+    }
+
+    // Same as exact_query without the fixed-size candidate table (pathological overlaps).
+    std::uint32_t slow_query(double x, double y, double rx, double ry,
+                             const std::uint32_t* p) const {
+        std::set<std::uint32_t> in(p + 1, p + 1 + p[0]);
+        const std::uint32_t* e = p + 2 + p[0];
+        std::uint32_t n = (x == rx && y == ry) ? 0 : p[1 + p[0]];
+        for (std::uint32_t i = 0; i < n; ++i) {
+            std::uint32_t a = e[i];
+            if (segment_crosses(x, y, rx, ry, v.x[a], v.y[a], v.x[a + 1], v.y[a + 1])) {
+                auto it = in.find(v.poly[a]);
+                if (it == in.end())
+                    in.insert(v.poly[a]);
+                else
+                    in.erase(it);
+            }
+        }
+        return in.empty() ? none : *in.begin();
+    }
+
+    // ---- build ----
+
+    static std::uint32_t lowest(const std::vector<std::uint32_t>& ids) {
+        return ids.empty() ? empty : *std::min_element(ids.begin(), ids.end());
+    }
+
+    void build(std::span<const MultiPolygon> polygons, const Options& o) {
+        polygon_count = polygons.size();
+        if (polygons.size() >= boundary_bit)
+            throw Error(ErrorCode::invalid_argument, "too many polygons for one index");
+        refine = static_cast<std::uint32_t>(std::clamp(o.refine, 1, 64));
+        BBox box;
+        for (std::size_t id = 0; id < polygons.size(); ++id)
+            for (const auto& poly : polygons[id].polygons)
+                for (const auto& ring : poly.rings) {
+                    if (ring.size() < 2)
+                        continue;
+                    for (std::size_t i = 0; i < ring.size(); ++i) {
+                        const LonLat& p = ring[i];
+                        if (!std::isfinite(p.lon) || !std::isfinite(p.lat))
+                            throw Error(ErrorCode::invalid_geometry,
+                                        "polygon " + std::to_string(id) +
+                                            " has a non-finite coordinate");
+                        v.x.push_back(p.lon);
+                        v.y.push_back(p.lat);
+                        v.poly.push_back(static_cast<std::uint32_t>(id));
+                        box.extend(p);
+                    }
+                    if (!(ring.front() == ring.back())) { // close it
+                        v.x.push_back(ring.front().lon);
+                        v.y.push_back(ring.front().lat);
+                        v.poly.push_back(static_cast<std::uint32_t>(id));
+                    }
+                    // The last vertex of a ring starts no edge.
+                    v.poly.back() = empty;
+                }
+        if (box.empty()) {
+            nx = ny = 0;
+            return;
+        }
+        min_x = box.min_x;
+        min_y = box.min_y;
+        max_x = box.max_x;
+        max_y = box.max_y;
+        double w = std::max(max_x - min_x, 1e-12), h = std::max(max_y - min_y, 1e-12);
+        double target = std::max(1.0, static_cast<double>(polygons.size()) * o.cells_per_polygon);
+        nx = static_cast<std::uint32_t>(
+            std::clamp(std::ceil(std::sqrt(target * w / h)), 1.0, 65536.0));
+        ny = static_cast<std::uint32_t>(std::clamp(std::ceil(target / nx), 1.0, 65536.0));
+        dx = w / nx;
+        dy = h / ny;
+        inv_dx = 1 / dx;
+        inv_dy = 1 / dy;
+
+        // Edges touching each top cell (bounding box grown by a margin that covers the rounding
+        // of the query's cell arithmetic), as a CSR list.
+        std::vector<std::uint32_t> edge_cell_count(static_cast<std::size_t>(nx) * ny + 1, 0);
+        auto for_each_cell_of_edge = [&](std::uint32_t a, auto&& f) {
+            double mx = dx * 1e-7, my = dy * 1e-7;
+            double x0 = std::min(v.x[a], v.x[a + 1]) - mx, x1 = std::max(v.x[a], v.x[a + 1]) + mx;
+            double y0 = std::min(v.y[a], v.y[a + 1]) - my, y1 = std::max(v.y[a], v.y[a + 1]) + my;
+            auto clampi = [](double pos, std::uint32_t n) {
+                return static_cast<std::uint32_t>(
+                    std::clamp(std::floor(pos), 0.0, static_cast<double>(n - 1)));
+            };
+            std::uint32_t ix0 = clampi((x0 - min_x) * inv_dx, nx),
+                          ix1 = clampi((x1 - min_x) * inv_dx, nx);
+            std::uint32_t iy0 = clampi((y0 - min_y) * inv_dy, ny),
+                          iy1 = clampi((y1 - min_y) * inv_dy, ny);
+            for (std::uint32_t iy = iy0; iy <= iy1; ++iy)
+                for (std::uint32_t ix = ix0; ix <= ix1; ++ix)
+                    f(static_cast<std::size_t>(iy) * nx + ix);
+        };
+        std::size_t edge_count = v.x.empty() ? 0 : v.x.size() - 1;
+        for (std::uint32_t a = 0; a < edge_count; ++a) {
+            if (v.poly[a] == empty || (v.x[a] == v.x[a + 1] && v.y[a] == v.y[a + 1]))
+                continue;
+            for_each_cell_of_edge(a, [&](std::size_t c) { ++edge_cell_count[c + 1]; });
+        }
+        for (std::size_t c = 1; c < edge_cell_count.size(); ++c)
+            edge_cell_count[c] += edge_cell_count[c - 1];
+        std::vector<std::uint32_t> cell_edges(edge_cell_count.back());
+        {
+            std::vector<std::uint32_t> fill(edge_cell_count.begin(), edge_cell_count.end() - 1);
+            for (std::uint32_t a = 0; a < edge_count; ++a) {
+                if (v.poly[a] == empty || (v.x[a] == v.x[a + 1] && v.y[a] == v.y[a + 1]))
+                    continue;
+                for_each_cell_of_edge(a, [&](std::size_t c) { cell_edges[fill[c]++] = a; });
+            }
+        }
+
+        cells.assign(static_cast<std::size_t>(nx) * ny, empty);
+        stats.cells = cells.size();
+        // Boundary cells get a block of sub-cells.
+        std::vector<std::uint32_t> boundary_cells;
+        for (std::size_t c = 0; c < cells.size(); ++c)
+            if (edge_cell_count[c + 1] > edge_cell_count[c]) {
+                cells[c] = boundary_bit | static_cast<std::uint32_t>(boundary_cells.size());
+                boundary_cells.push_back(static_cast<std::uint32_t>(c));
+            }
+        stats.boundary_cells = boundary_cells.size();
+
+        // Row bucketing of edges for the scanlines.
+        RowEdges top_rows(*this, ny, dy, 1);
+        // Interior/empty top cells: the status of their centre.
+        for (std::uint32_t iy = 0; iy < ny; ++iy) {
+            double y = cell_y(iy) + 0.5 * dy;
+            std::vector<std::pair<double, std::size_t>> queries;
+            for (std::uint32_t ix = 0; ix < nx; ++ix) {
+                std::size_t c = static_cast<std::size_t>(iy) * nx + ix;
+                if (cells[c] == empty)
+                    queries.emplace_back(cell_x(ix) + 0.5 * dx, c);
+            }
+            if (queries.empty())
+                continue;
+            scan_row(top_rows.edges_near(iy, y), y, queries,
+                     [&](std::size_t c, const std::vector<std::uint32_t>& in) {
+                         cells[c] = lowest(in);
+                     });
+        }
+
+        // Sub-cells of boundary cells.
+        subs.assign(boundary_cells.size() * refine * refine, empty);
+        const double sdx = dx / refine, sdy = dy / refine;
+        std::vector<std::vector<std::uint32_t>> sub_edges(static_cast<std::size_t>(refine) *
+                                                          refine);
+        // Per fine row, the sub-cells that need a reference status.
+        struct Pending {
+            std::uint32_t block;
+            std::uint32_t sub;
+            bool is_boundary;
+            std::vector<std::uint32_t> edges;
+        };
+        std::vector<std::vector<std::pair<double, std::size_t>>> row_queries(
+            static_cast<std::size_t>(ny) * refine);
+        std::vector<Pending> pending;
+        for (std::uint32_t b = 0; b < boundary_cells.size(); ++b) {
+            std::size_t c = boundary_cells[b];
+            std::uint32_t ix = static_cast<std::uint32_t>(c % nx),
+                          iy = static_cast<std::uint32_t>(c / nx);
+            double cx0 = cell_x(ix), cy0 = cell_y(iy);
+            for (auto& se : sub_edges)
+                se.clear();
+            for (std::uint32_t k = edge_cell_count[c]; k < edge_cell_count[c + 1]; ++k) {
+                std::uint32_t a = cell_edges[k];
+                double mx = sdx * 1e-6, my = sdy * 1e-6;
+                double x0 = std::min(v.x[a], v.x[a + 1]) - mx,
+                       x1 = std::max(v.x[a], v.x[a + 1]) + mx;
+                double y0 = std::min(v.y[a], v.y[a + 1]) - my,
+                       y1 = std::max(v.y[a], v.y[a + 1]) + my;
+                auto clampi = [&](double f) {
+                    return static_cast<std::uint32_t>(
+                        std::clamp(std::floor(f), 0.0, static_cast<double>(refine - 1)));
+                };
+                // Sub-cells outside the top cell's range are clamped to its border rows/columns.
+                if (x1 < cx0 - mx || y1 < cy0 - my || x0 > cx0 + dx + mx || y0 > cy0 + dy + my)
+                    continue;
+                std::uint32_t sx0 = clampi((x0 - cx0) / sdx), sx1 = clampi((x1 - cx0) / sdx);
+                std::uint32_t sy0 = clampi((y0 - cy0) / sdy), sy1 = clampi((y1 - cy0) / sdy);
+                for (std::uint32_t sy = sy0; sy <= sy1; ++sy)
+                    for (std::uint32_t sx = sx0; sx <= sx1; ++sx)
+                        sub_edges[sy * refine + sx].push_back(a);
+            }
+            for (std::uint32_t sy = 0; sy < refine; ++sy)
+                for (std::uint32_t sx = 0; sx < refine; ++sx) {
+                    std::uint32_t s = sy * refine + sx;
+                    bool is_boundary = !sub_edges[s].empty();
+                    pending.push_back({b, s, is_boundary,
+                                       is_boundary ? sub_edges[s] : std::vector<std::uint32_t>{}});
+                    row_queries[static_cast<std::size_t>(iy) * refine + sy].emplace_back(
+                        sub_centre_x(ix, sx), pending.size() - 1);
+                }
+        }
+        std::vector<std::vector<std::uint32_t>> ref_status(pending.size());
+        RowEdges fine_rows(*this, ny * refine, sdy, refine);
+        for (std::uint32_t fy = 0; fy < ny * refine; ++fy) {
+            auto& queries = row_queries[fy];
+            if (queries.empty())
+                continue;
+            double y = sub_centre_y(fy / refine, fy % refine);
+            std::sort(queries.begin(), queries.end());
+            scan_row(
+                fine_rows.edges_near(fy, y), y, queries,
+                [&](std::size_t q, const std::vector<std::uint32_t>& in) { ref_status[q] = in; });
+        }
+        for (std::size_t q = 0; q < pending.size(); ++q) {
+            const Pending& pd = pending[q];
+            std::uint32_t& slot =
+                subs[static_cast<std::size_t>(pd.block) * refine * refine + pd.sub];
+            if (!pd.is_boundary) {
+                slot = lowest(ref_status[q]);
+                continue;
+            }
+            slot = boundary_bit | static_cast<std::uint32_t>(payload.size());
+            payload.push_back(static_cast<std::uint32_t>(ref_status[q].size()));
+            payload.insert(payload.end(), ref_status[q].begin(), ref_status[q].end());
+            payload.push_back(static_cast<std::uint32_t>(pd.edges.size()));
+            payload.insert(payload.end(), pd.edges.begin(), pd.edges.end());
+            ++stats.boundary_subcells;
+            stats.stored_edges += pd.edges.size();
+        }
+        for (auto c : cells) {
+            if (c == empty)
+                ++stats.empty_cells;
+            else if (c < boundary_bit)
+                ++stats.interior_cells;
+        }
+    }
+
+    // Edges bucketed by the rows (of height h, n rows) their y-range spans, for scanlines.
+    struct RowEdges {
+        std::vector<std::uint32_t> offsets, list;
+        RowEdges(const Impl& ix, std::uint32_t n, double h, std::uint32_t) {
+            offsets.assign(static_cast<std::size_t>(n) + 1, 0);
+            std::size_t edge_count = ix.v.x.empty() ? 0 : ix.v.x.size() - 1;
+            auto range = [&](std::uint32_t a, std::uint32_t& r0, std::uint32_t& r1) {
+                double y0 = std::min(ix.v.y[a], ix.v.y[a + 1]),
+                       y1 = std::max(ix.v.y[a], ix.v.y[a + 1]);
+                // One extra row each side: a row's scan y is computed and may round across.
+                double f0 = std::floor((y0 - ix.min_y) / h) - 1,
+                       f1 = std::floor((y1 - ix.min_y) / h) + 1;
+                r0 = static_cast<std::uint32_t>(std::clamp(f0, 0.0, static_cast<double>(n - 1)));
+                r1 = static_cast<std::uint32_t>(std::clamp(f1, 0.0, static_cast<double>(n - 1)));
+            };
+            for (std::uint32_t a = 0; a < edge_count; ++a) {
+                if (ix.v.poly[a] == empty || ix.v.y[a] == ix.v.y[a + 1])
+                    continue;
+                std::uint32_t r0, r1;
+                range(a, r0, r1);
+                for (std::uint32_t r = r0; r <= r1; ++r)
+                    ++offsets[r + 1];
+            }
+            for (std::size_t r = 1; r < offsets.size(); ++r)
+                offsets[r] += offsets[r - 1];
+            list.resize(offsets.back());
+            std::vector<std::uint32_t> fill(offsets.begin(), offsets.end() - 1);
+            for (std::uint32_t a = 0; a < edge_count; ++a) {
+                if (ix.v.poly[a] == empty || ix.v.y[a] == ix.v.y[a + 1])
+                    continue;
+                std::uint32_t r0, r1;
+                range(a, r0, r1);
+                for (std::uint32_t r = r0; r <= r1; ++r)
+                    list[fill[r]++] = a;
+            }
+        }
+        std::span<const std::uint32_t> edges_near(std::uint32_t row, double) const {
+            return {list.data() + offsets[row], list.data() + offsets[row + 1]};
+        }
+    };
+
+    // Status of points (qx, y), given sorted by qx, against the edges that may straddle y: the
+    // set of polygons whose parity of westward-ray crossings is odd (usually one or none).
+    // Crossings are sorted by their approximate x with an error bound; a crossing certainly west
+    // of a query is applied for good, one whose bound contains the query is decided exactly.
+    template <class Emit>
+    void scan_row(std::span<const std::uint32_t> edges, double y,
+                  const std::vector<std::pair<double, std::size_t>>& queries, Emit&& emit) const {
+        struct Crossing {
+            double lo, hi;
+            std::uint32_t a;
+        };
+        std::vector<Crossing> xs;
+        constexpr double u = 0x1.0p-52;
+        for (std::uint32_t a : edges) {
+            double ax = v.x[a], ay = v.y[a], bx = v.x[a + 1], by = v.y[a + 1];
+            double lo_y = std::min(ay, by), hi_y = std::max(ay, by);
+            if (!(y >= lo_y && y < hi_y))
+                continue;
+            double t = (y - ay) / (by - ay);
+            double x = ax + t * (bx - ax);
+            // Error of t relative to its terms, carried through the interpolation, generously.
+            double t_err = 8 * u * (std::abs(y) + std::abs(ay) + std::abs(by)) / std::abs(by - ay);
+            double err = 8 * u * (std::abs(ax) + std::abs(bx)) + t_err * std::abs(bx - ax) + 1e-300;
+            xs.push_back({x - err, x + err, a});
+        }
+        std::vector<std::uint32_t> by_lo(xs.size());
+        for (std::uint32_t i = 0; i < by_lo.size(); ++i)
+            by_lo[i] = i;
+        std::sort(by_lo.begin(), by_lo.end(),
+                  [&](std::uint32_t l, std::uint32_t r) { return xs[l].lo < xs[r].lo; });
+        std::vector<std::uint32_t>
+            inside; // polygons containing points west of all pending crossings
+        auto toggle = [](std::vector<std::uint32_t>& set, std::uint32_t id) {
+            auto it = std::find(set.begin(), set.end(), id);
+            if (it == set.end()) {
+                set.push_back(id);
+            } else {
+                *it = set.back();
+                set.pop_back();
+            }
+        };
+        std::vector<std::uint32_t> active; // crossings with lo <= qx not yet applied
+        std::size_t next = 0;
+        std::vector<std::uint32_t> local;
+        for (const auto& [qx, id] : queries) {
+            while (next < by_lo.size() && xs[by_lo[next]].lo <= qx)
+                active.push_back(by_lo[next++]);
+            local = inside;
+            for (std::size_t k = 0; k < active.size();) {
+                const Crossing& c = xs[active[k]];
+                if (c.hi < qx) { // certainly west of this and every later query
+                    toggle(inside, v.poly[c.a]);
+                    toggle(local, v.poly[c.a]);
+                    active[k] = active.back();
+                    active.pop_back();
+                    continue;
+                }
+                std::uint32_t a = c.a;
+                if (crosses_west_ray(v.x[a], v.y[a], v.x[a + 1], v.y[a + 1], qx, y))
+                    toggle(local, v.poly[a]);
+                ++k;
+            }
+            emit(id, local);
+        }
+    }
+};
+
+LocateIndex::LocateIndex(std::span<const MultiPolygon> polygons)
+    : LocateIndex(polygons, Options{}) {}
+
+LocateIndex::LocateIndex(std::span<const MultiPolygon> polygons, const Options& options)
+    : m_impl(std::make_unique<Impl>()) {
+    m_impl->build(polygons, options);
+}
+
+LocateIndex::~LocateIndex() = default;
+LocateIndex::LocateIndex(LocateIndex&&) noexcept = default;
+LocateIndex& LocateIndex::operator=(LocateIndex&&) noexcept = default;
+
+std::uint32_t LocateIndex::locate(LonLat p) const {
+    if (m_impl->nx == 0)
+        return none;
+    return m_impl->query(p.lon, p.lat);
+}
+
+void LocateIndex::locate(std::span<const LonLat> points, std::span<std::uint32_t> out) const {
+    for (std::size_t i = 0; i < points.size(); ++i)
+        out[i] = locate(points[i]);
+}
+
+std::size_t LocateIndex::polygon_count() const {
+    return m_impl->polygon_count;
+}
+
+std::size_t LocateIndex::memory_bytes() const {
+    const Impl& i = *m_impl;
+    return i.v.x.capacity() * 8 + i.v.y.capacity() * 8 + i.v.poly.capacity() * 4 +
+           i.cells.capacity() * 4 + i.subs.capacity() * 4 + i.payload.capacity() * 4;
+}
+
+LocateIndex::Stats LocateIndex::stats() const {
+    return m_impl->stats;
+}
+
+} // namespace tessera::geo
