@@ -1,0 +1,384 @@
+#include "data/assignment.hpp"
+
+#include "geo/error.hpp"
+#include "geo/locate_index.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numbers>
+#include <unordered_map>
+
+namespace tessera::data {
+
+std::string_view to_string(Assignment::Status s) {
+    switch (s) {
+    case Assignment::Status::assigned:
+        return "assigned";
+    case Assignment::Status::outside_grid:
+        return "outside_grid";
+    case Assignment::Status::unassigned:
+        return "unassigned";
+    }
+    return "unassigned";
+}
+
+namespace {
+
+struct LayerIndex {
+    std::string name;
+    LayerKind kind = LayerKind::grid;
+    std::int64_t version = 0;
+    std::vector<std::string> codes, names;
+    std::vector<std::optional<std::string>> parents;
+    std::vector<geo::MultiPolygon> geometries;
+    std::vector<geo::BBox> boxes;
+    std::unordered_map<std::string, std::uint32_t> by_code;
+    std::unique_ptr<geo::LocateIndex> index;
+
+    AreaRef ref(std::uint32_t i) const { return {codes[i], names[i], name, version}; }
+    std::optional<std::uint32_t> find(const std::string& code) const {
+        auto it = by_code.find(code);
+        if (it == by_code.end())
+            return std::nullopt;
+        return it->second;
+    }
+};
+
+// The version of each layer valid at a time: the last changeset at or before it.
+std::map<std::string, std::int64_t> versions_at(Store& store, std::optional<Time> at) {
+    std::map<std::string, std::int64_t> out;
+    for (const auto& l : store.layers()) {
+        if (!at) {
+            out[l.name] = l.version;
+            continue;
+        }
+        std::int64_t v = 0;
+        for (const auto& cs : store.changesets(l.name))
+            if (cs.created_at <= *at)
+                v = cs.version;
+        out[l.name] = v;
+    }
+    return out;
+}
+
+// Distance in metres from p to a polygon's boundary, in a local equirectangular frame (good to
+// a fraction of a percent over a grid's extent).
+double boundary_distance_m(geo::LonLat p, const geo::MultiPolygon& mp) {
+    const double kx = 111'320.0 * std::cos(p.lat * std::numbers::pi / 180), ky = 110'900.0;
+    double best = INFINITY;
+    for (const auto& poly : mp.polygons)
+        for (const auto& ring : poly.rings)
+            for (std::size_t i = 0; i + 1 < ring.size(); ++i) {
+                double ax = (ring[i].lon - p.lon) * kx, ay = (ring[i].lat - p.lat) * ky;
+                double bx = (ring[i + 1].lon - p.lon) * kx, by = (ring[i + 1].lat - p.lat) * ky;
+                double dx = bx - ax, dy = by - ay;
+                double len2 = dx * dx + dy * dy;
+                double t = len2 > 0 ? std::clamp(-(ax * dx + ay * dy) / len2, 0.0, 1.0) : 0.0;
+                best = std::min(best, std::hypot(ax + t * dx, ay + t * dy));
+            }
+    return best;
+}
+
+} // namespace
+
+struct Assigner::Snapshot {
+    std::map<std::string, std::int64_t> versions;
+    std::vector<LayerIndex> layers;
+    std::unordered_map<std::string, std::vector<Person>> people_by_unit;
+
+    const LayerIndex* layer(const std::string& name) const {
+        for (const auto& l : layers)
+            if (l.name == name)
+                return &l;
+        return nullptr;
+    }
+    const LayerIndex* first_of(LayerKind k) const {
+        for (const auto& l : layers)
+            if (l.kind == k)
+                return &l;
+        return nullptr;
+    }
+};
+
+namespace {
+
+std::shared_ptr<const Assigner::Snapshot>
+build_snapshot(Store& store, std::optional<Time> at, std::map<std::string, std::int64_t> versions) {
+    auto snap = std::make_shared<Assigner::Snapshot>();
+    snap->versions = std::move(versions);
+    for (const auto& l : store.layers()) {
+        LayerIndex li;
+        li.name = l.name;
+        li.kind = l.kind;
+        li.version = snap->versions[l.name];
+        FeatureQuery q;
+        q.at = at;
+        q.limit = std::numeric_limits<std::size_t>::max();
+        for (auto& f : store.features(l.name, q).features) {
+            li.by_code.emplace(f.code, static_cast<std::uint32_t>(li.codes.size()));
+            li.codes.push_back(std::move(f.code));
+            li.names.push_back(std::move(f.name));
+            li.parents.push_back(std::move(f.parent_code));
+            li.boxes.push_back(geo::bbox_of(f.geometry));
+            li.geometries.push_back(dimension_of(type_of(f.geometry)) == geo::Dimension::polygonal
+                                        ? geo::as_multi_polygon(f.geometry)
+                                        : geo::MultiPolygon{});
+        }
+        li.index = std::make_unique<geo::LocateIndex>(li.geometries);
+        snap->layers.push_back(std::move(li));
+    }
+    for (auto& p : store.people()) {
+        Person copy = p;
+        for (const auto& code : p.grid_codes)
+            snap->people_by_unit[code].push_back(copy);
+    }
+    return snap;
+}
+
+geo::LonLat to_wgs84(const LocateQuery& q) {
+    if (!std::isfinite(q.position.lon) || !std::isfinite(q.position.lat))
+        throw Error(ErrorCode::invalid_argument, "coordinates must be finite numbers");
+    // One transform per CRS and thread: PROJ objects are expensive to create and not shareable.
+    thread_local std::map<std::string, geo::CrsTransform> cache;
+    auto it = cache.find(q.crs);
+    if (it == cache.end()) {
+        geo::Crs from = geo::Crs::parse(q.crs);
+        if (cache.size() > 32)
+            cache.clear();
+        it = cache.emplace(q.crs, geo::CrsTransform(from, geo::Crs::wgs84())).first;
+    }
+    geo::LonLat p = it->second.apply(q.position);
+    if (p.lon < -180 || p.lon > 180 || p.lat < -90 || p.lat > 90)
+        throw Error(ErrorCode::invalid_argument, "coordinates are outside the valid lon/lat range");
+    return p;
+}
+
+int role_rank(PersonRole r) {
+    switch (r) {
+    case PersonRole::full_time_officer:
+        return 0;
+    case PersonRole::part_time_officer:
+        return 1;
+    case PersonRole::grid_chief:
+        return 2;
+    case PersonRole::micro_grid_head:
+        return 3;
+    default:
+        return 4;
+    }
+}
+
+void add_owners(const Assigner::Snapshot& s, const std::string& unit, const char* level,
+                std::vector<Owner>& out) {
+    auto it = s.people_by_unit.find(unit);
+    if (it == s.people_by_unit.end())
+        return;
+    std::vector<Person> people = it->second;
+    std::stable_sort(people.begin(), people.end(), [](const Person& a, const Person& b) {
+        return role_rank(a.role) < role_rank(b.role);
+    });
+    for (const auto& p : people)
+        out.push_back({p.id, p.name, p.role, p.phone, level, unit});
+}
+
+} // namespace
+
+Assigner::Assigner(Store& store)
+    : m_store(store) {}
+
+Assigner::~Assigner() = default;
+
+bool Assigner::refresh() {
+    auto versions = versions_at(m_store, std::nullopt);
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_current && m_current->versions == versions)
+            return false;
+    }
+    auto snap = build_snapshot(m_store, std::nullopt, versions);
+    std::lock_guard lock(m_mutex);
+    m_current = std::move(snap);
+    return true;
+}
+
+std::shared_ptr<const Assigner::Snapshot> Assigner::current() {
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_current)
+            return m_current;
+    }
+    refresh();
+    std::lock_guard lock(m_mutex);
+    return m_current;
+}
+
+std::shared_ptr<const Assigner::Snapshot> Assigner::snapshot_at(Time at) {
+    auto versions = versions_at(m_store, at);
+    auto now = current();
+    if (now->versions == versions)
+        return now;
+    std::int64_t key = at.time_since_epoch().count();
+    {
+        std::lock_guard lock(m_mutex);
+        for (const auto& [k, s] : m_past)
+            if (s->versions == versions)
+                return s;
+    }
+    auto snap = build_snapshot(m_store, at, versions);
+    std::lock_guard lock(m_mutex);
+    m_past.emplace_back(key, snap);
+    if (m_past.size() > 4)
+        m_past.erase(m_past.begin()); // a few recent past versions
+    return snap;
+}
+
+Assignment Assigner::locate(const LocateQuery& q) {
+    if (q.accuracy_m &&
+        (!std::isfinite(*q.accuracy_m) || *q.accuracy_m < 0 || *q.accuracy_m > 10'000))
+        throw Error(ErrorCode::invalid_argument, "accuracy must be between 0 and 10000 metres");
+    Assignment a;
+    a.wgs84 = to_wgs84(q);
+    auto snap = q.at ? snapshot_at(*q.at) : current();
+    const LayerIndex* grids =
+        q.grid_layer ? snap->layer(*q.grid_layer) : snap->first_of(LayerKind::grid);
+    if (q.grid_layer && (!grids || grids->kind != LayerKind::grid))
+        throw Error(ErrorCode::not_found, "no grid layer '" + *q.grid_layer + "'");
+    const LayerIndex* communities = snap->first_of(LayerKind::community);
+    const LayerIndex* townships = snap->first_of(LayerKind::township);
+    const LayerIndex* counties = snap->first_of(LayerKind::county);
+
+    auto locate_in = [&](const LayerIndex* l) -> std::optional<std::uint32_t> {
+        if (!l)
+            return std::nullopt;
+        std::uint32_t id = l->index->locate(a.wgs84);
+        if (id == geo::LocateIndex::none)
+            return std::nullopt;
+        return id;
+    };
+    // Fills the admin chain upwards from a community, township or county code.
+    auto fill_admin = [&](const LayerIndex* start, std::optional<std::uint32_t> id) {
+        const LayerIndex* chain[] = {communities, townships, counties};
+        std::optional<std::string> code;
+        for (const LayerIndex* l : chain) {
+            if (!l)
+                continue;
+            std::optional<std::uint32_t> here;
+            if (l == start)
+                here = id;
+            else if (code)
+                here = l->find(*code);
+            if (!here)
+                continue;
+            AreaRef r = l->ref(*here);
+            if (l == communities)
+                a.community = r;
+            if (l == townships)
+                a.township = r;
+            if (l == counties)
+                a.county = r;
+            code = l->parents[*here];
+        }
+    };
+
+    if (grids)
+        a.layer_version = grids->version;
+    if (auto g = locate_in(grids)) {
+        a.status = Assignment::Status::assigned;
+        a.grid = grids->ref(*g);
+        if (communities && grids->parents[*g]) {
+            if (auto c = communities->find(*grids->parents[*g]))
+                fill_admin(communities, c);
+        }
+        if (!a.community) { // grid without a known parent: locate the admin areas directly
+            for (const LayerIndex* l : {communities, townships, counties})
+                if (auto id = locate_in(l)) {
+                    fill_admin(l, id);
+                    break;
+                }
+        }
+    } else {
+        for (const LayerIndex* l : {communities, townships, counties})
+            if (auto id = locate_in(l)) {
+                fill_admin(l, id);
+                a.status = Assignment::Status::outside_grid;
+                break;
+            }
+    }
+    if (const LayerIndex* ex = snap->first_of(LayerKind::exclusive_grid))
+        if (auto e = locate_in(ex))
+            a.exclusive_grid = ex->ref(*e);
+    if (const LayerIndex* mg = snap->first_of(LayerKind::micro_grid))
+        if (auto m = locate_in(mg))
+            a.micro_grid = mg->ref(*m);
+
+    if (a.exclusive_grid)
+        add_owners(*snap, a.exclusive_grid->code, "exclusive_grid", a.owners);
+    if (a.grid)
+        add_owners(*snap, a.grid->code, "grid", a.owners);
+    if (a.community)
+        add_owners(*snap, a.community->code, "community", a.owners);
+    if (a.township)
+        add_owners(*snap, a.township->code, "township", a.owners);
+    if (a.county)
+        add_owners(*snap, a.county->code, "county", a.owners);
+
+    if (q.accuracy_m && grids) {
+        double acc = *q.accuracy_m;
+        double dlat = acc / 110'900.0,
+               dlon = acc / (111'320.0 * std::cos(a.wgs84.lat * std::numbers::pi / 180));
+        geo::BBox probe{a.wgs84.lon - dlon, a.wgs84.lat - dlat, a.wgs84.lon + dlon,
+                        a.wgs84.lat + dlat};
+        for (std::uint32_t i = 0; i < grids->codes.size(); ++i) {
+            if (!grids->boxes[i].intersects(probe))
+                continue;
+            bool inside = a.grid && a.grid->code == grids->codes[i];
+            if (inside || boundary_distance_m(a.wgs84, grids->geometries[i]) <= acc)
+                a.candidates.push_back(grids->ref(i));
+        }
+        bool near_own_boundary =
+            a.grid &&
+            boundary_distance_m(a.wgs84, grids->geometries[*grids->find(a.grid->code)]) < acc;
+        a.ambiguous = near_own_boundary || (!a.grid && !a.candidates.empty());
+        if (!a.ambiguous)
+            a.candidates.clear();
+    }
+    return a;
+}
+
+Assigner::Batch Assigner::locate_batch(std::span<const geo::LonLat> wgs84,
+                                       const std::optional<std::string>& grid_layer) {
+    auto snap = current();
+    const LayerIndex* grids =
+        grid_layer ? snap->layer(*grid_layer) : snap->first_of(LayerKind::grid);
+    if (grid_layer && (!grids || grids->kind != LayerKind::grid))
+        throw Error(ErrorCode::not_found, "no grid layer '" + *grid_layer + "'");
+    Batch b;
+    b.grid.assign(wgs84.size(), -1);
+    b.outside_grid.assign(wgs84.size(), 0);
+    if (!grids)
+        return b;
+    b.layer_version = grids->version;
+    // Aliasing pointers keep the snapshot alive as long as the caller holds the names.
+    b.codes = std::shared_ptr<const std::vector<std::string>>(snap, &grids->codes);
+    b.names = std::shared_ptr<const std::vector<std::string>>(snap, &grids->names);
+    std::vector<std::uint32_t> ids(wgs84.size());
+    grids->index->locate(wgs84, ids);
+    const LayerIndex* admins[] = {snap->first_of(LayerKind::community),
+                                  snap->first_of(LayerKind::township),
+                                  snap->first_of(LayerKind::county)};
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (ids[i] != geo::LocateIndex::none) {
+            b.grid[i] = static_cast<std::int32_t>(ids[i]);
+            continue;
+        }
+        for (const LayerIndex* l : admins)
+            if (l && l->index->locate(wgs84[i]) != geo::LocateIndex::none) {
+                b.outside_grid[i] = 1;
+                break;
+            }
+    }
+    return b;
+}
+
+} // namespace tessera::data

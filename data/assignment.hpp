@@ -1,0 +1,106 @@
+// The assignment engine's facade: a point -> its grid, the admin areas above it and the people
+// responsible, from in-memory indexes built from the store (geo/locate_index.hpp).
+//
+// Semantics (docs/assignment.md):
+// - The basic grid comes from the grid layer under the boundary rule of LocateIndex (exactly one
+//   grid per point of the tiling; "lower-left wins" on shared edges and vertices).
+// - An exclusive grid containing the point takes precedence for ownership; the micro-grid is
+//   reported when one contains the point.
+// - Community, township and county follow the grid's parent codes. Outside every grid but inside
+//   an admin area, the smallest admin area containing the point is reported with
+//   status outside_grid (属地兜底); outside everything, status unassigned. Neither is an error.
+// - With an accuracy (metres), a point closer than that to its grid's boundary is ambiguous and
+//   the grids within that distance are listed as candidates.
+// - Input coordinates may be in any CRS (geo::Crs); layers are stored in WGS84, so a WGS84 phone
+//   fix and a GCJ-02 mini-program fix of the same spot land in the same grid.
+// - `at` answers against the layer versions valid then.
+//
+// Thread-safety: all members may be called from any thread. refresh() builds new indexes beside
+// the current ones and swaps them in atomically; locate() never waits for a rebuild.
+#pragma once
+
+#include "data/store.hpp"
+#include "geo/crs.hpp"
+
+#include <memory>
+#include <mutex>
+
+namespace tessera::data {
+
+struct AreaRef {
+    std::string code;
+    std::string name;
+    std::string layer;
+    std::int64_t version = 0; // layer version it comes from
+};
+
+struct Owner {
+    std::int64_t person_id = 0;
+    std::string name;
+    PersonRole role = PersonRole::full_time_officer;
+    std::string phone;
+    std::string level; // "exclusive_grid", "grid", "community", "township", "county"
+    std::string unit_code;
+};
+
+struct Assignment {
+    enum class Status { assigned, outside_grid, unassigned };
+    Status status = Status::unassigned;
+    geo::LonLat wgs84; // the point in storage coordinates
+    std::optional<AreaRef> grid, exclusive_grid, micro_grid, community, township, county;
+    // Responsible people, most specific first: the exclusive or basic grid's officers and chief,
+    // then the community's, township's and county's.
+    std::vector<Owner> owners;
+    bool ambiguous = false;
+    std::vector<AreaRef> candidates; // grids within the accuracy, when ambiguous
+    std::int64_t layer_version = 0;  // version of the grid layer used
+};
+
+std::string_view to_string(Assignment::Status s);
+
+struct LocateQuery {
+    geo::LonLat position; // in `crs`, traditional GIS order (x, y)
+    std::string crs = "wgs84";
+    std::optional<double> accuracy_m;
+    std::optional<Time> at;
+    std::optional<std::string> grid_layer; // DEFAULT: the first layer of kind grid
+};
+
+class Assigner {
+public:
+    explicit Assigner(Store& store);
+    ~Assigner();
+    Assigner(const Assigner&) = delete;
+    Assigner& operator=(const Assigner&) = delete;
+
+    // Rebuilds the current indexes if any layer's version changed; returns true if it did.
+    bool refresh();
+
+    // Throws Error(invalid_argument) for non-finite or out-of-range input, Error(unknown_crs),
+    // Error(not_found) for an unknown grid layer.
+    Assignment locate(const LocateQuery& q);
+
+    // Fast path for bulk callers: the grid (index into the current grid layer, or -1) of points
+    // already in WGS84. Thread-safe; the result refers to the snapshot returned alongside.
+    struct Batch {
+        std::int64_t layer_version = 0;
+        std::vector<std::int32_t> grid; // index into codes/names, -1 outside
+        std::shared_ptr<const std::vector<std::string>> codes, names;
+        std::vector<std::uint8_t> outside_grid; // 1 where the point is in an admin area but no grid
+    };
+    Batch locate_batch(std::span<const geo::LonLat> wgs84,
+                       const std::optional<std::string>& grid_layer = {});
+
+    struct Snapshot;
+
+private:
+    std::shared_ptr<const Snapshot> current();
+    std::shared_ptr<const Snapshot> snapshot_at(Time at);
+
+    Store& m_store;
+    std::mutex m_mutex; // guards the pointers below, never held during a build
+    std::shared_ptr<const Snapshot> m_current;
+    std::vector<std::pair<std::int64_t, std::shared_ptr<const Snapshot>>> m_past; // by time key
+};
+
+} // namespace tessera::data
