@@ -15,6 +15,7 @@ int transform_command(Args args);
 int import_command(Args args);
 int export_command(Args args);
 int demo_command(Args args);
+int locate_command(Args args);
 int serve_command(Args args);
 
 // Minimal option parsing shared by the subcommands: "--name value" and "--flag".

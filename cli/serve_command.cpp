@@ -73,7 +73,9 @@ int serve_command(Args args) {
     auto store = data::open_spatialite_store(db);
     data::Auth auth(*store);
     server::Metrics metrics;
-    server::Services services{*store, auth, metrics, web};
+    data::Assigner assigner(*store);
+    assigner.refresh(); // build the point-location indexes before the first request
+    server::Services services{*store, auth, assigner, metrics, web};
     server::Server http(services, config);
 
     if (opts.has("print-demo-logins"))

@@ -26,6 +26,7 @@ constexpr Route routes[] = {
     {"POST", "/api/v1/login", detail::post_login},
     {"GET", "/api/v1/me", detail::get_me},
     {"POST", "/api/v1/logout", detail::post_logout},
+    {"GET", "/api/v1/locate", detail::get_locate},
 };
 
 // Matches a raw path against a pattern; fills `params` with the percent-decoded values.

@@ -6,6 +6,7 @@
 // Lifetime: the referenced objects must outlive every handler call.
 #pragma once
 
+#include "data/assignment.hpp"
 #include "data/auth.hpp"
 #include "data/store.hpp"
 #include "server/metrics.hpp"
@@ -18,6 +19,7 @@ namespace tessera::server {
 struct Services {
     data::Store& store;
     data::Auth& auth;
+    data::Assigner& assigner;
     Metrics& metrics;
     // Directory served at "/" (index.html for directories). nullopt: no static files (404).
     std::optional<std::filesystem::path> web_root;

@@ -315,4 +315,90 @@ Response post_logout(const Request& req, Services& services, const PathParams&) 
     return res;
 }
 
+namespace {
+
+json area_json(const std::optional<data::AreaRef>& a) {
+    if (!a)
+        return nullptr;
+    return json{{"code", a->code}, {"name", a->name}, {"layer", a->layer}, {"version", a->version}};
+}
+
+double required_number(const Target& t, const char* name) {
+    auto v = query_param(t, name);
+    if (!v)
+        throw bad_request(std::string("missing query parameter '") + name + "'");
+    auto d = parse_double(*v);
+    if (!d)
+        throw bad_request(std::string(name) + " must be a finite number, got '" + std::string(*v) +
+                          "'");
+    return *d;
+}
+
+} // namespace
+
+Response get_locate(const Request& req, Services& services, const PathParams&) {
+    Target target = parse_target(req.target);
+    reject_unknown_params(target, {"lon", "lat", "crs", "accuracy", "at", "layer"});
+    data::LocateQuery q;
+    q.position = {required_number(target, "lon"), required_number(target, "lat")};
+    if (auto v = query_param(target, "crs"))
+        q.crs = std::string(*v);
+    if (auto v = query_param(target, "accuracy")) {
+        q.accuracy_m = parse_double(*v);
+        if (!q.accuracy_m)
+            throw bad_request("accuracy must be a number of metres, got '" + std::string(*v) + "'");
+    }
+    if (auto v = query_param(target, "at")) {
+        q.at = data::parse_time(*v);
+        if (!q.at)
+            throw bad_request("at must be an ISO 8601 date or time, got '" + std::string(*v) + "'");
+    }
+    if (auto v = query_param(target, "layer"))
+        q.grid_layer = std::string(*v);
+    auto who = principal_of(req, services);
+    data::Assignment a = services.assigner.locate(q);
+
+    // Areas and grids (codes, names) are public; the people responsible are shown to callers
+    // whose jurisdiction covers the point's grid.
+    data::Scope scope;
+    for (const auto* area : {&a.county, &a.township, &a.community})
+        if (*area)
+            scope.areas.push_back((*area)->code);
+    if (a.grid)
+        scope.grid = a.grid->code;
+    bool show_people =
+        data::may(who ? &*who : nullptr, data::Action::view, data::Resource::person, scope);
+
+    json candidates = json::array();
+    for (const auto& c : a.candidates)
+        candidates.push_back(area_json(c));
+    json out = {{"status", data::to_string(a.status)},
+                {"lon", a.wgs84.lon},
+                {"lat", a.wgs84.lat},
+                {"grid", area_json(a.grid)},
+                {"exclusive_grid", area_json(a.exclusive_grid)},
+                {"micro_grid", area_json(a.micro_grid)},
+                {"community", area_json(a.community)},
+                {"township", area_json(a.township)},
+                {"county", area_json(a.county)},
+                {"outside_grid", a.status == data::Assignment::Status::outside_grid},
+                {"ambiguous", a.ambiguous},
+                {"candidates", std::move(candidates)},
+                {"layer_version", a.layer_version}};
+    if (show_people) {
+        json owners = json::array();
+        for (const auto& o : a.owners)
+            owners.push_back(json{{"name", o.name},
+                                  {"role", to_string(o.role)},
+                                  {"phone", o.phone},
+                                  {"level", o.level},
+                                  {"unit_code", o.unit_code}});
+        out["owners"] = std::move(owners);
+    } else {
+        out["owners"] = nullptr;
+        out["owners_hidden"] = true;
+    }
+    return json_ok(out);
+}
+
 } // namespace tessera::server::detail

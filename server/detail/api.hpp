@@ -35,5 +35,6 @@ Response get_features(const Request& req, Services& services, const PathParams& 
 Response post_login(const Request& req, Services& services, const PathParams& params);
 Response get_me(const Request& req, Services& services, const PathParams& params);
 Response post_logout(const Request& req, Services& services, const PathParams& params);
+Response get_locate(const Request& req, Services& services, const PathParams& params);
 
 } // namespace tessera::server::detail

@@ -36,8 +36,9 @@ protected:
     TempDir dir;
     std::unique_ptr<data::Store> store = data::open_spatialite_store(dir / "t.db");
     data::Auth auth{*store};
+    data::Assigner assigner{*store}; // builds its indexes on first use, after SetUp
     Metrics metrics;
-    Services services{*store, auth, metrics, dir / "web"};
+    Services services{*store, auth, assigner, metrics, dir / "web"};
 
     void SetUp() override {
         store->create_layer({"county", data::LayerKind::county, "县区", std::nullopt, 0, "gcj02"});
@@ -114,6 +115,60 @@ protected:
         return body_of(r).value("token", "");
     }
 };
+
+// ---- locate ----
+
+TEST_F(HandlersTest, LocateAnswersGridCountyAndHidesPeopleFromAnonymousCallers) {
+    store->add_person(
+        {0, "P1", "王芳", data::PersonRole::full_time_officer, "13800000001", {"G2"}, {}});
+    Response r = get("/api/v1/locate?lon=114.015&lat=33.505");
+    ASSERT_EQ(r.status, 200) << r.body;
+    json j = body_of(r);
+    EXPECT_EQ(j["status"], "assigned");
+    EXPECT_EQ(j["grid"]["code"], "G2");
+    EXPECT_EQ(j["grid"]["name"], "第2网格");
+    EXPECT_EQ(j["county"]["code"], "411102");
+    EXPECT_EQ(j["layer_version"], 1);
+    EXPECT_TRUE(j["owners"].is_null());
+    EXPECT_EQ(j["owners_hidden"], true);
+    // The chief of the county's area sees who is responsible.
+    json seen = body_of(get("/api/v1/locate?lon=114.015&lat=33.505",
+                            {{"Authorization", "Bearer " + login_token()}}));
+    ASSERT_EQ(seen["owners"].size(), 1u);
+    EXPECT_EQ(seen["owners"][0]["name"], "王芳");
+    EXPECT_EQ(seen["owners"][0]["phone"], "13800000001");
+}
+
+TEST_F(HandlersTest, LocateBoundaryRuleFallbackAndErrors) {
+    EXPECT_EQ(body_of(get("/api/v1/locate?lon=114.01&lat=33.505"))["grid"]["code"], "G2")
+        << "a shared vertical edge belongs to the grid east of it";
+    json outside = body_of(get("/api/v1/locate?lon=114.08&lat=33.55")); // county, no grid
+    EXPECT_EQ(outside["status"], "outside_grid");
+    EXPECT_EQ(outside["outside_grid"], true);
+    EXPECT_TRUE(outside["grid"].is_null());
+    EXPECT_EQ(outside["county"]["code"], "411102");
+    json away = body_of(get("/api/v1/locate?lon=100&lat=30"));
+    EXPECT_EQ(away["status"], "unassigned");
+    expect_error(get("/api/v1/locate?lon=114"), 400, "invalid_argument");
+    expect_error(get("/api/v1/locate?lon=abc&lat=33"), 400, "invalid_argument");
+    expect_error(get("/api/v1/locate?lon=114&lat=33&crs=mars"), 400, "unknown_crs");
+    expect_error(get("/api/v1/locate?lon=114&lat=95"), 400, "invalid_argument");
+    expect_error(get("/api/v1/locate?lon=114&lat=33&accuracy=-3"), 400, "invalid_argument");
+    expect_error(get("/api/v1/locate?lon=114&lat=33&layer=county"), 404, "not_found");
+    expect_error(get("/api/v1/locate?lon=114&lat=33&foo=1"), 400, "invalid_argument");
+}
+
+TEST_F(HandlersTest, LocateAcceptsGcj02AndAccuracy) {
+    // GCJ-02 of WGS84 (114.0149, 33.505) is ~550 m east; declared as gcj02 it lands back in G2.
+    json j = body_of(get("/api/v1/locate?lon=114.020812987&lat=33.503475408&crs=gcj02"));
+    EXPECT_EQ(body_of(get("/api/v1/locate?lon=114.020812987&lat=33.503475408"))["grid"]["code"],
+              "G3")
+        << "read as WGS84 the same numbers are in another grid";
+    EXPECT_EQ(j["grid"]["code"], "G2") << j.dump();
+    json near = body_of(get("/api/v1/locate?lon=114.0199&lat=33.505&accuracy=30"));
+    EXPECT_EQ(near["ambiguous"], true);
+    EXPECT_EQ(near["candidates"].size(), 2u);
+}
 
 // ---- errors, routing ----
 

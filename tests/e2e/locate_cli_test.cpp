@@ -1,0 +1,88 @@
+// `tessera locate` as a user runs it: the real binary, CSV in, CSV out, errors on stderr.
+#include "data/store.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <sstream>
+#include <sys/wait.h>
+
+using namespace tessera;
+
+namespace {
+
+std::string read_file(const std::filesystem::path& p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+geo::Polygon rect(double x0, double y0, double x1, double y1) {
+    return geo::Polygon{{{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}}};
+}
+
+} // namespace
+
+TEST(LocateCli, CsvInCsvOutWithLineNumberedErrors) {
+    tessera::testing::TempDir dir;
+    {
+        auto store = data::open_spatialite_store(dir / "c.db");
+        store->create_layer({"county", data::LayerKind::county, "", std::nullopt, 0, "EPSG:4326"});
+        store->create_layer({"grid", data::LayerKind::grid, "", "county", 0, "EPSG:4326"});
+        data::ChangesetInfo cs{"t", "fixture", {}};
+        std::vector<data::FeatureInput> c = {
+            {"C", "县", std::nullopt, {}, rect(114.0, 33.5, 114.04, 33.52)}};
+        std::vector<data::FeatureInput> g = {
+            {"G1", "第一网格", "C", {}, rect(114.0, 33.5, 114.01, 33.52)},
+            {"G2", "第二,网格", "C", {}, rect(114.01, 33.5, 114.02, 33.52)}};
+        store->replace_features("county", cs, c);
+        store->replace_features("grid", cs, g);
+    }
+    std::ofstream(dir / "in.csv") << "id,lon,lat\n"
+                                  << "p1,114.005,33.51\n"
+                                  << "p2,114.01,33.51\n"    // on the shared edge: east
+                                  << "p3,114.03,33.51\n"    // in the county, no grid
+                                  << "p4,not-a-number,33\n" // bad row, line 5
+                                  << "p5,114.0,95\n"        // out of range, line 6
+                                  << "\"p,6\",110,30\n";    // nowhere
+    std::string cmd = std::string(TESSERA_BINARY) + " locate --db " + (dir / "c.db").string() +
+                      " --in " + (dir / "in.csv").string() + " --out " +
+                      (dir / "out.csv").string() + " 2> " + (dir / "err.txt").string();
+    int status = std::system(cmd.c_str());
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 3) << "bad rows make the exit status non-zero";
+    EXPECT_EQ(read_file(dir / "out.csv"), "id,grid_code,grid_name,layer_version,flags\n"
+                                          "p1,G1,第一网格,1,\n"
+                                          "p2,G2,\"第二,网格\",1,\n"
+                                          "p3,,,1,outside_grid\n"
+                                          "\"p,6\",,,1,unassigned\n");
+    std::string err = read_file(dir / "err.txt");
+    EXPECT_NE(err.find("line 5"), std::string::npos) << err;
+    EXPECT_NE(err.find("line 6"), std::string::npos) << err;
+    EXPECT_NE(err.find("4 points located, 2 bad rows skipped"), std::string::npos) << err;
+}
+
+TEST(LocateCli, Gcj02InputLandsInTheSameGrid) {
+    tessera::testing::TempDir dir;
+    {
+        auto store = data::open_spatialite_store(dir / "c.db");
+        store->create_layer({"grid", data::LayerKind::grid, "", std::nullopt, 0, "EPSG:4326"});
+        std::vector<data::FeatureInput> g = {
+            {"W", "西", std::nullopt, {}, rect(114.0, 33.5, 114.01, 33.52)},
+            {"E", "东", std::nullopt, {}, rect(114.01, 33.5, 114.02, 33.52)}};
+        store->replace_features("grid", {"t", "fixture", {}}, g);
+    }
+    // GCJ-02 of WGS84 (114.0049, 33.51): reads as the east grid unless declared.
+    std::ofstream(dir / "in.csv") << "a,114.010785843,33.508447742\n";
+    auto run = [&](const std::string& crs) {
+        std::string cmd = std::string(TESSERA_BINARY) + " locate --db " + (dir / "c.db").string() +
+                          crs + " --in " + (dir / "in.csv").string() + " --out " +
+                          (dir / "out.csv").string() + " 2>/dev/null";
+        EXPECT_EQ(std::system(cmd.c_str()), 0);
+        return read_file(dir / "out.csv");
+    };
+    EXPECT_NE(run(" --crs gcj02").find("a,W,西"), std::string::npos);
+    EXPECT_NE(run("").find("a,E,东"), std::string::npos);
+}
