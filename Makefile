@@ -9,7 +9,7 @@ GRIDS       ?= 9660
 SEED        ?= 1
 JOBS        ?= $(shell nproc)
 
-.PHONY: demo test deps release asan clean format
+.PHONY: demo test deps release asan bench clean format
 
 deps:
 	@scripts/install-deps.sh
@@ -39,6 +39,13 @@ demo: release $(DEMO_DB)
 test: asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    ctest --test-dir $(TEST_DIR) --output-on-failure -j $(JOBS)
+
+# Benchmarks (docs/benchmarks.md): Release build with -DTESSERA_BENCH=ON, then every benchmark.
+bench: deps
+	cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DTESSERA_TESTS=OFF -DTESSERA_BENCH=ON
+	cmake --build build/bench -j $(JOBS)
+	build/bench/bench/crs_bench
+	build/bench/bench/locate_bench
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
