@@ -293,16 +293,21 @@ struct LocateIndex::Impl {
         const double sdx = dx / refine, sdy = dy / refine;
         std::vector<std::vector<std::uint32_t>> sub_edges(static_cast<std::size_t>(refine) *
                                                           refine);
-        // Per fine row, the sub-cells that need a reference status.
+        // Per fine row, the sub-cells that need a reference status. Their edges and reference
+        // sets live in flat arrays (no allocation per sub-cell).
         struct Pending {
             std::uint32_t block;
             std::uint32_t sub;
-            bool is_boundary;
-            std::vector<std::uint32_t> edges;
+            std::uint32_t edge_begin,
+                edge_end; // into pending_edges; empty: not a boundary sub-cell
+            std::uint32_t ref_begin = 0, ref_count = 0; // into ref_flat
         };
+        std::vector<std::uint32_t> pending_edges;
+        std::vector<std::uint32_t> ref_flat;
         std::vector<std::vector<std::pair<double, std::size_t>>> row_queries(
             static_cast<std::size_t>(ny) * refine);
         std::vector<Pending> pending;
+        pending.reserve(boundary_cells.size() * refine * refine);
         for (std::uint32_t b = 0; b < boundary_cells.size(); ++b) {
             std::size_t c = boundary_cells[b];
             std::uint32_t ix = static_cast<std::uint32_t>(c % nx),
@@ -317,9 +322,9 @@ struct LocateIndex::Impl {
                        x1 = std::max(v.x[a], v.x[a + 1]) + mx;
                 double y0 = std::min(v.y[a], v.y[a + 1]) - my,
                        y1 = std::max(v.y[a], v.y[a + 1]) + my;
-                auto clampi = [&](double f) {
+                auto clampi = [&](double pos) {
                     return static_cast<std::uint32_t>(
-                        std::clamp(std::floor(f), 0.0, static_cast<double>(refine - 1)));
+                        std::clamp(std::floor(pos), 0.0, static_cast<double>(refine - 1)));
                 };
                 // Sub-cells outside the top cell's range are clamped to its border rows/columns.
                 if (x1 < cx0 - mx || y1 < cy0 - my || x0 > cx0 + dx + mx || y0 > cy0 + dy + my)
@@ -333,14 +338,15 @@ struct LocateIndex::Impl {
             for (std::uint32_t sy = 0; sy < refine; ++sy)
                 for (std::uint32_t sx = 0; sx < refine; ++sx) {
                     std::uint32_t s = sy * refine + sx;
-                    bool is_boundary = !sub_edges[s].empty();
-                    pending.push_back({b, s, is_boundary,
-                                       is_boundary ? sub_edges[s] : std::vector<std::uint32_t>{}});
+                    auto begin = static_cast<std::uint32_t>(pending_edges.size());
+                    pending_edges.insert(pending_edges.end(), sub_edges[s].begin(),
+                                         sub_edges[s].end());
+                    pending.push_back(
+                        {b, s, begin, static_cast<std::uint32_t>(pending_edges.size())});
                     row_queries[static_cast<std::size_t>(iy) * refine + sy].emplace_back(
                         sub_centre_x(ix, sx), pending.size() - 1);
                 }
         }
-        std::vector<std::vector<std::uint32_t>> ref_status(pending.size());
         RowEdges fine_rows(*this, ny * refine, sdy, refine);
         for (std::uint32_t fy = 0; fy < ny * refine; ++fy) {
             auto& queries = row_queries[fy];
@@ -348,26 +354,35 @@ struct LocateIndex::Impl {
                 continue;
             double y = sub_centre_y(fy / refine, fy % refine);
             std::sort(queries.begin(), queries.end());
-            scan_row(
-                fine_rows.edges_near(fy, y), y, queries,
-                [&](std::size_t q, const std::vector<std::uint32_t>& in) { ref_status[q] = in; });
+            scan_row(fine_rows.edges_near(fy, y), y, queries,
+                     [&](std::size_t q, const std::vector<std::uint32_t>& in) {
+                         pending[q].ref_begin = static_cast<std::uint32_t>(ref_flat.size());
+                         pending[q].ref_count = static_cast<std::uint32_t>(in.size());
+                         ref_flat.insert(ref_flat.end(), in.begin(), in.end());
+                     });
+            std::vector<std::pair<double, std::size_t>>().swap(queries);
         }
-        for (std::size_t q = 0; q < pending.size(); ++q) {
-            const Pending& pd = pending[q];
+        for (const Pending& pd : pending) {
             std::uint32_t& slot =
                 subs[static_cast<std::size_t>(pd.block) * refine * refine + pd.sub];
-            if (!pd.is_boundary) {
-                slot = lowest(ref_status[q]);
+            const std::uint32_t* refs = ref_flat.data() + pd.ref_begin;
+            if (pd.edge_begin == pd.edge_end) {
+                slot = pd.ref_count == 0 ? empty : *std::min_element(refs, refs + pd.ref_count);
                 continue;
             }
             slot = boundary_bit | static_cast<std::uint32_t>(payload.size());
-            payload.push_back(static_cast<std::uint32_t>(ref_status[q].size()));
-            payload.insert(payload.end(), ref_status[q].begin(), ref_status[q].end());
-            payload.push_back(static_cast<std::uint32_t>(pd.edges.size()));
-            payload.insert(payload.end(), pd.edges.begin(), pd.edges.end());
+            payload.push_back(pd.ref_count);
+            payload.insert(payload.end(), refs, refs + pd.ref_count);
+            payload.push_back(pd.edge_end - pd.edge_begin);
+            payload.insert(payload.end(), pending_edges.begin() + pd.edge_begin,
+                           pending_edges.begin() + pd.edge_end);
             ++stats.boundary_subcells;
-            stats.stored_edges += pd.edges.size();
+            stats.stored_edges += pd.edge_end - pd.edge_begin;
         }
+        payload.shrink_to_fit();
+        v.x.shrink_to_fit();
+        v.y.shrink_to_fit();
+        v.poly.shrink_to_fit();
         for (auto c : cells) {
             if (c == empty)
                 ++stats.empty_cells;
