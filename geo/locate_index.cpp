@@ -22,7 +22,7 @@ constexpr std::uint32_t boundary_bit = 0x80000000u;
 
 // Edges are stored as consecutive vertices of closed rings: edge i runs from vertex i to i+1.
 struct Vertices {
-    std::vector<double> x, y;
+    std::vector<LonLat> p;           // x and y side by side: an edge's ends share a cache line
     std::vector<std::uint32_t> poly; // polygon of the edge starting at this vertex
 };
 
@@ -134,7 +134,8 @@ struct LocateIndex::Impl {
             n = 0;
         for (std::uint32_t i = 0; i < n; ++i) {
             std::uint32_t a = e[i];
-            if (segment_crosses(x, y, rx, ry, v.x[a], v.y[a], v.x[a + 1], v.y[a + 1])) {
+            if (segment_crosses(x, y, rx, ry, v.p[a].lon, v.p[a].lat, v.p[a + 1].lon,
+                                v.p[a + 1].lat)) {
                 int s = slot(v.poly[a]);
                 inside[s] = !inside[s];
             }
@@ -156,7 +157,8 @@ struct LocateIndex::Impl {
         std::uint32_t n = (x == rx && y == ry) ? 0 : p[1 + p[0]];
         for (std::uint32_t i = 0; i < n; ++i) {
             std::uint32_t a = e[i];
-            if (segment_crosses(x, y, rx, ry, v.x[a], v.y[a], v.x[a + 1], v.y[a + 1])) {
+            if (segment_crosses(x, y, rx, ry, v.p[a].lon, v.p[a].lat, v.p[a + 1].lon,
+                                v.p[a + 1].lat)) {
                 auto it = in.find(v.poly[a]);
                 if (it == in.end())
                     in.insert(v.poly[a]);
@@ -190,14 +192,12 @@ struct LocateIndex::Impl {
                             throw Error(ErrorCode::invalid_geometry,
                                         "polygon " + std::to_string(id) +
                                             " has a non-finite coordinate");
-                        v.x.push_back(p.lon);
-                        v.y.push_back(p.lat);
+                        v.p.push_back(p);
                         v.poly.push_back(static_cast<std::uint32_t>(id));
                         box.extend(p);
                     }
                     if (!(ring.front() == ring.back())) { // close it
-                        v.x.push_back(ring.front().lon);
-                        v.y.push_back(ring.front().lat);
+                        v.p.push_back(ring.front());
                         v.poly.push_back(static_cast<std::uint32_t>(id));
                     }
                     // The last vertex of a ring starts no edge.
@@ -226,8 +226,10 @@ struct LocateIndex::Impl {
         std::vector<std::uint32_t> edge_cell_count(static_cast<std::size_t>(nx) * ny + 1, 0);
         auto for_each_cell_of_edge = [&](std::uint32_t a, auto&& f) {
             double mx = dx * 1e-7, my = dy * 1e-7;
-            double x0 = std::min(v.x[a], v.x[a + 1]) - mx, x1 = std::max(v.x[a], v.x[a + 1]) + mx;
-            double y0 = std::min(v.y[a], v.y[a + 1]) - my, y1 = std::max(v.y[a], v.y[a + 1]) + my;
+            double x0 = std::min(v.p[a].lon, v.p[a + 1].lon) - mx,
+                   x1 = std::max(v.p[a].lon, v.p[a + 1].lon) + mx;
+            double y0 = std::min(v.p[a].lat, v.p[a + 1].lat) - my,
+                   y1 = std::max(v.p[a].lat, v.p[a + 1].lat) + my;
             auto clampi = [](double pos, std::uint32_t n) {
                 return static_cast<std::uint32_t>(
                     std::clamp(std::floor(pos), 0.0, static_cast<double>(n - 1)));
@@ -240,9 +242,10 @@ struct LocateIndex::Impl {
                 for (std::uint32_t ix = ix0; ix <= ix1; ++ix)
                     f(static_cast<std::size_t>(iy) * nx + ix);
         };
-        std::size_t edge_count = v.x.empty() ? 0 : v.x.size() - 1;
+        std::size_t edge_count = v.p.empty() ? 0 : v.p.size() - 1;
         for (std::uint32_t a = 0; a < edge_count; ++a) {
-            if (v.poly[a] == empty || (v.x[a] == v.x[a + 1] && v.y[a] == v.y[a + 1]))
+            if (v.poly[a] == empty ||
+                (v.p[a].lon == v.p[a + 1].lon && v.p[a].lat == v.p[a + 1].lat))
                 continue;
             for_each_cell_of_edge(a, [&](std::size_t c) { ++edge_cell_count[c + 1]; });
         }
@@ -252,7 +255,8 @@ struct LocateIndex::Impl {
         {
             std::vector<std::uint32_t> fill(edge_cell_count.begin(), edge_cell_count.end() - 1);
             for (std::uint32_t a = 0; a < edge_count; ++a) {
-                if (v.poly[a] == empty || (v.x[a] == v.x[a + 1] && v.y[a] == v.y[a + 1]))
+                if (v.poly[a] == empty ||
+                    (v.p[a].lon == v.p[a + 1].lon && v.p[a].lat == v.p[a + 1].lat))
                     continue;
                 for_each_cell_of_edge(a, [&](std::size_t c) { cell_edges[fill[c]++] = a; });
             }
@@ -318,10 +322,10 @@ struct LocateIndex::Impl {
             for (std::uint32_t k = edge_cell_count[c]; k < edge_cell_count[c + 1]; ++k) {
                 std::uint32_t a = cell_edges[k];
                 double mx = sdx * 1e-6, my = sdy * 1e-6;
-                double x0 = std::min(v.x[a], v.x[a + 1]) - mx,
-                       x1 = std::max(v.x[a], v.x[a + 1]) + mx;
-                double y0 = std::min(v.y[a], v.y[a + 1]) - my,
-                       y1 = std::max(v.y[a], v.y[a + 1]) + my;
+                double x0 = std::min(v.p[a].lon, v.p[a + 1].lon) - mx,
+                       x1 = std::max(v.p[a].lon, v.p[a + 1].lon) + mx;
+                double y0 = std::min(v.p[a].lat, v.p[a + 1].lat) - my,
+                       y1 = std::max(v.p[a].lat, v.p[a + 1].lat) + my;
                 auto clampi = [&](double pos) {
                     return static_cast<std::uint32_t>(
                         std::clamp(std::floor(pos), 0.0, static_cast<double>(refine - 1)));
@@ -380,8 +384,7 @@ struct LocateIndex::Impl {
             stats.stored_edges += pd.edge_end - pd.edge_begin;
         }
         payload.shrink_to_fit();
-        v.x.shrink_to_fit();
-        v.y.shrink_to_fit();
+        v.p.shrink_to_fit();
         v.poly.shrink_to_fit();
         for (auto c : cells) {
             if (c == empty)
@@ -396,10 +399,10 @@ struct LocateIndex::Impl {
         std::vector<std::uint32_t> offsets, list;
         RowEdges(const Impl& ix, std::uint32_t n, double h, std::uint32_t) {
             offsets.assign(static_cast<std::size_t>(n) + 1, 0);
-            std::size_t edge_count = ix.v.x.empty() ? 0 : ix.v.x.size() - 1;
+            std::size_t edge_count = ix.v.p.empty() ? 0 : ix.v.p.size() - 1;
             auto range = [&](std::uint32_t a, std::uint32_t& r0, std::uint32_t& r1) {
-                double y0 = std::min(ix.v.y[a], ix.v.y[a + 1]),
-                       y1 = std::max(ix.v.y[a], ix.v.y[a + 1]);
+                double y0 = std::min(ix.v.p[a].lat, ix.v.p[a + 1].lat),
+                       y1 = std::max(ix.v.p[a].lat, ix.v.p[a + 1].lat);
                 // One extra row each side: a row's scan y is computed and may round across.
                 double f0 = std::floor((y0 - ix.min_y) / h) - 1,
                        f1 = std::floor((y1 - ix.min_y) / h) + 1;
@@ -407,7 +410,7 @@ struct LocateIndex::Impl {
                 r1 = static_cast<std::uint32_t>(std::clamp(f1, 0.0, static_cast<double>(n - 1)));
             };
             for (std::uint32_t a = 0; a < edge_count; ++a) {
-                if (ix.v.poly[a] == empty || ix.v.y[a] == ix.v.y[a + 1])
+                if (ix.v.poly[a] == empty || ix.v.p[a].lat == ix.v.p[a + 1].lat)
                     continue;
                 std::uint32_t r0, r1;
                 range(a, r0, r1);
@@ -419,7 +422,7 @@ struct LocateIndex::Impl {
             list.resize(offsets.back());
             std::vector<std::uint32_t> fill(offsets.begin(), offsets.end() - 1);
             for (std::uint32_t a = 0; a < edge_count; ++a) {
-                if (ix.v.poly[a] == empty || ix.v.y[a] == ix.v.y[a + 1])
+                if (ix.v.poly[a] == empty || ix.v.p[a].lat == ix.v.p[a + 1].lat)
                     continue;
                 std::uint32_t r0, r1;
                 range(a, r0, r1);
@@ -446,7 +449,7 @@ struct LocateIndex::Impl {
         std::vector<Crossing> xs;
         constexpr double u = 0x1.0p-52;
         for (std::uint32_t a : edges) {
-            double ax = v.x[a], ay = v.y[a], bx = v.x[a + 1], by = v.y[a + 1];
+            double ax = v.p[a].lon, ay = v.p[a].lat, bx = v.p[a + 1].lon, by = v.p[a + 1].lat;
             double lo_y = std::min(ay, by), hi_y = std::max(ay, by);
             if (!(y >= lo_y && y < hi_y))
                 continue;
@@ -490,7 +493,7 @@ struct LocateIndex::Impl {
                     continue;
                 }
                 std::uint32_t a = c.a;
-                if (crosses_west_ray(v.x[a], v.y[a], v.x[a + 1], v.y[a + 1], qx, y))
+                if (crosses_west_ray(v.p[a].lon, v.p[a].lat, v.p[a + 1].lon, v.p[a + 1].lat, qx, y))
                     toggle(local, v.poly[a]);
                 ++k;
             }
@@ -528,8 +531,8 @@ std::size_t LocateIndex::polygon_count() const {
 
 std::size_t LocateIndex::memory_bytes() const {
     const Impl& i = *m_impl;
-    return i.v.x.capacity() * 8 + i.v.y.capacity() * 8 + i.v.poly.capacity() * 4 +
-           i.cells.capacity() * 4 + i.subs.capacity() * 4 + i.payload.capacity() * 4;
+    return i.v.p.capacity() * sizeof(LonLat) + i.v.poly.capacity() * 4 + i.cells.capacity() * 4 +
+           i.subs.capacity() * 4 + i.payload.capacity() * 4;
 }
 
 LocateIndex::Stats LocateIndex::stats() const {
