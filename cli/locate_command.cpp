@@ -1,13 +1,12 @@
 // tessera locate: CSV "id,lon,lat" (header optional) -> CSV "id,grid_code,grid_name,
 // layer_version,flags" in input order. Bad rows are reported on stderr with their line number
-// and skipped; they are never written with a guessed grid.
+// and skipped; they are never written with a guessed grid. Exit status 3 when rows were skipped.
 #include "cli/commands.hpp"
 #include "data/assignment.hpp"
+#include "data/point_csv.hpp"
 #include "geo/crs.hpp"
 #include "geo/error.hpp"
 
-#include <charconv>
-#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -23,42 +22,6 @@ struct FileCloser {
     }
 };
 using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-        s.remove_suffix(1);
-    return s;
-}
-
-bool parse_number(std::string_view s, double& out) {
-    s = trim(s);
-    if (!s.empty() && s.front() == '+')
-        s.remove_prefix(1);
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-    return !s.empty() && ec == std::errc() && ptr == s.data() + s.size() && std::isfinite(out);
-}
-
-// Writes a CSV field, quoted when it needs to be.
-void put_field(std::string& out, std::string_view v) {
-    if (v.find_first_of(",\"\n\r") == std::string_view::npos) {
-        out.append(v);
-        return;
-    }
-    out.push_back('"');
-    for (char c : v) {
-        if (c == '"')
-            out.push_back('"');
-        out.push_back(c);
-    }
-    out.push_back('"');
-}
-
-struct Row {
-    std::string id;
-    geo::LonLat p;
-};
 
 } // namespace
 
@@ -82,43 +45,35 @@ int locate_command(Args args) {
     FilePtr out(opts.has("out") ? std::fopen(opts.get("out").c_str(), "wb") : stdout);
     if (!out)
         throw Error(ErrorCode::io_error, "cannot write " + opts.get("out"));
-
-    std::string header = "id,grid_code,grid_name,layer_version,flags\n";
-    std::fwrite(header.data(), 1, header.size(), out.get());
+    std::fwrite(data::assignment_csv_header.data(), 1, data::assignment_csv_header.size(),
+                out.get());
 
     constexpr std::size_t chunk = 1 << 20;
-    std::vector<Row> rows;
+    std::vector<std::string> ids;
     std::vector<geo::LonLat> points;
     std::size_t line_no = 0, bad = 0, total = 0;
-    std::string line, buffer;
+    std::string buffer, error;
 
     auto flush = [&] {
-        if (rows.empty())
+        if (points.empty())
             return;
-        points.clear();
-        for (const auto& r : rows)
-            points.push_back(r.p);
         auto batch = assigner.locate_batch(points, layer);
         buffer.clear();
-        std::string version = std::to_string(batch.layer_version);
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-            put_field(buffer, rows[i].id);
-            buffer.push_back(',');
+        for (std::size_t i = 0; i < points.size(); ++i) {
             if (batch.grid[i] >= 0) {
                 auto g = static_cast<std::size_t>(batch.grid[i]);
-                put_field(buffer, (*batch.codes)[g]);
-                buffer.push_back(',');
-                put_field(buffer, (*batch.names)[g]);
-                buffer += "," + version + ",\n";
+                data::append_assignment_row(buffer, ids[i], (*batch.codes)[g], (*batch.names)[g],
+                                            batch.layer_version, "");
             } else {
-                buffer +=
-                    ",," + version + (batch.outside_grid[i] ? ",outside_grid\n" : ",unassigned\n");
+                data::append_assignment_row(buffer, ids[i], "", "", batch.layer_version,
+                                            batch.outside_grid[i] ? "outside_grid" : "unassigned");
             }
         }
         if (std::fwrite(buffer.data(), 1, buffer.size(), out.get()) != buffer.size())
             throw Error(ErrorCode::io_error, "write failed");
-        total += rows.size();
-        rows.clear();
+        total += points.size();
+        points.clear();
+        ids.clear();
     };
 
     char* raw = nullptr;
@@ -126,49 +81,18 @@ int locate_command(Args args) {
     ssize_t n;
     while ((n = getline(&raw, &cap, in.get())) != -1) {
         ++line_no;
-        std::string_view l(raw, static_cast<std::size_t>(n));
-        while (!l.empty() && (l.back() == '\n' || l.back() == '\r'))
-            l.remove_suffix(1);
-        if (trim(l).empty())
-            continue;
-        // The id may be a quoted CSV field ("a,b" with "" for a quote).
-        std::string quoted_id;
-        std::size_t id_end = 0;
-        if (!l.empty() && l.front() == '"') {
-            std::size_t i = 1;
-            for (; i < l.size(); ++i) {
-                if (l[i] == '"') {
-                    if (i + 1 < l.size() && l[i + 1] == '"') {
-                        quoted_id.push_back('"');
-                        ++i;
-                        continue;
-                    }
-                    break;
-                }
-                quoted_id.push_back(l[i]);
-            }
-            id_end = i + 1;
-        }
-        auto c1 = l.find(',', id_end);
-        auto c2 = c1 == std::string_view::npos ? c1 : l.find(',', c1 + 1);
-        double lon = 0, lat = 0;
-        bool ok = c2 != std::string_view::npos && l.find(',', c2 + 1) == std::string_view::npos &&
-                  parse_number(l.substr(c1 + 1, c2 - c1 - 1), lon) &&
-                  parse_number(l.substr(c2 + 1), lat);
-        if (!ok) {
-            if (line_no == 1)
-                continue; // a header
-            std::fprintf(
-                stderr,
-                "tessera locate: line %zu: expected id,lon,lat with numbers, got '%.*s'; skipped\n",
-                line_no, static_cast<int>(std::min<std::size_t>(l.size(), 80)), l.data());
+        auto row =
+            data::parse_point_line(std::string_view(raw, static_cast<std::size_t>(n)), error);
+        if (!row) {
+            if (error.empty() || line_no == 1)
+                continue; // blank line or header
+            std::fprintf(stderr, "tessera locate: line %zu: %s; skipped\n", line_no, error.c_str());
             ++bad;
             continue;
         }
-        std::string id = id_end > 0 ? quoted_id : std::string(trim(l.substr(0, c1)));
         geo::LonLat p;
         try {
-            p = to_wgs84.apply({lon, lat});
+            p = to_wgs84.apply(row->position);
         } catch (const Error& e) {
             std::fprintf(stderr, "tessera locate: line %zu: %s; skipped\n", line_no, e.what());
             ++bad;
@@ -180,8 +104,9 @@ int locate_command(Args args) {
             ++bad;
             continue;
         }
-        rows.push_back({std::move(id), p});
-        if (rows.size() == chunk)
+        ids.push_back(std::move(row->id));
+        points.push_back(p);
+        if (points.size() == chunk)
             flush();
     }
     std::free(raw);

@@ -27,6 +27,7 @@ constexpr Route routes[] = {
     {"GET", "/api/v1/me", detail::get_me},
     {"POST", "/api/v1/logout", detail::post_logout},
     {"GET", "/api/v1/locate", detail::get_locate},
+    {"POST", "/api/v1/locate", detail::post_locate},
 };
 
 // Matches a raw path against a pattern; fills `params` with the percent-decoded values.

@@ -1,5 +1,6 @@
 #include "server/detail/api.hpp"
 
+#include "data/point_csv.hpp"
 #include "server/geojson.hpp"
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 namespace tessera::server::detail {
@@ -399,6 +401,205 @@ Response get_locate(const Request& req, Services& services, const PathParams&) {
         out["owners_hidden"] = true;
     }
     return json_ok(out);
+}
+
+namespace {
+
+// Converts caller coordinates to WGS84, naming the point in errors.
+class BatchPoints {
+public:
+    explicit BatchPoints(const std::string& crs)
+        : m_transform(geo::Crs::parse(crs), geo::Crs::wgs84()) {}
+
+    void add(geo::LonLat p, const std::string& where) {
+        geo::LonLat w;
+        try {
+            w = m_transform.apply(p);
+        } catch (const Error& e) {
+            throw bad_request(where + ": " + e.what());
+        }
+        if (!(w.lon >= -180 && w.lon <= 180 && w.lat >= -90 && w.lat <= 90))
+            throw bad_request(where + ": coordinates are outside the valid lon/lat range");
+        m_points.push_back(w);
+    }
+    const std::vector<geo::LonLat>& points() const { return m_points; }
+
+private:
+    geo::CrsTransform m_transform;
+    std::vector<geo::LonLat> m_points;
+};
+
+const char* status_of(const data::Assigner::Batch& b, std::size_t i) {
+    if (b.grid[i] >= 0)
+        return "assigned";
+    return b.outside_grid[i] ? "outside_grid" : "unassigned";
+}
+
+template <class T>
+void put_le(std::string& out, T v) {
+    for (std::size_t i = 0; i < sizeof(T); ++i)
+        out.push_back(static_cast<char>((static_cast<std::uint64_t>(v) >> (8 * i)) & 0xff));
+}
+
+double get_f64_le(const char* p) {
+    std::uint64_t u = 0;
+    for (int i = 0; i < 8; ++i)
+        u |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+    double d;
+    std::memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+} // namespace
+
+Response post_locate(const Request& req, Services& services, const PathParams&) {
+    Target target = parse_target(req.target);
+    reject_unknown_params(target, {"crs", "layer"});
+    std::string crs = std::string(query_param(target, "crs").value_or("wgs84"));
+    std::optional<std::string> layer;
+    if (auto v = query_param(target, "layer"))
+        layer = std::string(*v);
+    std::string type = std::string(req.header("Content-Type").value_or(""));
+    type = type.substr(0, type.find(';'));
+    std::transform(type.begin(), type.end(), type.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    BatchPoints points(crs);
+
+    if (type == "application/json") {
+        json body = json::parse(req.body, nullptr, false);
+        if (body.is_discarded() || !body.is_array())
+            throw bad_request("body must be a JSON array of {\"id\", \"lon\", \"lat\"} objects or "
+                              "[lon, lat] pairs");
+        std::vector<json> ids;
+        for (std::size_t i = 0; i < body.size(); ++i) {
+            const json& e = body[i];
+            std::string where = "element " + std::to_string(i);
+            double lon = 0, lat = 0;
+            if (e.is_object() && e.contains("lon") && e.contains("lat") && e["lon"].is_number() &&
+                e["lat"].is_number()) {
+                lon = e["lon"].get<double>();
+                lat = e["lat"].get<double>();
+                ids.push_back(e.contains("id") ? e["id"] : json(i));
+            } else if (e.is_array() && e.size() == 2 && e[0].is_number() && e[1].is_number()) {
+                lon = e[0].get<double>();
+                lat = e[1].get<double>();
+                ids.push_back(json(i));
+            } else {
+                throw bad_request(where +
+                                  " must be {\"id\", \"lon\", \"lat\"} with numbers or [lon, lat]");
+            }
+            points.add({lon, lat}, where);
+        }
+        auto b = services.assigner.locate_batch(points.points(), layer);
+        json results = json::array();
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            json r = {{"id", ids[i]}, {"status", status_of(b, i)}};
+            if (b.grid[i] >= 0) {
+                auto g = static_cast<std::size_t>(b.grid[i]);
+                r["grid_code"] = (*b.codes)[g];
+                r["grid_name"] = (*b.names)[g];
+            } else {
+                r["grid_code"] = nullptr;
+                r["grid_name"] = nullptr;
+            }
+            results.push_back(std::move(r));
+        }
+        return json_ok(json{{"layer_version", b.layer_version}, {"results", std::move(results)}});
+    }
+
+    if (type == "text/csv") {
+        std::vector<std::string> ids;
+        std::string error, problems;
+        int bad = 0;
+        std::size_t line_no = 0, start = 0;
+        while (start < req.body.size()) {
+            std::size_t end = req.body.find('\n', start);
+            if (end == std::string::npos)
+                end = req.body.size();
+            std::string_view line(req.body.data() + start, end - start);
+            start = end + 1;
+            ++line_no;
+            auto row = data::parse_point_line(line, error);
+            if (!row) {
+                if (error.empty() || line_no == 1)
+                    continue; // blank line or header
+                if (++bad <= 10)
+                    problems += (problems.empty() ? "" : "; ") +
+                                ("line " + std::to_string(line_no) + ": " + error);
+                continue;
+            }
+            try {
+                points.add(row->position, "line " + std::to_string(line_no));
+            } catch (const Error& e) {
+                if (++bad <= 10)
+                    problems += (problems.empty() ? "" : "; ") + std::string(e.what());
+                continue;
+            }
+            ids.push_back(std::move(row->id));
+        }
+        if (bad > 0)
+            throw bad_request(std::to_string(bad) + " bad rows, nothing located: " + problems);
+        auto b = services.assigner.locate_batch(points.points(), layer);
+        std::string out(data::assignment_csv_header);
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            if (b.grid[i] >= 0) {
+                auto g = static_cast<std::size_t>(b.grid[i]);
+                data::append_assignment_row(out, ids[i], (*b.codes)[g], (*b.names)[g],
+                                            b.layer_version, "");
+            } else {
+                data::append_assignment_row(out, ids[i], "", "", b.layer_version,
+                                            b.outside_grid[i] ? "outside_grid" : "unassigned");
+            }
+        }
+        Response res;
+        res.body = std::move(out);
+        res.set_header("Content-Type", "text/csv; charset=utf-8");
+        return res;
+    }
+
+    if (type == "application/octet-stream") {
+        // Request: N x (lon f64, lat f64), little-endian. Response: see docs/http.md.
+        if (req.body.size() % 16 != 0)
+            throw bad_request(
+                "binary body must be a whole number of 16-byte (lon, lat) float64 pairs, got " +
+                std::to_string(req.body.size()) + " bytes");
+        std::size_t n = req.body.size() / 16;
+        for (std::size_t i = 0; i < n; ++i)
+            points.add(
+                {get_f64_le(req.body.data() + 16 * i), get_f64_le(req.body.data() + 16 * i + 8)},
+                "point " + std::to_string(i));
+        auto b = services.assigner.locate_batch(points.points(), layer);
+        // Only the grids that occur go into the code table.
+        std::vector<std::int32_t> table_index(b.codes ? b.codes->size() : 0, -1);
+        std::vector<std::size_t> table;
+        for (auto g : b.grid)
+            if (g >= 0 && table_index[static_cast<std::size_t>(g)] < 0) {
+                table_index[static_cast<std::size_t>(g)] = static_cast<std::int32_t>(table.size());
+                table.push_back(static_cast<std::size_t>(g));
+            }
+        std::string out = "TSR1";
+        put_le<std::uint32_t>(out, static_cast<std::uint32_t>(n));
+        put_le<std::uint64_t>(out, static_cast<std::uint64_t>(b.layer_version));
+        put_le<std::uint32_t>(out, static_cast<std::uint32_t>(table.size()));
+        for (auto g : table) {
+            const std::string& code = (*b.codes)[g];
+            put_le<std::uint16_t>(out, static_cast<std::uint16_t>(code.size()));
+            out += code;
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            std::int32_t v = b.grid[i] >= 0 ? table_index[static_cast<std::size_t>(b.grid[i])]
+                                            : (b.outside_grid[i] ? -2 : -1);
+            put_le<std::uint32_t>(out, static_cast<std::uint32_t>(v));
+        }
+        Response res;
+        res.body = std::move(out);
+        res.set_header("Content-Type", "application/octet-stream");
+        return res;
+    }
+
+    throw bad_request(
+        "Content-Type must be application/json, text/csv or application/octet-stream, got '" +
+        type + "'");
 }
 
 } // namespace tessera::server::detail

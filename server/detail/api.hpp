@@ -36,5 +36,6 @@ Response post_login(const Request& req, Services& services, const PathParams& pa
 Response get_me(const Request& req, Services& services, const PathParams& params);
 Response post_logout(const Request& req, Services& services, const PathParams& params);
 Response get_locate(const Request& req, Services& services, const PathParams& params);
+Response post_locate(const Request& req, Services& services, const PathParams& params);
 
 } // namespace tessera::server::detail

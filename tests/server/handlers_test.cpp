@@ -7,6 +7,7 @@
 #include "server/static_files.hpp"
 #include "tests/support/temp_dir.hpp"
 
+#include <cstring>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -168,6 +169,98 @@ TEST_F(HandlersTest, LocateAcceptsGcj02AndAccuracy) {
     json near = body_of(get("/api/v1/locate?lon=114.0199&lat=33.505&accuracy=30"));
     EXPECT_EQ(near["ambiguous"], true);
     EXPECT_EQ(near["candidates"].size(), 2u);
+}
+
+TEST_F(HandlersTest, LocateBatchJson) {
+    Response r = call(
+        "POST", "/api/v1/locate",
+        R"([{"id": "a", "lon": 114.015, "lat": 33.505}, [114.08, 33.55], {"id": 7, "lon": 100, "lat": 30}])",
+        {{"Content-Type", "application/json; charset=utf-8"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    json j = body_of(r);
+    EXPECT_EQ(j["layer_version"], 1);
+    ASSERT_EQ(j["results"].size(), 3u);
+    EXPECT_EQ(
+        j["results"][0],
+        (json{{"id", "a"}, {"status", "assigned"}, {"grid_code", "G2"}, {"grid_name", "第2网格"}}));
+    EXPECT_EQ(j["results"][1]["id"], 1);
+    EXPECT_EQ(j["results"][1]["status"], "outside_grid");
+    EXPECT_EQ(j["results"][2]["id"], 7);
+    EXPECT_EQ(j["results"][2]["status"], "unassigned");
+    EXPECT_TRUE(j["results"][2]["grid_code"].is_null());
+    expect_error(call("POST", "/api/v1/locate", R"([{"lon": "x", "lat": 1}])",
+                      {{"Content-Type", "application/json"}}),
+                 400, "invalid_argument");
+    expect_error(
+        call("POST", "/api/v1/locate", R"({"lon": 1})", {{"Content-Type", "application/json"}}),
+        400, "invalid_argument");
+    std::string msg = expect_error(call("POST", "/api/v1/locate", R"([[114, 33], [114, 95]])",
+                                        {{"Content-Type", "application/json"}}),
+                                   400, "invalid_argument");
+    EXPECT_NE(msg.find("element 1"), std::string::npos) << msg;
+}
+
+TEST_F(HandlersTest, LocateBatchCsvRejectsBadRowsByLine) {
+    Response r =
+        call("POST", "/api/v1/locate?crs=wgs84",
+             "id,lon,lat\np1,114.005,33.505\np2,114.01,33.505\n", {{"Content-Type", "text/csv"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.body,
+              "id,grid_code,grid_name,layer_version,flags\np1,G1,第1网格,1,\np2,G2,第2网格,1,\n");
+    std::string msg =
+        expect_error(call("POST", "/api/v1/locate", "p1,114.005,33.505\np2,abc,33\np3,1,2,3\n",
+                          {{"Content-Type", "text/csv"}}),
+                     400, "invalid_argument");
+    EXPECT_NE(msg.find("line 2"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("line 3"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("2 bad rows"), std::string::npos) << msg;
+    expect_error(call("POST", "/api/v1/locate", "a,1,2\n", {{"Content-Type", "text/plain"}}), 400,
+                 "invalid_argument");
+}
+
+TEST_F(HandlersTest, LocateBatchBinary) {
+    auto f64 = [](std::string& out, double d) {
+        std::uint64_t u;
+        std::memcpy(&u, &d, 8);
+        for (int i = 0; i < 8; ++i)
+            out.push_back(static_cast<char>((u >> (8 * i)) & 0xff));
+    };
+    std::string body;
+    for (auto [x, y] : std::vector<std::pair<double, double>>{
+             {114.015, 33.505}, {114.005, 33.505}, {114.015, 33.506}, {100, 30}, {114.08, 33.55}}) {
+        f64(body, x);
+        f64(body, y);
+    }
+    Response r =
+        call("POST", "/api/v1/locate", body, {{"Content-Type", "application/octet-stream"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    const std::string& b = r.body;
+    auto u32 = [&](std::size_t at) {
+        std::uint32_t v = 0;
+        for (int i = 0; i < 4; ++i)
+            v |= static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + i])) << (8 * i);
+        return v;
+    };
+    ASSERT_GE(b.size(), 20u);
+    EXPECT_EQ(b.substr(0, 4), "TSR1");
+    EXPECT_EQ(u32(4), 5u);  // points
+    EXPECT_EQ(u32(8), 1u);  // layer version (low half)
+    EXPECT_EQ(u32(12), 0u); // (high half)
+    EXPECT_EQ(u32(16), 2u); // two distinct grids: G2, G1 in order of appearance
+    EXPECT_EQ(b.substr(20, 2), std::string("\x02\x00", 2));
+    EXPECT_EQ(b.substr(22, 2), "G2");
+    EXPECT_EQ(b.substr(26, 2), "G1");
+    std::size_t idx = 28;
+    ASSERT_EQ(b.size(), idx + 5 * 4);
+    EXPECT_EQ(static_cast<std::int32_t>(u32(idx)), 0);
+    EXPECT_EQ(static_cast<std::int32_t>(u32(idx + 4)), 1);
+    EXPECT_EQ(static_cast<std::int32_t>(u32(idx + 8)), 0);
+    EXPECT_EQ(static_cast<std::int32_t>(u32(idx + 12)), -1) << "unassigned";
+    EXPECT_EQ(static_cast<std::int32_t>(u32(idx + 16)), -2)
+        << "outside every grid, inside the county";
+    expect_error(call("POST", "/api/v1/locate", body.substr(0, 20),
+                      {{"Content-Type", "application/octet-stream"}}),
+                 400, "invalid_argument");
 }
 
 // ---- errors, routing ----

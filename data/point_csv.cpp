@@ -1,0 +1,97 @@
+#include "data/point_csv.hpp"
+
+#include <charconv>
+#include <cmath>
+
+namespace tessera::data {
+namespace {
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+        s.remove_suffix(1);
+    return s;
+}
+
+bool parse_number(std::string_view s, double& out) {
+    s = trim(s);
+    if (!s.empty() && s.front() == '+')
+        s.remove_prefix(1);
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return !s.empty() && ec == std::errc() && ptr == s.data() + s.size() && std::isfinite(out);
+}
+
+void put_field(std::string& out, std::string_view v) {
+    if (v.find_first_of(",\"\n\r") == std::string_view::npos) {
+        out.append(v);
+        return;
+    }
+    out.push_back('"');
+    for (char c : v) {
+        if (c == '"')
+            out.push_back('"');
+        out.push_back(c);
+    }
+    out.push_back('"');
+}
+
+} // namespace
+
+std::optional<PointRow> parse_point_line(std::string_view l, std::string& error) {
+    error.clear();
+    while (!l.empty() && (l.back() == '\n' || l.back() == '\r'))
+        l.remove_suffix(1);
+    if (trim(l).empty())
+        return std::nullopt;
+    PointRow row;
+    std::size_t id_end = 0;
+    if (l.front() == '"') {
+        std::size_t i = 1;
+        for (; i < l.size(); ++i) {
+            if (l[i] == '"') {
+                if (i + 1 < l.size() && l[i + 1] == '"') {
+                    row.id.push_back('"');
+                    ++i;
+                    continue;
+                }
+                break;
+            }
+            row.id.push_back(l[i]);
+        }
+        if (i >= l.size()) {
+            error = "unterminated quoted id";
+            return std::nullopt;
+        }
+        id_end = i + 1;
+    }
+    auto c1 = l.find(',', id_end);
+    auto c2 = c1 == std::string_view::npos ? c1 : l.find(',', c1 + 1);
+    bool ok = c2 != std::string_view::npos && l.find(',', c2 + 1) == std::string_view::npos &&
+              parse_number(l.substr(c1 + 1, c2 - c1 - 1), row.position.lon) &&
+              parse_number(l.substr(c2 + 1), row.position.lat);
+    if (!ok) {
+        error = "expected id,lon,lat with numbers, got '" + std::string(l.substr(0, 80)) + "'";
+        return std::nullopt;
+    }
+    if (id_end == 0)
+        row.id = std::string(trim(l.substr(0, c1)));
+    return row;
+}
+
+void append_assignment_row(std::string& out, std::string_view id, std::string_view grid_code,
+                           std::string_view grid_name, std::int64_t layer_version,
+                           std::string_view flags) {
+    put_field(out, id);
+    out.push_back(',');
+    put_field(out, grid_code);
+    out.push_back(',');
+    put_field(out, grid_name);
+    out.push_back(',');
+    out += std::to_string(layer_version);
+    out.push_back(',');
+    out.append(flags);
+    out.push_back('\n');
+}
+
+} // namespace tessera::data

@@ -1,0 +1,31 @@
+// The point CSV of `tessera locate` and POST /api/v1/locate: rows "id,lon,lat" in, rows
+// "id,grid_code,grid_name,layer_version,flags" out. One parser for the CLI and the server.
+#pragma once
+
+#include "geo/geometry.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tessera::data {
+
+struct PointRow {
+    std::string id;
+    geo::LonLat position; // as written: in the caller's CRS
+};
+
+// Parses one line (without its newline). The id may be a quoted CSV field ("a,b", "" for a
+// quote); lon and lat must be finite numbers. Returns nullopt and sets `error` for a bad line;
+// an empty line gives nullopt with an empty error.
+std::optional<PointRow> parse_point_line(std::string_view line, std::string& error);
+
+inline constexpr std::string_view assignment_csv_header =
+    "id,grid_code,grid_name,layer_version,flags\n";
+
+// Appends one output row; fields are quoted when they need to be.
+void append_assignment_row(std::string& out, std::string_view id, std::string_view grid_code,
+                           std::string_view grid_name, std::int64_t layer_version,
+                           std::string_view flags);
+
+} // namespace tessera::data
