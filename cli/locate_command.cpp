@@ -59,16 +59,7 @@ int locate_command(Args args) {
             return;
         auto batch = assigner.locate_batch(points, layer);
         buffer.clear();
-        for (std::size_t i = 0; i < points.size(); ++i) {
-            if (batch.grid[i] >= 0) {
-                auto g = static_cast<std::size_t>(batch.grid[i]);
-                data::append_assignment_row(buffer, ids[i], (*batch.codes)[g], (*batch.names)[g],
-                                            batch.layer_version, "");
-            } else {
-                data::append_assignment_row(buffer, ids[i], "", "", batch.layer_version,
-                                            batch.outside_grid[i] ? "outside_grid" : "unassigned");
-            }
-        }
+        data::append_assignment_rows(buffer, ids, batch);
         if (std::fwrite(buffer.data(), 1, buffer.size(), out.get()) != buffer.size())
             throw Error(ErrorCode::io_error, "write failed");
         total += points.size();

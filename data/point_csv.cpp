@@ -94,4 +94,17 @@ void append_assignment_row(std::string& out, std::string_view id, std::string_vi
     out.push_back('\n');
 }
 
+void append_assignment_rows(std::string& out, std::span<const std::string> ids,
+                            const Assigner::Batch& b) {
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (b.grid[i] >= 0) {
+            auto g = static_cast<std::size_t>(b.grid[i]);
+            append_assignment_row(out, ids[i], (*b.codes)[g], (*b.names)[g], b.layer_version, "");
+        } else {
+            append_assignment_row(out, ids[i], "", "", b.layer_version,
+                                  b.outside_grid[i] ? "outside_grid" : "unassigned");
+        }
+    }
+}
+
 } // namespace tessera::data

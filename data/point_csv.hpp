@@ -2,6 +2,7 @@
 // "id,grid_code,grid_name,layer_version,flags" out. One parser for the CLI and the server.
 #pragma once
 
+#include "data/assignment.hpp"
 #include "geo/geometry.hpp"
 
 #include <optional>
@@ -27,5 +28,9 @@ inline constexpr std::string_view assignment_csv_header =
 void append_assignment_row(std::string& out, std::string_view id, std::string_view grid_code,
                            std::string_view grid_name, std::int64_t layer_version,
                            std::string_view flags);
+
+// Appends the rows of a batch result; ids[i] belongs to batch.grid[i].
+void append_assignment_rows(std::string& out, std::span<const std::string> ids,
+                            const Assigner::Batch& batch);
 
 } // namespace tessera::data

@@ -541,16 +541,7 @@ Response post_locate(const Request& req, Services& services, const PathParams&) 
             throw bad_request(std::to_string(bad) + " bad rows, nothing located: " + problems);
         auto b = services.assigner.locate_batch(points.points(), layer);
         std::string out(data::assignment_csv_header);
-        for (std::size_t i = 0; i < ids.size(); ++i) {
-            if (b.grid[i] >= 0) {
-                auto g = static_cast<std::size_t>(b.grid[i]);
-                data::append_assignment_row(out, ids[i], (*b.codes)[g], (*b.names)[g],
-                                            b.layer_version, "");
-            } else {
-                data::append_assignment_row(out, ids[i], "", "", b.layer_version,
-                                            b.outside_grid[i] ? "outside_grid" : "unassigned");
-            }
-        }
+        data::append_assignment_rows(out, ids, b);
         Response res;
         res.body = std::move(out);
         res.set_header("Content-Type", "text/csv; charset=utf-8");
