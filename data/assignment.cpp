@@ -103,6 +103,8 @@ struct Assigner::Snapshot {
 
 namespace {
 
+int role_rank(PersonRole r); // owners: full-time officers, part-time, chief, micro-grid head
+
 std::shared_ptr<const Assigner::Snapshot>
 build_snapshot(Store& store, std::optional<Time> at, std::map<std::string, std::int64_t> versions) {
     auto snap = std::make_shared<Assigner::Snapshot>();
@@ -128,11 +130,14 @@ build_snapshot(Store& store, std::optional<Time> at, std::map<std::string, std::
         li.index = std::make_unique<geo::LocateIndex>(li.geometries);
         snap->layers.push_back(std::move(li));
     }
-    for (auto& p : store.people()) {
-        Person copy = p;
+    for (auto& p : store.people())
         for (const auto& code : p.grid_codes)
-            snap->people_by_unit[code].push_back(copy);
-    }
+            snap->people_by_unit[code].push_back(p);
+    // Most specific role first, sorted once, so a query copies only what it returns.
+    for (auto& [unit, people] : snap->people_by_unit)
+        std::stable_sort(people.begin(), people.end(), [](const Person& a, const Person& b) {
+            return role_rank(a.role) < role_rank(b.role);
+        });
     return snap;
 }
 
@@ -174,11 +179,7 @@ void add_owners(const Assigner::Snapshot& s, const std::string& unit, const char
     auto it = s.people_by_unit.find(unit);
     if (it == s.people_by_unit.end())
         return;
-    std::vector<Person> people = it->second;
-    std::stable_sort(people.begin(), people.end(), [](const Person& a, const Person& b) {
-        return role_rank(a.role) < role_rank(b.role);
-    });
-    for (const auto& p : people)
+    for (const auto& p : it->second) // sorted by role when the snapshot was built
         out.push_back({p.id, p.name, p.role, p.phone, level, unit});
 }
 
