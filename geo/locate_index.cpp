@@ -60,6 +60,30 @@ inline bool segment_crosses(double px, double py, double rx, double ry, double a
     return sp != sr;
 }
 
+// Same, with the reference point's side of the edge known in advance (sr = orient2d_perturbed
+// of r against a-b, precomputed at build time): most edges leave p and r on the same side, which
+// one orientation test settles.
+inline bool segment_crosses_known(double px, double py, double rx, double ry, double ax, double ay,
+                                  double bx, double by, int sr) {
+    if ((ay > py && ay > ry && by > py && by > ry) || (ay < py && ay < ry && by < py && by < ry))
+        return false;
+    if ((ax > px && ax > rx && bx > px && bx > rx) || (ax < px && ax < rx && bx < px && bx < rx))
+        return false;
+    if (orient2d_perturbed(ax, ay, bx, by, px, py) == sr)
+        return false;
+    return orient2d_segment_perturbed(px, py, rx, ry, ax, ay) !=
+           orient2d_segment_perturbed(px, py, rx, ry, bx, by);
+}
+
+// A stored local edge: its start vertex, and in the top bit the side of the reference point.
+constexpr std::uint32_t side_bit = 0x80000000u;
+inline std::uint32_t edge_vertex(std::uint32_t e) {
+    return e & ~side_bit;
+}
+inline int edge_ref_side(std::uint32_t e) {
+    return (e & side_bit) ? 1 : -1;
+}
+
 } // namespace
 
 struct LocateIndex::Impl {
@@ -133,9 +157,9 @@ struct LocateIndex::Impl {
         if (x == rx && y == ry)
             n = 0;
         for (std::uint32_t i = 0; i < n; ++i) {
-            std::uint32_t a = e[i];
-            if (segment_crosses(x, y, rx, ry, v.p[a].lon, v.p[a].lat, v.p[a + 1].lon,
-                                v.p[a + 1].lat)) {
+            std::uint32_t a = edge_vertex(e[i]);
+            if (segment_crosses_known(x, y, rx, ry, v.p[a].lon, v.p[a].lat, v.p[a + 1].lon,
+                                      v.p[a + 1].lat, edge_ref_side(e[i]))) {
                 int s = slot(v.poly[a]);
                 inside[s] = !inside[s];
             }
@@ -156,7 +180,7 @@ struct LocateIndex::Impl {
         const std::uint32_t* e = p + 2 + p[0];
         std::uint32_t n = (x == rx && y == ry) ? 0 : p[1 + p[0]];
         for (std::uint32_t i = 0; i < n; ++i) {
-            std::uint32_t a = e[i];
+            std::uint32_t a = edge_vertex(e[i]);
             if (segment_crosses(x, y, rx, ry, v.p[a].lon, v.p[a].lat, v.p[a + 1].lon,
                                 v.p[a + 1].lat)) {
                 auto it = in.find(v.poly[a]);
@@ -203,6 +227,8 @@ struct LocateIndex::Impl {
                     // The last vertex of a ring starts no edge.
                     v.poly.back() = empty;
                 }
+        if (v.p.size() >= side_bit)
+            throw Error(ErrorCode::invalid_argument, "too many vertices for one index");
         if (box.empty()) {
             nx = ny = 0;
             return;
@@ -378,8 +404,19 @@ struct LocateIndex::Impl {
             payload.push_back(pd.ref_count);
             payload.insert(payload.end(), refs, refs + pd.ref_count);
             payload.push_back(pd.edge_end - pd.edge_begin);
-            payload.insert(payload.end(), pending_edges.begin() + pd.edge_begin,
-                           pending_edges.begin() + pd.edge_end);
+            {
+                std::size_t c = boundary_cells[pd.block];
+                auto ix = static_cast<std::uint32_t>(c % nx),
+                     iy = static_cast<std::uint32_t>(c / nx);
+                double rx = sub_centre_x(ix, pd.sub % refine),
+                       ry = sub_centre_y(iy, pd.sub / refine);
+                for (std::uint32_t k = pd.edge_begin; k < pd.edge_end; ++k) {
+                    std::uint32_t a = pending_edges[k];
+                    int sr = orient2d_perturbed(v.p[a].lon, v.p[a].lat, v.p[a + 1].lon,
+                                                v.p[a + 1].lat, rx, ry);
+                    payload.push_back(a | (sr > 0 ? side_bit : 0));
+                }
+            }
             ++stats.boundary_subcells;
             stats.stored_edges += pd.edge_end - pd.edge_begin;
         }
