@@ -41,28 +41,9 @@ inline bool crosses_west_ray(double ax, double ay, double bx, double by, double 
     return s < 0;
 }
 
-// Segment (p + d) -> (r + d) properly crosses edge a-b (d = (e, e^2)).
-inline bool segment_crosses(double px, double py, double rx, double ry, double ax, double ay,
-                            double bx, double by) {
-    // Cheap rejection on the y and x ranges first.
-    if ((ay > py && ay > ry && by > py && by > ry) || (ay < py && ay < ry && by < py && by < ry)) {
-        // Strictly above or below both: cannot cross. Equal values are decided exactly below.
-        return false;
-    }
-    if ((ax > px && ax > rx && bx > px && bx > rx) || (ax < px && ax < rx && bx < px && bx < rx))
-        return false;
-    int sa = orient2d_segment_perturbed(px, py, rx, ry, ax, ay);
-    int sb = orient2d_segment_perturbed(px, py, rx, ry, bx, by);
-    if (sa == sb)
-        return false;
-    int sp = orient2d_perturbed(ax, ay, bx, by, px, py);
-    int sr = orient2d_perturbed(ax, ay, bx, by, rx, ry);
-    return sp != sr;
-}
-
-// Same, with the reference point's side of the edge known in advance (sr = orient2d_perturbed
-// of r against a-b, precomputed at build time): most edges leave p and r on the same side, which
-// one orientation test settles.
+// Segment (p + d) -> (r + d) properly crosses edge a-b (d = (e, e^2)), given the reference
+// point's side of the edge (sr = orient2d_perturbed of r against a-b, precomputed at build time):
+// most edges leave p and r on the same side, which one orientation test settles.
 inline bool segment_crosses_known(double px, double py, double rx, double ry, double ax, double ay,
                                   double bx, double by, int sr) {
     if ((ay > py && ay > ry && by > py && by > ry) || (ay < py && ay < ry && by < py && by < ry))
@@ -181,8 +162,8 @@ struct LocateIndex::Impl {
         std::uint32_t n = (x == rx && y == ry) ? 0 : p[1 + p[0]];
         for (std::uint32_t i = 0; i < n; ++i) {
             std::uint32_t a = edge_vertex(e[i]);
-            if (segment_crosses(x, y, rx, ry, v.p[a].lon, v.p[a].lat, v.p[a + 1].lon,
-                                v.p[a + 1].lat)) {
+            if (segment_crosses_known(x, y, rx, ry, v.p[a].lon, v.p[a].lat, v.p[a + 1].lon,
+                                      v.p[a + 1].lat, edge_ref_side(e[i]))) {
                 auto it = in.find(v.poly[a]);
                 if (it == in.end())
                     in.insert(v.poly[a]);
@@ -300,7 +281,7 @@ struct LocateIndex::Impl {
         stats.boundary_cells = boundary_cells.size();
 
         // Row bucketing of edges for the scanlines.
-        RowEdges top_rows(*this, ny, dy, 1);
+        RowEdges top_rows(*this, ny, dy);
         // Interior/empty top cells: the status of their centre.
         for (std::uint32_t iy = 0; iy < ny; ++iy) {
             double y = cell_y(iy) + 0.5 * dy;
@@ -312,7 +293,7 @@ struct LocateIndex::Impl {
             }
             if (queries.empty())
                 continue;
-            scan_row(top_rows.edges_near(iy, y), y, queries,
+            scan_row(top_rows.edges_near(iy), y, queries,
                      [&](std::size_t c, const std::vector<std::uint32_t>& in) {
                          cells[c] = lowest(in);
                      });
@@ -377,14 +358,14 @@ struct LocateIndex::Impl {
                         sub_centre_x(ix, sx), pending.size() - 1);
                 }
         }
-        RowEdges fine_rows(*this, ny * refine, sdy, refine);
+        RowEdges fine_rows(*this, ny * refine, sdy);
         for (std::uint32_t fy = 0; fy < ny * refine; ++fy) {
             auto& queries = row_queries[fy];
             if (queries.empty())
                 continue;
             double y = sub_centre_y(fy / refine, fy % refine);
             std::sort(queries.begin(), queries.end());
-            scan_row(fine_rows.edges_near(fy, y), y, queries,
+            scan_row(fine_rows.edges_near(fy), y, queries,
                      [&](std::size_t q, const std::vector<std::uint32_t>& in) {
                          pending[q].ref_begin = static_cast<std::uint32_t>(ref_flat.size());
                          pending[q].ref_count = static_cast<std::uint32_t>(in.size());
@@ -434,7 +415,7 @@ struct LocateIndex::Impl {
     // Edges bucketed by the rows (of height h, n rows) their y-range spans, for scanlines.
     struct RowEdges {
         std::vector<std::uint32_t> offsets, list;
-        RowEdges(const Impl& ix, std::uint32_t n, double h, std::uint32_t) {
+        RowEdges(const Impl& ix, std::uint32_t n, double h) {
             offsets.assign(static_cast<std::size_t>(n) + 1, 0);
             std::size_t edge_count = ix.v.p.empty() ? 0 : ix.v.p.size() - 1;
             auto range = [&](std::uint32_t a, std::uint32_t& r0, std::uint32_t& r1) {
@@ -467,7 +448,7 @@ struct LocateIndex::Impl {
                     list[fill[r]++] = a;
             }
         }
-        std::span<const std::uint32_t> edges_near(std::uint32_t row, double) const {
+        std::span<const std::uint32_t> edges_near(std::uint32_t row) const {
             return {list.data() + offsets[row], list.data() + offsets[row + 1]};
         }
     };
