@@ -14,14 +14,6 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-bool parse_number(std::string_view s, double& out) {
-    s = trim(s);
-    if (!s.empty() && s.front() == '+')
-        s.remove_prefix(1);
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-    return !s.empty() && ec == std::errc() && ptr == s.data() + s.size() && std::isfinite(out);
-}
-
 void put_field(std::string& out, std::string_view v) {
     if (v.find_first_of(",\"\n\r") == std::string_view::npos) {
         out.append(v);
@@ -37,6 +29,17 @@ void put_field(std::string& out, std::string_view v) {
 }
 
 } // namespace
+
+std::optional<double> parse_finite_number(std::string_view s) {
+    s = trim(s);
+    if (!s.empty() && s.front() == '+')
+        s.remove_prefix(1);
+    double v = 0;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v))
+        return std::nullopt;
+    return v;
+}
 
 std::optional<PointRow> parse_point_line(std::string_view l, std::string& error) {
     error.clear();
@@ -67,13 +70,16 @@ std::optional<PointRow> parse_point_line(std::string_view l, std::string& error)
     }
     auto c1 = l.find(',', id_end);
     auto c2 = c1 == std::string_view::npos ? c1 : l.find(',', c1 + 1);
-    bool ok = c2 != std::string_view::npos && l.find(',', c2 + 1) == std::string_view::npos &&
-              parse_number(l.substr(c1 + 1, c2 - c1 - 1), row.position.lon) &&
-              parse_number(l.substr(c2 + 1), row.position.lat);
-    if (!ok) {
+    std::optional<double> lon, lat;
+    if (c2 != std::string_view::npos && l.find(',', c2 + 1) == std::string_view::npos) {
+        lon = parse_finite_number(l.substr(c1 + 1, c2 - c1 - 1));
+        lat = parse_finite_number(l.substr(c2 + 1));
+    }
+    if (!lon || !lat) {
         error = "expected id,lon,lat with numbers, got '" + std::string(l.substr(0, 80)) + "'";
         return std::nullopt;
     }
+    row.position = {*lon, *lat};
     if (id_end == 0)
         row.id = std::string(trim(l.substr(0, c1)));
     return row;

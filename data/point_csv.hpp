@@ -16,6 +16,9 @@ struct PointRow {
     geo::LonLat position; // as written: in the caller's CRS
 };
 
+// A finite decimal number, surrounding blanks and a leading '+' allowed; nullopt otherwise.
+std::optional<double> parse_finite_number(std::string_view text);
+
 // Parses one line (without its newline). The id may be a quoted CSV field ("a,b", "" for a
 // quote); lon and lat must be finite numbers. Returns nullopt and sets `error` for a bad line;
 // an empty line gives nullopt with an empty error.

@@ -71,27 +71,13 @@ void reject_unknown_params(const Target& t, std::initializer_list<std::string_vi
     }
 }
 
-std::optional<double> parse_double(std::string_view s) {
-    while (!s.empty() && s.front() == ' ')
-        s.remove_prefix(1);
-    while (!s.empty() && s.back() == ' ')
-        s.remove_suffix(1);
-    if (!s.empty() && s.front() == '+')
-        s.remove_prefix(1);
-    double v = 0;
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (s.empty() || ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v))
-        return std::nullopt;
-    return v;
-}
-
 geo::BBox parse_bbox(std::string_view text) {
     const std::string form = "bbox must be minx,miny,maxx,maxy in EPSG:4326 degrees";
     std::vector<double> v;
     std::string_view rest = text;
     while (true) {
         auto comma = rest.find(',');
-        auto number = parse_double(rest.substr(0, comma));
+        auto number = data::parse_finite_number(rest.substr(0, comma));
         if (!number)
             throw bad_request(form + ", got '" + std::string(text) + "'");
         v.push_back(*number);
@@ -329,7 +315,7 @@ double required_number(const Target& t, const char* name) {
     auto v = query_param(t, name);
     if (!v)
         throw bad_request(std::string("missing query parameter '") + name + "'");
-    auto d = parse_double(*v);
+    auto d = data::parse_finite_number(*v);
     if (!d)
         throw bad_request(std::string(name) + " must be a finite number, got '" + std::string(*v) +
                           "'");
@@ -346,7 +332,7 @@ Response get_locate(const Request& req, Services& services, const PathParams&) {
     if (auto v = query_param(target, "crs"))
         q.crs = std::string(*v);
     if (auto v = query_param(target, "accuracy")) {
-        q.accuracy_m = parse_double(*v);
+        q.accuracy_m = data::parse_finite_number(*v);
         if (!q.accuracy_m)
             throw bad_request("accuracy must be a number of metres, got '" + std::string(*v) + "'");
     }
