@@ -4,6 +4,7 @@
 #include "geo/measure.hpp"
 #include "geo/offset_frames.hpp"
 #include "geo/ops.hpp"
+#include "tests/support/shapes.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <cmath>
@@ -14,11 +15,9 @@
 using namespace tessera;
 using namespace tessera::data;
 
-namespace {
+using tessera::testing::rect;
 
-geo::Polygon rect(double x0, double y0, double x1, double y1) {
-    return geo::Polygon{{{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}}};
-}
+namespace {
 
 // County C = township T = [114.00, 114.04] x [33.50, 33.52]; communities A (west) and B (east);
 // A is tiled by grids A1 | A2, B has one grid B1 over its southern half only.

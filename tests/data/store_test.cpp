@@ -1,5 +1,6 @@
 #include "data/store.hpp"
 #include "geo/error.hpp"
+#include "tests/support/shapes.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <fstream>
@@ -10,11 +11,9 @@ using namespace tessera;
 using namespace tessera::data;
 using tessera::testing::TempDir;
 
-namespace {
+using tessera::testing::square;
 
-geo::Polygon square(double x, double y, double s) {
-    return geo::Polygon{{{{x, y}, {x + s, y}, {x + s, y + s}, {x, y + s}, {x, y}}}};
-}
+namespace {
 
 Time at(const char* iso) {
     return *parse_time(iso);

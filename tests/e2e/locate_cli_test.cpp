@@ -1,5 +1,6 @@
 // `tessera locate` as a user runs it: the real binary, CSV in, CSV out, errors on stderr.
 #include "data/store.hpp"
+#include "tests/support/shapes.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <cstdlib>
@@ -10,6 +11,8 @@
 
 using namespace tessera;
 
+using tessera::testing::rect;
+
 namespace {
 
 std::string read_file(const std::filesystem::path& p) {
@@ -17,10 +20,6 @@ std::string read_file(const std::filesystem::path& p) {
     std::stringstream ss;
     ss << in.rdbuf();
     return ss.str();
-}
-
-geo::Polygon rect(double x0, double y0, double x1, double y1) {
-    return geo::Polygon{{{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}}};
 }
 
 } // namespace

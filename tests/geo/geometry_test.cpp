@@ -1,16 +1,16 @@
 #include "geo/error.hpp"
 #include "geo/geometry.hpp"
 #include "geo/wkb.hpp"
+#include "tests/support/shapes.hpp"
 
 #include <cmath>
 #include <gtest/gtest.h>
 
 using namespace tessera::geo;
 
+using tessera::testing::square;
+
 namespace {
-Polygon square(double x, double y, double s) {
-    return Polygon{{{{x, y}, {x + s, y}, {x + s, y + s}, {x, y + s}, {x, y}}}};
-}
 std::span<const std::uint8_t> bytes(const std::string& s) {
     return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }

@@ -2,6 +2,7 @@
 #include "geo/locate_index.hpp"
 #include "geo/ops.hpp"
 #include "geo/partition.hpp"
+#include "tests/support/shapes.hpp"
 
 #include <cmath>
 #include <gtest/gtest.h>
@@ -9,16 +10,12 @@
 
 using namespace tessera::geo;
 
+using tessera::testing::multi;
+using tessera::testing::rect;
+
 namespace {
 
 __extension__ using i128 = __int128; // GCC/Clang extension: exact reference arithmetic
-
-Polygon rect(double x0, double y0, double x1, double y1) {
-    return Polygon{{{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}}};
-}
-MultiPolygon multi(Polygon p) {
-    return MultiPolygon{{std::move(p)}};
-}
 
 // The boundary rule by definition: the polygons whose boundary a westward ray from the point
 // displaced by (+e, +e^2) crosses an odd number of times; the lowest id wins.

@@ -1,5 +1,6 @@
 #include "geo/error.hpp"
 #include "geo/ops.hpp"
+#include "tests/support/shapes.hpp"
 
 #include <gtest/gtest.h>
 #include <utility>
@@ -7,15 +8,10 @@
 using namespace tessera;
 using namespace tessera::geo;
 
+using tessera::testing::multi;
+using tessera::testing::rect;
+
 namespace {
-
-Polygon rect(double x0, double y0, double x1, double y1) {
-    return Polygon{{{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}}};
-}
-
-MultiPolygon multi(Polygon p) {
-    return MultiPolygon{{std::move(p)}};
-}
 
 // Planar shoelace area of a MultiPolygon (exterior minus holes), independent of GEOS.
 double area(const MultiPolygon& mp) {

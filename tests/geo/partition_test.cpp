@@ -2,6 +2,7 @@
 #include "geo/ops.hpp"
 #include "geo/partition.hpp"
 #include "geo/validate.hpp"
+#include "tests/support/shapes.hpp"
 
 #include <algorithm>
 #include <array>
@@ -26,17 +27,12 @@
 using namespace tessera;
 using namespace tessera::geo;
 
+using tessera::testing::multi;
+using tessera::testing::rect;
+
 namespace {
 
 // ---- fixtures ----
-
-Polygon rect(double x0, double y0, double x1, double y1) {
-    return Polygon{{{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}}};
-}
-
-MultiPolygon multi(Polygon p) {
-    return MultiPolygon{{std::move(p)}};
-}
 
 // A "C" open to the east: x 0..3, y 0..3 without the notch x 1..3, y 1..2.
 MultiPolygon c_shape() {

@@ -5,6 +5,7 @@
 #include "server/router.hpp"
 #include "server/server.hpp"
 #include "server/static_files.hpp"
+#include "tests/support/shapes.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <cstring>
@@ -17,11 +18,10 @@ using namespace tessera::server;
 using tessera::testing::TempDir;
 using json = nlohmann::json;
 
+using tessera::testing::square;
+
 namespace {
 
-geo::Polygon square(double x, double y, double s) {
-    return geo::Polygon{{{{x, y}, {x + s, y}, {x + s, y + s}, {x, y + s}, {x, y}}}};
-}
 // The same square, clockwise.
 geo::Polygon square_cw(double x, double y, double s) {
     return geo::Polygon{{{{x, y}, {x, y + s}, {x + s, y + s}, {x + s, y}, {x, y}}}};
