@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <tuple>
 #include <vector>
 
 namespace tessera::geo {
@@ -56,13 +57,20 @@ inline bool segment_crosses_known(double px, double py, double rx, double ry, do
            orient2d_segment_perturbed(px, py, rx, ry, bx, by);
 }
 
-// A stored local edge: its start vertex, and in the top bit the side of the reference point.
+// A stored local edge is two or three words: its start vertex with two flags, its polygon, and
+// for a twin the polygon of the identical edge (the neighbour across a shared edge, stored once:
+// the same crossing toggles both). Flags: the side of the reference point, and "twin".
 constexpr std::uint32_t side_bit = 0x80000000u;
+constexpr std::uint32_t twin_bit = 0x40000000u;
+constexpr std::uint32_t vertex_mask = 0x3fffffffu;
 inline std::uint32_t edge_vertex(std::uint32_t e) {
-    return e & ~side_bit;
+    return e & vertex_mask;
 }
 inline int edge_ref_side(std::uint32_t e) {
     return (e & side_bit) ? 1 : -1;
+}
+inline std::uint32_t edge_words(std::uint32_t e) {
+    return (e & twin_bit) ? 3 : 2;
 }
 
 } // namespace
@@ -90,35 +98,144 @@ struct LocateIndex::Impl {
         return cell_y(iy) + (static_cast<double>(sy) + 0.5) * (dy / refine);
     }
 
-    std::uint32_t query(double x, double y) const {
-        if (!(x >= min_x && x < max_x && y >= min_y && y < max_y))
+    // A query runs in three steps, each ending at one memory read the next step needs: the top
+    // cell, the sub-cell, the payload of a boundary sub-cell. The single query runs them in a
+    // row; the batch query runs each step over a block of points, prefetching what the next step
+    // reads, so the cache misses of different points overlap.
+    struct Probe {
+        double x, y, fx, fy;
+        std::uint32_t ix, iy, sx, sy;
+        const std::uint32_t* at; // what the next step reads
+    };
+    static constexpr std::uint32_t unanswered = 0xfffffffeu; // not answered yet (never an id)
+
+    // Step 1: answers points outside the extent, else points p.at at the top cell.
+    std::uint32_t step_top(Probe& p) const {
+        if (!(p.x >= min_x && p.x < max_x && p.y >= min_y && p.y < max_y))
             return none;
-        double fx = (x - min_x) * inv_dx, fy = (y - min_y) * inv_dy;
-        auto ix = std::min(static_cast<std::uint32_t>(fx), nx - 1);
-        auto iy = std::min(static_cast<std::uint32_t>(fy), ny - 1);
-        std::uint32_t c = cells[static_cast<std::size_t>(iy) * nx + ix];
+        p.fx = (p.x - min_x) * inv_dx;
+        p.fy = (p.y - min_y) * inv_dy;
+        p.ix = std::min(static_cast<std::uint32_t>(p.fx), nx - 1);
+        p.iy = std::min(static_cast<std::uint32_t>(p.fy), ny - 1);
+        p.at = &cells[static_cast<std::size_t>(p.iy) * nx + p.ix];
+        return unanswered;
+    }
+    // Step 2: answers interior and empty cells, else points p.at at the sub-cell.
+    std::uint32_t step_sub(Probe& p) const {
+        std::uint32_t c = *p.at;
         if (c < boundary_bit || c == empty)
             return c == empty ? none : c;
-        auto sx = std::min(static_cast<std::uint32_t>((fx - ix) * refine), refine - 1);
-        auto sy = std::min(static_cast<std::uint32_t>((fy - iy) * refine), refine - 1);
-        std::uint32_t s =
-            subs[static_cast<std::size_t>(c & ~boundary_bit) * refine * refine + sy * refine + sx];
+        p.sx = std::min(static_cast<std::uint32_t>((p.fx - p.ix) * refine), refine - 1);
+        p.sy = std::min(static_cast<std::uint32_t>((p.fy - p.iy) * refine), refine - 1);
+        p.at = &subs[static_cast<std::size_t>(c & ~boundary_bit) * refine * refine +
+                     p.sy * refine + p.sx];
+        return unanswered;
+    }
+    // Step 3: answers interior and empty sub-cells, else points p.at at the payload.
+    std::uint32_t step_payload(Probe& p) const {
+        std::uint32_t s = *p.at;
         if (s < boundary_bit || s == empty)
             return s == empty ? none : s;
-        return exact_query(x, y, sub_centre_x(ix, sx), sub_centre_y(iy, sy),
-                           &payload[s & ~boundary_bit]);
+        p.at = &payload[s & ~boundary_bit];
+        return unanswered;
+    }
+    // Step 4: the exact test against the local edges.
+    std::uint32_t step_exact(const Probe& p) const {
+        return exact_query(p.x, p.y, sub_centre_x(p.ix, p.sx), sub_centre_y(p.iy, p.sy), p.at);
+    }
+
+    // Prefetches the vertices of the edges a payload lists.
+    void prefetch_edges(const std::uint32_t* p) const {
+        std::uint32_t nref = p[0];
+        std::uint32_t n = p[1 + nref];
+        const std::uint32_t* e = p + 2 + nref;
+        for (std::uint32_t i = 0; i < n; ++i, e += edge_words(*e))
+            __builtin_prefetch(&v.p[edge_vertex(*e)]);
+    }
+
+    std::uint32_t query(double x, double y) const {
+        Probe p{x, y, 0, 0, 0, 0, 0, 0, nullptr};
+        std::uint32_t r = step_top(p);
+        if (r == unanswered)
+            r = step_sub(p);
+        if (r == unanswered)
+            r = step_payload(p);
+        return r == unanswered ? step_exact(p) : r;
+    }
+
+    // A software pipeline over blocks of points: each round takes one step on each block in
+    // flight, oldest first, and prefetches what that block's next step reads a round later.
+    void query_batch(const LonLat* points, std::size_t n, std::uint32_t* out) const {
+        constexpr std::size_t block = 32;
+        struct Stage {
+            Probe probe[block];
+            std::size_t at[block]; // position in out
+            std::size_t size = 0;
+            void push(const Probe& p, std::size_t i) {
+                probe[size] = p;
+                at[size++] = i;
+            }
+        };
+        Stage to_sub, to_payload, to_edges, to_exact, next;
+        // Runs `step` on every probe of `from`; unanswered ones go on to `to`, with `ahead`
+        // called on them (the prefetch).
+        auto advance = [&](Stage& from, Stage& to, auto step, auto ahead) {
+            to.size = 0;
+            for (std::size_t j = 0; j < from.size; ++j) {
+                std::uint32_t r = step(from.probe[j]);
+                if (r == unanswered) {
+                    ahead(from.probe[j]);
+                    to.push(from.probe[j], from.at[j]);
+                } else {
+                    out[from.at[j]] = r;
+                }
+            }
+        };
+        auto prefetch = [](const Probe& p) { __builtin_prefetch(p.at); };
+        for (std::size_t base = 0; base < n + 4 * block; base += block) {
+            for (std::size_t j = 0; j < to_exact.size; ++j)
+                out[to_exact.at[j]] = step_exact(to_exact.probe[j]);
+            to_exact.size = 0;
+            for (std::size_t j = 0; j < to_edges.size; ++j) {
+                prefetch_edges(to_edges.probe[j].at);
+                to_exact.push(to_edges.probe[j], to_edges.at[j]);
+            }
+            advance(to_payload, to_edges, [&](Probe& p) { return step_payload(p); }, prefetch);
+            advance(to_sub, to_payload, [&](Probe& p) { return step_sub(p); }, prefetch);
+            next.size = 0;
+            for (std::size_t i = base; i < std::min(n, base + block); ++i)
+                next.push(Probe{points[i].lon, points[i].lat, 0, 0, 0, 0, 0, 0, nullptr}, i);
+            advance(next, to_sub, [&](Probe& p) { return step_top(p); }, prefetch);
+        }
+    }
+
+    // Calls toggle(polygon) for each polygon whose edge the segment from (x, y) to the reference
+    // point (rx, ry) crosses, once per crossing; stops early when toggle returns false.
+    // Returns false when stopped.
+    template <class Toggle>
+    bool crossings(double x, double y, double rx, double ry, const std::uint32_t* e,
+                   std::uint32_t n, Toggle&& toggle) const {
+        if (x == rx && y == ry)
+            return true;
+        for (std::uint32_t i = 0; i < n; ++i, e += edge_words(*e)) {
+            std::uint32_t a = edge_vertex(*e);
+            if (!segment_crosses_known(x, y, rx, ry, v.p[a].lon, v.p[a].lat, v.p[a + 1].lon,
+                                       v.p[a + 1].lat, edge_ref_side(*e)))
+                continue;
+            if (!toggle(e[1]) || (edge_words(*e) == 3 && !toggle(e[2])))
+                return false;
+        }
+        return true;
     }
 
     // The polygon containing (x, y) given the polygons containing the reference point and the
     // local edges: parity of crossings along the segment from the point to the reference point.
-    // Payload: [number of reference polygons, their ids..., number of edges, edge vertices...].
+    // Payload: [number of reference polygons, their ids..., number of edges, edges...].
     std::uint32_t exact_query(double x, double y, double rx, double ry,
                               const std::uint32_t* p) const {
         std::uint32_t nref = p[0];
         const std::uint32_t* refs = p + 1;
-        std::uint32_t n = p[1 + nref];
-        const std::uint32_t* e = p + 2 + nref;
-        // Candidates: the reference polygon and the polygons of the local edges (few).
+        // Candidates: the reference polygons and the polygons of the local edges (few).
         constexpr int max_local = 32;
         std::uint32_t ids[max_local];
         bool inside[max_local];
@@ -135,18 +252,15 @@ struct LocateIndex::Impl {
             return slow_query(x, y, rx, ry, p);
         for (std::uint32_t i = 0; i < nref; ++i)
             inside[slot(refs[i])] = true;
-        if (x == rx && y == ry)
-            n = 0;
-        for (std::uint32_t i = 0; i < n; ++i) {
-            std::uint32_t a = edge_vertex(e[i]);
-            if (segment_crosses_known(x, y, rx, ry, v.p[a].lon, v.p[a].lat, v.p[a + 1].lon,
-                                      v.p[a + 1].lat, edge_ref_side(e[i]))) {
-                int s = slot(v.poly[a]);
-                inside[s] = !inside[s];
-            }
+        bool fits = crossings(x, y, rx, ry, p + 2 + nref, p[1 + nref], [&](std::uint32_t id) {
             if (k == max_local)
-                return slow_query(x, y, rx, ry, p);
-        }
+                return false;
+            int s = slot(id);
+            inside[s] = !inside[s];
+            return true;
+        });
+        if (!fits)
+            return slow_query(x, y, rx, ry, p);
         std::uint32_t best = none;
         for (int i = 0; i < k; ++i)
             if (inside[i] && ids[i] < best)
@@ -158,19 +272,14 @@ struct LocateIndex::Impl {
     std::uint32_t slow_query(double x, double y, double rx, double ry,
                              const std::uint32_t* p) const {
         std::set<std::uint32_t> in(p + 1, p + 1 + p[0]);
-        const std::uint32_t* e = p + 2 + p[0];
-        std::uint32_t n = (x == rx && y == ry) ? 0 : p[1 + p[0]];
-        for (std::uint32_t i = 0; i < n; ++i) {
-            std::uint32_t a = edge_vertex(e[i]);
-            if (segment_crosses_known(x, y, rx, ry, v.p[a].lon, v.p[a].lat, v.p[a + 1].lon,
-                                      v.p[a + 1].lat, edge_ref_side(e[i]))) {
-                auto it = in.find(v.poly[a]);
-                if (it == in.end())
-                    in.insert(v.poly[a]);
-                else
-                    in.erase(it);
-            }
-        }
+        crossings(x, y, rx, ry, p + 2 + p[0], p[1 + p[0]], [&](std::uint32_t id) {
+            auto it = in.find(id);
+            if (it == in.end())
+                in.insert(id);
+            else
+                in.erase(it);
+            return true;
+        });
         return in.empty() ? none : *in.begin();
     }
 
@@ -208,7 +317,7 @@ struct LocateIndex::Impl {
                     // The last vertex of a ring starts no edge.
                     v.poly.back() = empty;
                 }
-        if (v.p.size() >= side_bit)
+        if (v.p.size() > vertex_mask)
             throw Error(ErrorCode::invalid_argument, "too many vertices for one index");
         if (box.empty()) {
             nx = ny = 0;
@@ -384,26 +493,44 @@ struct LocateIndex::Impl {
             slot = boundary_bit | static_cast<std::uint32_t>(payload.size());
             payload.push_back(pd.ref_count);
             payload.insert(payload.end(), refs, refs + pd.ref_count);
-            payload.push_back(pd.edge_end - pd.edge_begin);
+            std::size_t count_at = payload.size();
+            payload.push_back(0);
             {
                 std::size_t c = boundary_cells[pd.block];
                 auto ix = static_cast<std::uint32_t>(c % nx),
                      iy = static_cast<std::uint32_t>(c / nx);
                 double rx = sub_centre_x(ix, pd.sub % refine),
                        ry = sub_centre_y(iy, pd.sub / refine);
-                for (std::uint32_t k = pd.edge_begin; k < pd.edge_end; ++k) {
-                    std::uint32_t a = pending_edges[k];
+                // Identical segments (shared edges) next to each other, stored once as twins.
+                auto key = [&](std::uint32_t a) {
+                    const LonLat &p = v.p[a], &q = v.p[a + 1];
+                    bool fwd = std::tie(p.lon, p.lat) < std::tie(q.lon, q.lat);
+                    const LonLat &lo = fwd ? p : q, &hi = fwd ? q : p;
+                    return std::tie(lo.lon, lo.lat, hi.lon, hi.lat);
+                };
+                auto first = pending_edges.begin() + pd.edge_begin,
+                     last = pending_edges.begin() + pd.edge_end;
+                std::sort(first, last,
+                          [&](std::uint32_t l, std::uint32_t r) { return key(l) < key(r); });
+                std::uint32_t n = 0;
+                for (auto it = first; it != last; ++n) {
+                    std::uint32_t a = *it++;
+                    bool twin = it != last && key(*it) == key(a);
                     int sr = orient2d_perturbed(v.p[a].lon, v.p[a].lat, v.p[a + 1].lon,
                                                 v.p[a + 1].lat, rx, ry);
-                    payload.push_back(a | (sr > 0 ? side_bit : 0));
+                    payload.push_back(a | (sr > 0 ? side_bit : 0) | (twin ? twin_bit : 0));
+                    payload.push_back(v.poly[a]);
+                    if (twin)
+                        payload.push_back(v.poly[*it++]);
                 }
+                payload[count_at] = n;
+                stats.stored_edges += n;
             }
             ++stats.boundary_subcells;
-            stats.stored_edges += pd.edge_end - pd.edge_begin;
         }
         payload.shrink_to_fit();
         v.p.shrink_to_fit();
-        v.poly.shrink_to_fit();
+        std::vector<std::uint32_t>().swap(v.poly); // queries read polygons from the payload
         for (auto c : cells) {
             if (c == empty)
                 ++stats.empty_cells;
@@ -539,8 +666,11 @@ std::uint32_t LocateIndex::locate(LonLat p) const {
 }
 
 void LocateIndex::locate(std::span<const LonLat> points, std::span<std::uint32_t> out) const {
-    for (std::size_t i = 0; i < points.size(); ++i)
-        out[i] = locate(points[i]);
+    if (m_impl->nx == 0) {
+        std::fill_n(out.begin(), points.size(), none);
+        return;
+    }
+    m_impl->query_batch(points.data(), points.size(), out.data());
 }
 
 std::size_t LocateIndex::polygon_count() const {

@@ -178,9 +178,13 @@ TEST_P(RandomTiling, ExactlyOneGridAndAgreementWithGeos) {
     std::mt19937_64 rng(seed * 7 + 1);
     std::uniform_real_distribution<double> ux(113.88, 114.12), uy(33.48, 33.67);
     int located = 0;
+    std::vector<LonLat> points;
+    std::vector<std::uint32_t> singles;
     for (int i = 0; i < 20000; ++i) {
         LonLat p{ux(rng), uy(rng)};
         std::uint32_t got = idx.locate(p);
+        points.push_back(p);
+        singles.push_back(got);
         // Random doubles are (essentially) never on a boundary: GEOS must agree exactly.
         std::uint32_t geos = LocateIndex::none;
         for (std::uint32_t g = 0; g < grids.size(); ++g)
@@ -202,6 +206,8 @@ TEST_P(RandomTiling, ExactlyOneGridAndAgreementWithGeos) {
             for (const auto& ring : poly.rings)
                 for (const auto& v : ring) {
                     std::uint32_t got = idx.locate(v);
+                    points.push_back(v);
+                    singles.push_back(got);
                     ASSERT_EQ(got, brute_force(grids, v))
                         << "vertex (" << v.lon << ", " << v.lat << ")";
                     if (got != LocateIndex::none) {
@@ -210,6 +216,11 @@ TEST_P(RandomTiling, ExactlyOneGridAndAgreementWithGeos) {
                     ++vertices;
                 }
     EXPECT_GT(vertices, 1000u);
+
+    // The batch query (a pipeline over blocks of points) answers exactly as the single one.
+    std::vector<std::uint32_t> batch(points.size());
+    idx.locate(points, batch);
+    EXPECT_EQ(batch, singles);
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, RandomTiling, ::testing::Values(1, 2, 3));
@@ -237,6 +248,29 @@ TEST(LocateIndex, PointsOnAxisAlignedSharedEdgesOfALattice) {
             LonLat p{(coord(i, 114.0) + coord(i + 1, 114.0)) / 2, coord(j, 33.5)};
             EXPECT_EQ(idx.locate(p), brute_force(cells, p));
         }
+}
+
+TEST(LocateIndex, ManyOverlappingPolygonsAtOnePlace) {
+    // 40 overlapping rectangles whose east edges crowd together: near them a sub-cell holds more
+    // candidate polygons than the fast path's table, and the general path answers.
+    std::vector<MultiPolygon> polys;
+    for (int i = 0; i < 40; ++i)
+        polys.push_back(multi(rect(0, 0, 10 + i * 0.001, 10)));
+    LocateIndex idx(polys);
+    std::vector<LonLat> pts;
+    for (double x = 9.9805; x < 10.05; x += 0.0007)
+        for (double y = 0.3; y < 10; y += 1.7)
+            pts.push_back({x, y});
+    std::vector<std::uint32_t> batch(pts.size());
+    idx.locate(pts, batch);
+    int inside = 0;
+    for (std::size_t i = 0; i < pts.size(); ++i) {
+        std::uint32_t want = brute_force(polys, pts[i]);
+        ASSERT_EQ(idx.locate(pts[i]), want) << pts[i].lon << "," << pts[i].lat;
+        ASSERT_EQ(batch[i], want);
+        inside += want != LocateIndex::none;
+    }
+    EXPECT_GT(inside, 100);
 }
 
 TEST(LocateIndex, BatchMatchesSingle) {
