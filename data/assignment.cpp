@@ -313,16 +313,16 @@ Assignment Assigner::locate(const LocateQuery& q) {
         if (auto m = locate_in(mg))
             a.micro_grid = mg->ref(*m);
 
-    if (a.exclusive_grid)
-        add_owners(*snap, a.exclusive_grid->code, "exclusive_grid", a.owners);
-    if (a.grid)
-        add_owners(*snap, a.grid->code, "grid", a.owners);
-    if (a.community)
-        add_owners(*snap, a.community->code, "community", a.owners);
-    if (a.township)
-        add_owners(*snap, a.township->code, "township", a.owners);
-    if (a.county)
-        add_owners(*snap, a.county->code, "county", a.owners);
+    if (q.with_owners) {
+        // The exclusive grid's people, if any, come first: it takes precedence for ownership.
+        const std::pair<const std::optional<AreaRef>*, const char*> chain[] = {
+            {&a.exclusive_grid, "exclusive_grid"}, {&a.grid, "grid"},
+            {&a.community, "community"},           {&a.township, "township"},
+            {&a.county, "county"}};
+        for (const auto& [area, level] : chain)
+            if (*area)
+                add_owners(*snap, (*area)->code, level, a.owners);
+    }
 
     if (q.accuracy_m && grids) {
         double acc = *q.accuracy_m;

@@ -64,6 +64,7 @@ struct LocateQuery {
     std::optional<double> accuracy_m;
     std::optional<Time> at;
     std::optional<std::string> grid_layer; // DEFAULT: the first layer of kind grid
+    bool with_owners = true; // false: leave Assignment::owners empty (a caller who may not see them)
 };
 
 class Assigner {

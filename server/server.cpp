@@ -12,6 +12,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -29,6 +30,74 @@ namespace {
 
 class Session;
 
+// The access log, written by its own thread: a response appends its line to a buffer (no system
+// call on the I/O threads), and the writer flushes the buffer every 100 ms, at once when it
+// passes 64 KiB, and on destruction. A crash loses at most the last 100 ms of lines.
+class BufferedLog {
+public:
+    explicit BufferedLog(std::FILE* out)
+        : m_out(out) {
+        if (m_out)
+            m_writer = std::thread([this] { write_loop(); });
+    }
+    ~BufferedLog() {
+        if (!m_out)
+            return;
+        {
+            std::lock_guard lock(m_mutex);
+            m_done = true;
+        }
+        m_wake.notify_one();
+        m_writer.join();
+    }
+    BufferedLog(const BufferedLog&) = delete;
+    BufferedLog& operator=(const BufferedLog&) = delete;
+
+    void append(std::string_view line) {
+        if (!m_out)
+            return;
+        bool full;
+        {
+            std::lock_guard lock(m_mutex);
+            m_pending.append(line);
+            m_pending.push_back('\n');
+            full = m_pending.size() >= flush_bytes;
+        }
+        if (full)
+            m_wake.notify_one();
+    }
+
+private:
+    static constexpr std::size_t flush_bytes = 64 * 1024;
+
+    void write_loop() {
+        std::string batch;
+        std::unique_lock lock(m_mutex);
+        for (;;) {
+            m_wake.wait_for(lock, std::chrono::milliseconds(100),
+                            [this] { return m_done || m_pending.size() >= flush_bytes; });
+            batch.swap(m_pending);
+            bool done = m_done;
+            lock.unlock();
+            if (!batch.empty()) {
+                std::fwrite(batch.data(), 1, batch.size(), m_out);
+                std::fflush(m_out);
+                batch.clear();
+            }
+            if (done)
+                return;
+            lock.lock();
+        }
+    }
+
+    std::FILE* m_out;
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::string m_pending;
+    bool m_done = false;
+    std::thread m_writer;
+};
+
 // What all sessions share. Sessions hold it by shared_ptr, so it outlives every session even
 // when the io_context is destroyed with handlers still queued.
 struct Shared {
@@ -39,20 +108,14 @@ struct Shared {
     std::mutex sessions_mutex;
     std::unordered_map<const Session*, std::weak_ptr<Session>> sessions;
 
-    std::mutex log_mutex;
+    BufferedLog access_log;
 
     Shared(Services& s, ServerConfig c)
         : services(s)
-        , config(std::move(c)) {}
+        , config(std::move(c))
+        , access_log(config.access_log) {}
 
-    void log(const std::string& line) {
-        if (!config.access_log)
-            return;
-        std::lock_guard lock(log_mutex);
-        std::fwrite(line.data(), 1, line.size(), config.access_log);
-        std::fputc('\n', config.access_log);
-        std::fflush(config.access_log);
-    }
+    void log(const std::string& line) { access_log.append(line); }
     std::size_t session_count() {
         std::lock_guard lock(sessions_mutex);
         return sessions.size();

@@ -10,7 +10,8 @@
 //   connections are closed, requests in flight are answered (with "Connection: close"), and
 //   run() returns once all connections are gone or after ServerConfig::drain_timeout.
 //   A second signal during the drain stops at once.
-// - Access log: one line per response on ServerConfig::access_log (access_log_line()).
+// - Access log: one line per response on ServerConfig::access_log (access_log_line()), written
+//   by a thread of its own every 100 ms (and at shutdown), never by the I/O threads.
 #pragma once
 
 #include "data/model.hpp"

@@ -96,6 +96,15 @@ TEST_F(AssignmentTest, FullChainWithExclusiveAndMicroGrid) {
     EXPECT_EQ(a.owners[2].role, PersonRole::grid_chief);
     EXPECT_EQ(a.owners[3].level, "township");
     EXPECT_FALSE(at(114.015, 33.51).exclusive_grid);
+    // A caller who may not see people gets the same areas and no owner chain.
+    Assigner assigner(*store);
+    LocateQuery q;
+    q.position = {114.003, 33.503};
+    q.with_owners = false;
+    auto bare = assigner.locate(q);
+    EXPECT_EQ(bare.grid->code, "A1");
+    EXPECT_EQ(bare.exclusive_grid->code, "E1");
+    EXPECT_TRUE(bare.owners.empty());
 }
 
 TEST_F(AssignmentTest, SharedEdgeGoesEastAndOutsideFallsBack) {

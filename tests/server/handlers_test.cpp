@@ -2,6 +2,7 @@
 #include "data/auth.hpp"
 #include "data/store.hpp"
 #include "server/http.hpp"
+#include "server/json_writer.hpp"
 #include "server/router.hpp"
 #include "server/server.hpp"
 #include "server/static_files.hpp"
@@ -277,6 +278,53 @@ TEST(ErrorTable, EveryCodeHasItsStatus) {
     EXPECT_EQ(status_for(ErrorCode::io_error), 500);
     EXPECT_EQ(status_for(ErrorCode::store_error), 500);
     EXPECT_EQ(status_for(ErrorCode::internal), 500);
+}
+
+TEST(JsonWriter, WritesValidJsonWithEscapesNestingAndShortestDoubles) {
+    std::string out;
+    JsonWriter w(out);
+    const double lon = 114.01234567890123, third = 1.0 / 3;
+    w.begin_object()
+        .key("s")
+        .value("quote \" backslash \\ newline \n tab \t bell \x07 中文")
+        .key("bad_utf8")
+        .value(std::string_view("a\xff" "b\xe4\xb8" "c\xed\xa0\x80" "d", 10))
+        .key("n")
+        .value(std::int64_t{-42})
+        .key("d")
+        .begin_array()
+        .value(lon)
+        .value(third)
+        .value(std::nan(""))
+        .value(1e300)
+        .end_array()
+        .key("empty")
+        .begin_object()
+        .end_object()
+        .key("list")
+        .begin_array()
+        .begin_object()
+        .key("a")
+        .null()
+        .end_object()
+        .value(true)
+        .value(false)
+        .end_array()
+        .end_object();
+    json j = json::parse(out, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << out;
+    EXPECT_EQ(j["s"], "quote \" backslash \\ newline \n tab \t bell \x07 中文");
+    EXPECT_NE(out.find("\\u0007"), std::string::npos) << out;
+    // Each byte of an invalid sequence becomes U+FFFD; the valid bytes around stay.
+    EXPECT_EQ(j["bad_utf8"], "a\xef\xbf\xbd" "b\xef\xbf\xbd\xef\xbf\xbd"
+                             "c\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "d");
+    EXPECT_EQ(j["n"], -42);
+    EXPECT_EQ(j["d"][0].get<double>(), lon) << "doubles read back exactly";
+    EXPECT_EQ(j["d"][1].get<double>(), third);
+    EXPECT_TRUE(j["d"][2].is_null()) << "NaN is not JSON";
+    EXPECT_EQ(j["d"][3].get<double>(), 1e300);
+    EXPECT_TRUE(j["empty"].is_object() && j["empty"].empty());
+    EXPECT_EQ(j["list"], json::parse(R"([{"a": null}, true, false])"));
 }
 
 TEST(ErrorTable, ErrorResponseIsCodeAndMessageJson) {
