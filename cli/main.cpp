@@ -77,7 +77,8 @@ const std::map<std::string, Command>& commands() {
     static const std::map<std::string, Command> table = {
         {"locate",
          {locate_command, "locate --db DB [--layer NAME] [--crs CRS] [--in FILE] [--out FILE]\n"
-                          "                                        CSV id,lon,lat -> id,grid_code,grid_name,layer_version,flags"}},
+                          "        [--threads N]                   "
+                          "CSV id,lon,lat -> id,grid_code,grid_name,layer_version,flags"}},
         {"serve",
          {serve_command,
           "serve --db DB [--host 127.0.0.1] [--port 8080] [--threads 2] [--web DIR]\n"

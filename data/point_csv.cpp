@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <vector>
 
 namespace tessera::data {
 namespace {
@@ -14,8 +15,15 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
+bool needs_quotes(std::string_view v) {
+    for (char c : v)
+        if (c == ',' || c == '"' || c == '\n' || c == '\r')
+            return true;
+    return false;
+}
+
 void put_field(std::string& out, std::string_view v) {
-    if (v.find_first_of(",\"\n\r") == std::string_view::npos) {
+    if (!needs_quotes(v)) {
         out.append(v);
         return;
     }
@@ -102,14 +110,28 @@ void append_assignment_row(std::string& out, std::string_view id, std::string_vi
 
 void append_assignment_rows(std::string& out, std::span<const std::string> ids,
                             const Assigner::Batch& b) {
+    // Each grid's "code,name,version," is rendered once, on first use.
+    const std::string version = std::to_string(b.layer_version);
+    std::vector<std::string> grid_fields(b.codes ? b.codes->size() : 0);
     for (std::size_t i = 0; i < ids.size(); ++i) {
+        put_field(out, ids[i]);
+        out.push_back(',');
         if (b.grid[i] >= 0) {
             auto g = static_cast<std::size_t>(b.grid[i]);
-            append_assignment_row(out, ids[i], (*b.codes)[g], (*b.names)[g], b.layer_version, "");
+            std::string& f = grid_fields[g];
+            if (f.empty()) {
+                put_field(f, (*b.codes)[g]);
+                f.push_back(',');
+                put_field(f, (*b.names)[g]);
+                f += ',' + version + ',';
+            }
+            out += f;
         } else {
-            append_assignment_row(out, ids[i], "", "", b.layer_version,
-                                  b.outside_grid[i] ? "outside_grid" : "unassigned");
+            out += ",,";
+            out += version;
+            out += b.outside_grid[i] ? ",outside_grid" : ",unassigned";
         }
+        out.push_back('\n');
     }
 }
 

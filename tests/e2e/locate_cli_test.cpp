@@ -85,3 +85,52 @@ TEST(LocateCli, Gcj02InputLandsInTheSameGrid) {
     EXPECT_NE(run(" --crs gcj02").find("a,W,西"), std::string::npos);
     EXPECT_NE(run("").find("a,E,东"), std::string::npos);
 }
+
+TEST(LocateCli, LargeInputKeepsOrderAndLineNumbersAcrossBlocksAndThreads) {
+    // Over 16 MiB (more than one read block), three threads, CRLF line ends, bad rows deep in
+    // the file and no newline after the last row.
+    tessera::testing::TempDir dir;
+    {
+        auto store = data::open_spatialite_store(dir / "c.db");
+        store->create_layer({"grid", data::LayerKind::grid, "", std::nullopt, 0, "EPSG:4326"});
+        std::vector<data::FeatureInput> g = {
+            {"W", "西", std::nullopt, {}, rect(114.0, 33.5, 114.01, 33.52)},
+            {"E", "东", std::nullopt, {}, rect(114.01, 33.5, 114.02, 33.52)}};
+        store->replace_features("grid", {"t", "fixture", {}}, g);
+    }
+    const int rows = 800'000;
+    std::string in = "id,lon,lat\r\n", want = "id,grid_code,grid_name,layer_version,flags\n";
+    std::vector<int> bad_lines;
+    for (int i = 0; i < rows; ++i) {
+        int line = i + 2;
+        if (i % 99'991 == 5'000) {
+            in += "broken-" + std::to_string(i) + ",x,y";
+            bad_lines.push_back(line);
+        } else {
+            bool east = (i * 7) % 3 == 0;
+            in += "point-number-" + std::to_string(i) + (east ? ",114.015" : ",114.005") +
+                  ",33.51";
+            want += "point-number-" + std::to_string(i) + (east ? ",E,东,1,\n" : ",W,西,1,\n");
+        }
+        if (i + 1 < rows)
+            in += "\r\n";
+    }
+    ASSERT_GT(in.size(), std::size_t{17} << 20);
+    std::ofstream(dir / "in.csv", std::ios::binary) << in;
+    std::string cmd = std::string(TESSERA_BINARY) + " locate --threads 3 --db " +
+                      (dir / "c.db").string() + " --in " + (dir / "in.csv").string() +
+                      " --out " + (dir / "out.csv").string() + " 2> " + (dir / "err.txt").string();
+    int status = std::system(cmd.c_str());
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 3);
+    EXPECT_TRUE(read_file(dir / "out.csv") == want) << "rows differ from the input order";
+    std::string err = read_file(dir / "err.txt");
+    for (int line : bad_lines)
+        EXPECT_NE(err.find("line " + std::to_string(line) + ":"), std::string::npos)
+            << line << "\n"
+            << err;
+    EXPECT_NE(err.find(std::to_string(rows - bad_lines.size()) + " points located, " +
+                       std::to_string(bad_lines.size()) + " bad rows skipped"),
+              std::string::npos)
+        << err;
+}
