@@ -22,6 +22,16 @@ std::string read_file(const std::filesystem::path& p) {
     return ss.str();
 }
 
+// Two grids side by side: W west of 114.01, E east of it.
+void write_west_east_grids(const std::filesystem::path& db) {
+    auto store = data::open_spatialite_store(db);
+    store->create_layer({"grid", data::LayerKind::grid, "", std::nullopt, 0, "EPSG:4326"});
+    std::vector<data::FeatureInput> g = {
+        {"W", "西", std::nullopt, {}, rect(114.0, 33.5, 114.01, 33.52)},
+        {"E", "东", std::nullopt, {}, rect(114.01, 33.5, 114.02, 33.52)}};
+    store->replace_features("grid", {"t", "fixture", {}}, g);
+}
+
 } // namespace
 
 TEST(LocateCli, CsvInCsvOutWithLineNumberedErrors) {
@@ -65,14 +75,7 @@ TEST(LocateCli, CsvInCsvOutWithLineNumberedErrors) {
 
 TEST(LocateCli, Gcj02InputLandsInTheSameGrid) {
     tessera::testing::TempDir dir;
-    {
-        auto store = data::open_spatialite_store(dir / "c.db");
-        store->create_layer({"grid", data::LayerKind::grid, "", std::nullopt, 0, "EPSG:4326"});
-        std::vector<data::FeatureInput> g = {
-            {"W", "西", std::nullopt, {}, rect(114.0, 33.5, 114.01, 33.52)},
-            {"E", "东", std::nullopt, {}, rect(114.01, 33.5, 114.02, 33.52)}};
-        store->replace_features("grid", {"t", "fixture", {}}, g);
-    }
+    write_west_east_grids(dir / "c.db");
     // GCJ-02 of WGS84 (114.0049, 33.51): reads as the east grid unless declared.
     std::ofstream(dir / "in.csv") << "a,114.010785843,33.508447742\n";
     auto run = [&](const std::string& crs) {
@@ -90,14 +93,7 @@ TEST(LocateCli, LargeInputKeepsOrderAndLineNumbersAcrossBlocksAndThreads) {
     // Over 16 MiB (more than one read block), three threads, CRLF line ends, bad rows deep in
     // the file and no newline after the last row.
     tessera::testing::TempDir dir;
-    {
-        auto store = data::open_spatialite_store(dir / "c.db");
-        store->create_layer({"grid", data::LayerKind::grid, "", std::nullopt, 0, "EPSG:4326"});
-        std::vector<data::FeatureInput> g = {
-            {"W", "西", std::nullopt, {}, rect(114.0, 33.5, 114.01, 33.52)},
-            {"E", "东", std::nullopt, {}, rect(114.01, 33.5, 114.02, 33.52)}};
-        store->replace_features("grid", {"t", "fixture", {}}, g);
-    }
+    write_west_east_grids(dir / "c.db");
     const int rows = 800'000;
     std::string in = "id,lon,lat\r\n", want = "id,grid_code,grid_name,layer_version,flags\n";
     std::vector<int> bad_lines;
