@@ -71,6 +71,50 @@ bool expect(std::string_view s, std::size_t& pos, char c) {
     return false;
 }
 
+constexpr std::array<std::pair<EventSource, std::string_view>, 5> event_sources{{
+    {EventSource::officer, "officer"},
+    {EventSource::citizen, "citizen"},
+    {EventSource::hotline, "hotline"},
+    {EventSource::camera, "camera"},
+    {EventSource::drone, "drone"},
+}};
+
+constexpr std::array<std::pair<Severity, std::string_view>, 3> severities{{
+    {Severity::blue, "blue"},
+    {Severity::yellow, "yellow"},
+    {Severity::red, "red"},
+}};
+
+constexpr std::array<std::pair<EventStatus, std::string_view>, 7> event_statuses{{
+    {EventStatus::reported, "reported"},
+    {EventStatus::dispatched, "dispatched"},
+    {EventStatus::accepted, "accepted"},
+    {EventStatus::in_progress, "in_progress"},
+    {EventStatus::resolved, "resolved"},
+    {EventStatus::closed, "closed"},
+    {EventStatus::rejected, "rejected"},
+}};
+
+constexpr std::array<std::pair<ResponseLevel, std::string_view>, 4> response_levels{{
+    {ResponseLevel::grid, "grid"},
+    {ResponseLevel::community, "community"},
+    {ResponseLevel::township, "township"},
+    {ResponseLevel::county, "county"},
+}};
+
+constexpr std::array<std::pair<EventAction, std::string_view>, 10> event_actions{{
+    {EventAction::dispatch, "dispatch"},
+    {EventAction::accept, "accept"},
+    {EventAction::start, "start"},
+    {EventAction::resolve, "resolve"},
+    {EventAction::close, "close"},
+    {EventAction::reject, "reject"},
+    {EventAction::transfer, "transfer"},
+    {EventAction::escalate, "escalate"},
+    {EventAction::reopen, "reopen"},
+    {EventAction::rate, "rate"},
+}};
+
 } // namespace
 
 std::string_view to_string(LayerKind k) {
@@ -93,6 +137,37 @@ std::string_view to_string(Role r) {
 }
 std::optional<Role> parse_role(std::string_view s) {
     return parse_enum(s, roles);
+}
+
+std::string_view to_string(EventSource s) {
+    return name_of(s, event_sources);
+}
+std::optional<EventSource> parse_event_source(std::string_view s) {
+    return parse_enum(s, event_sources);
+}
+std::string_view to_string(Severity s) {
+    return name_of(s, severities);
+}
+std::optional<Severity> parse_severity(std::string_view s) {
+    return parse_enum(s, severities);
+}
+std::string_view to_string(EventStatus s) {
+    return name_of(s, event_statuses);
+}
+std::optional<EventStatus> parse_event_status(std::string_view s) {
+    return parse_enum(s, event_statuses);
+}
+std::string_view to_string(ResponseLevel l) {
+    return name_of(l, response_levels);
+}
+std::optional<ResponseLevel> parse_response_level(std::string_view s) {
+    return parse_enum(s, response_levels);
+}
+std::string_view to_string(EventAction a) {
+    return name_of(a, event_actions);
+}
+std::optional<EventAction> parse_event_action(std::string_view s) {
+    return parse_enum(s, event_actions);
 }
 
 std::string format_time(Time t) {

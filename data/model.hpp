@@ -191,6 +191,100 @@ struct PatrolTrack {
     TimedPath path;
 };
 
+// ---- events and the closed loop (docs/events.md) ----
+
+enum class EventSource { officer, citizen, hotline, camera, drone };
+std::string_view to_string(EventSource s);
+std::optional<EventSource> parse_event_source(std::string_view s);
+
+// Three-colour severity (三色预警).
+enum class Severity { blue, yellow, red };
+std::string_view to_string(Severity s);
+std::optional<Severity> parse_severity(std::string_view s);
+
+enum class EventStatus { reported, dispatched, accepted, in_progress, resolved, closed, rejected };
+std::string_view to_string(EventStatus s);
+std::optional<EventStatus> parse_event_status(std::string_view s);
+
+// Four-level response (四级响应): who handles the event now.
+enum class ResponseLevel { grid, community, township, county };
+std::string_view to_string(ResponseLevel l);
+std::optional<ResponseLevel> parse_response_level(std::string_view s);
+
+enum class EventAction {
+    dispatch, // 派单: to the owner at the current level
+    accept,
+    start,
+    resolve, // with a note (and, by category, a photo)
+    close,   // a resolved event; or a simple one, closed by rule
+    reject,  // not ours, with the reason
+    transfer,
+    escalate, // to the next level: overdue or beyond the level's means
+    reopen,
+    rate, // the reporter's rating: satisfied closes, unsatisfied reopens and re-dispatches
+};
+std::string_view to_string(EventAction a);
+std::optional<EventAction> parse_event_action(std::string_view s);
+
+struct Event {
+    std::int64_t id = 0;
+    std::string category;
+    std::string description;
+    EventSource source = EventSource::citizen;
+    Severity severity = Severity::blue;
+    EventStatus status = EventStatus::reported;
+    ResponseLevel level = ResponseLevel::grid;
+    geo::LonLat position;                       // EPSG:4326
+    std::optional<geo::MultiPolygon> footprint; // drone findings: the area seen
+    std::optional<double> accuracy_m;
+    std::string reporter; // a name or a phone number as given
+    std::optional<std::int64_t> reporter_user_id;
+    std::vector<std::string> photos; // URLs
+    std::optional<std::string> address;
+    // Assignment at intake (the layer version says against which boundaries); empty codes where
+    // the point is in no such area.
+    std::string grid_code, community_code, township_code, county_code;
+    std::int64_t layer_version = 0;
+    bool outside_grid = false;
+    std::optional<std::string> camera_code, flight_code;
+    std::optional<std::int64_t> duplicate_of;
+    std::optional<std::string> department_code; // the department that claimed a "whistle"
+    Time reported_at{}, updated_at{}, deadline_at{};
+    std::optional<Time> closed_at;
+    std::optional<bool> satisfied; // the reporter's last rating
+};
+
+// One line of an event's append-only history.
+struct TimelineEntry {
+    std::int64_t id = 0;
+    std::int64_t event_id = 0;
+    Time at{};
+    std::string actor; // username, "system" for the scheduler and rules
+    EventAction action = EventAction::dispatch;
+    std::optional<EventStatus> from; // nullopt for the intake entry
+    EventStatus to = EventStatus::reported;
+    std::string note;
+    std::optional<std::string> target; // transfer target, department, ...
+};
+
+struct EventQuery {
+    std::optional<EventStatus> status;
+    std::optional<Severity> severity;
+    std::optional<std::string> category;
+    // Any of these codes on the event (grid, community, township or county).
+    std::vector<std::string> area_codes;
+    std::optional<geo::BBox> bbox;
+    std::optional<Time> reported_from, reported_to; // [from, to)
+    std::optional<Time> overdue_at; // open (not resolved/closed) with deadline_at <= this time
+    std::size_t limit = 100;
+    std::size_t offset = 0;
+};
+
+struct EventPage {
+    std::vector<Event> events;
+    std::int64_t total = 0;
+};
+
 // ---- users, roles, jurisdiction ----
 
 enum class Role {

@@ -68,6 +68,23 @@ public:
     // Counts of rows per kind ("people", "buildings", "households", "cameras", ...).
     virtual std::vector<std::pair<std::string, std::int64_t>> counts() = 0;
 
+    // ---- events (docs/events.md) ----
+    // Stores a new event and its intake timeline entry as one atomic, durable write; returns the
+    // event with its id (the id in `e` is ignored). Throws Error(invalid_geometry) for a
+    // position out of range.
+    virtual Event add_event(const Event& e, TimelineEntry intake) = 0;
+    virtual std::optional<Event> event(std::int64_t id) = 0;
+    // Newest first (reported_at, then id).
+    virtual EventPage events(const EventQuery& q) = 0;
+    // Records an action: `updated` (its id names the event) replaces the stored state and `entry`
+    // is appended to the timeline, atomically, provided the stored status is still `expected`;
+    // otherwise Error(conflict) (someone acted first) and nothing changes. Error(not_found) for
+    // an unknown event.
+    virtual void update_event(const Event& updated, EventStatus expected,
+                              TimelineEntry entry) = 0;
+    // Oldest first.
+    virtual std::vector<TimelineEntry> timeline(std::int64_t event_id) = 0;
+
     // ---- users and sessions ----
     virtual std::int64_t add_user(const User& u) = 0;
     virtual std::optional<User> find_user(std::string_view username) = 0;

@@ -146,6 +146,68 @@ CREATE TABLE sessions (
     expires_at INTEGER NOT NULL
 );
 )sql"},
+    {2, "events and their timelines",
+     R"sql(
+-- Events: intake, assignment (codes and layer version at intake) and the current state of the
+-- closed loop. Times are milliseconds since the epoch; photos a JSON array of URLs; footprint
+-- the WKB of a drone finding's area.
+CREATE TABLE events (
+    id               INTEGER PRIMARY KEY,
+    category         TEXT NOT NULL,
+    description      TEXT NOT NULL,
+    source           TEXT NOT NULL,
+    severity         TEXT NOT NULL,
+    status           TEXT NOT NULL,
+    level            TEXT NOT NULL,
+    footprint        BLOB,
+    accuracy_m       REAL,
+    reporter         TEXT NOT NULL,
+    reporter_user_id INTEGER REFERENCES users(id),
+    photos           TEXT NOT NULL DEFAULT '[]',
+    address          TEXT,
+    grid_code        TEXT NOT NULL,
+    community_code   TEXT NOT NULL,
+    township_code    TEXT NOT NULL,
+    county_code      TEXT NOT NULL,
+    layer_version    INTEGER NOT NULL,
+    outside_grid     INTEGER NOT NULL,
+    camera_code      TEXT,
+    flight_code      TEXT,
+    duplicate_of     INTEGER REFERENCES events(id),
+    department_code  TEXT,
+    reported_at      INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    deadline_at      INTEGER NOT NULL,
+    closed_at        INTEGER,
+    satisfied        INTEGER
+);
+SELECT AddGeometryColumn('events', 'geom', 4326, 'POINT', 'XY', 1);
+SELECT CreateSpatialIndex('events', 'geom');
+CREATE INDEX events_open ON events(status, deadline_at);
+CREATE INDEX events_grid ON events(grid_code, reported_at);
+CREATE INDEX events_community ON events(community_code, reported_at);
+CREATE INDEX events_township ON events(township_code, reported_at);
+CREATE INDEX events_county ON events(county_code, reported_at);
+CREATE INDEX events_reported ON events(reported_at);
+
+-- Append-only: rows are inserted, never updated or deleted.
+CREATE TABLE event_timeline (
+    id          INTEGER PRIMARY KEY,
+    event_id    INTEGER NOT NULL REFERENCES events(id),
+    at          INTEGER NOT NULL,
+    actor       TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    from_status TEXT,
+    to_status   TEXT NOT NULL,
+    note        TEXT NOT NULL,
+    target      TEXT
+);
+CREATE INDEX event_timeline_event ON event_timeline(event_id, id);
+CREATE TRIGGER event_timeline_append_only_update BEFORE UPDATE ON event_timeline
+BEGIN SELECT RAISE(ABORT, 'event_timeline is append-only'); END;
+CREATE TRIGGER event_timeline_append_only_delete BEFORE DELETE ON event_timeline
+BEGIN SELECT RAISE(ABORT, 'event_timeline is append-only'); END;
+)sql"},
 };
 
 } // namespace

@@ -486,21 +486,11 @@ public:
                 s.bind(2, to_ms(*query.at));
             else
                 s.bind_null(2);
-            if (query.bbox) {
-                s.bind(3, query.bbox->min_x).bind(4, query.bbox->min_y);
-                s.bind(5, query.bbox->max_x).bind(6, query.bbox->max_y);
-            } else {
-                for (int i = 3; i <= 6; ++i)
-                    s.bind_null(i);
-            }
+            bind_bbox(s, query.bbox, 3);
             s.bind(7, query.code).bind(8, query.parent_code);
         };
         FeaturePage page;
-        auto& count = stmt(count_sql.c_str());
-        bind(count);
-        if (count.step())
-            page.total = count.int64(0);
-        count.reset();
+        page.total = count_matching(count_sql, bind);
 
         auto& q = stmt(page_sql.c_str());
         bind(q);
@@ -659,12 +649,26 @@ public:
         return out;
     }
 
-    static void bind_bbox(Statement& q, const std::optional<geo::BBox>& bbox) {
+    // Binds min x, min y, max x, max y to parameters first..first+3 (NULL for no box).
+    static void bind_bbox(Statement& q, const std::optional<geo::BBox>& bbox, int first = 1) {
         if (bbox)
-            q.bind(1, bbox->min_x).bind(2, bbox->min_y).bind(3, bbox->max_x).bind(4, bbox->max_y);
+            q.bind(first, bbox->min_x)
+                .bind(first + 1, bbox->min_y)
+                .bind(first + 2, bbox->max_x)
+                .bind(first + 3, bbox->max_y);
         else
-            for (int i = 1; i <= 4; ++i)
+            for (int i = first; i < first + 4; ++i)
                 q.bind_null(i);
+    }
+
+    // The total of a paged query: its COUNT(*) form, bound like the page.
+    template <class Bind>
+    std::int64_t count_matching(const std::string& count_sql, Bind&& bind) {
+        auto& count = stmt(count_sql.c_str());
+        bind(count);
+        std::int64_t n = count.step() ? count.int64(0) : 0;
+        count.reset();
+        return n;
     }
 
     std::int64_t add_camera(const Camera& c) override {
@@ -756,6 +760,274 @@ public:
         while (q.step())
             out.push_back(
                 {q.int64(0), q.int64(1), TimedPath{read_line(q, 3), decode_times(q.blob(2))}});
+        q.reset();
+        return out;
+    }
+
+    // ---- events ----
+
+    // The columns of events, in the order event_from_row reads them.
+    static constexpr const char* event_columns =
+        "id, category, description, source, severity, status, level, footprint, accuracy_m, "
+        "reporter, reporter_user_id, photos, address, grid_code, community_code, township_code, "
+        "county_code, layer_version, outside_grid, camera_code, flight_code, duplicate_of, "
+        "department_code, reported_at, updated_at, deadline_at, closed_at, satisfied, "
+        "AsBinary(geom)";
+
+    static Event event_from_row(const Statement& q) {
+        auto parsed = [](auto value, std::string_view what) {
+            if (!value)
+                throw Error(ErrorCode::store_error, "stored event has an unknown " +
+                                                        std::string(what));
+            return *value;
+        };
+        Event e;
+        e.id = q.int64(0);
+        e.category = q.text(1);
+        e.description = q.text(2);
+        e.source = parsed(parse_event_source(q.text(3)), "source");
+        e.severity = parsed(parse_severity(q.text(4)), "severity");
+        e.status = parsed(parse_event_status(q.text(5)), "status");
+        e.level = parsed(parse_response_level(q.text(6)), "level");
+        if (!q.is_null(7))
+            e.footprint = geo::as_multi_polygon(geo::from_wkb(q.blob(7)));
+        if (!q.is_null(8))
+            e.accuracy_m = q.real(8);
+        e.reporter = q.text(9);
+        if (!q.is_null(10))
+            e.reporter_user_id = q.int64(10);
+        for (const auto& url : nlohmann::json::parse(q.text(11)))
+            e.photos.push_back(url.get<std::string>());
+        e.address = q.optional_text(12);
+        e.grid_code = q.text(13);
+        e.community_code = q.text(14);
+        e.township_code = q.text(15);
+        e.county_code = q.text(16);
+        e.layer_version = q.int64(17);
+        e.outside_grid = q.int64(18) != 0;
+        e.camera_code = q.optional_text(19);
+        e.flight_code = q.optional_text(20);
+        if (!q.is_null(21))
+            e.duplicate_of = q.int64(21);
+        e.department_code = q.optional_text(22);
+        e.reported_at = from_ms(q.int64(23));
+        e.updated_at = from_ms(q.int64(24));
+        e.deadline_at = from_ms(q.int64(25));
+        if (!q.is_null(26))
+            e.closed_at = from_ms(q.int64(26));
+        if (!q.is_null(27))
+            e.satisfied = q.int64(27) != 0;
+        e.position = read_point(q, 28);
+        return e;
+    }
+
+    // Binds every column but id and geom (1..27, in event_columns' order less id) and the
+    // position as WKB (28).
+    static void bind_event(Statement& s, const Event& e) {
+        nlohmann::json photos = e.photos;
+        std::optional<std::string> footprint;
+        if (e.footprint)
+            footprint = geo::to_wkb(*e.footprint);
+        s.bind(1, e.category)
+            .bind(2, e.description)
+            .bind(3, to_string(e.source))
+            .bind(4, to_string(e.severity))
+            .bind(5, to_string(e.status))
+            .bind(6, to_string(e.level));
+        if (footprint)
+            s.bind_blob(7, *footprint);
+        else
+            s.bind_null(7);
+        s.bind(8, e.accuracy_m)
+            .bind(9, e.reporter)
+            .bind(10, e.reporter_user_id)
+            .bind(11, photos.dump())
+            .bind(12, e.address)
+            .bind(13, e.grid_code)
+            .bind(14, e.community_code)
+            .bind(15, e.township_code)
+            .bind(16, e.county_code)
+            .bind(17, e.layer_version)
+            .bind(18, e.outside_grid ? 1 : 0)
+            .bind(19, e.camera_code)
+            .bind(20, e.flight_code)
+            .bind(21, e.duplicate_of)
+            .bind(22, e.department_code)
+            .bind(23, to_ms(e.reported_at))
+            .bind(24, to_ms(e.updated_at))
+            .bind(25, to_ms(e.deadline_at));
+        if (e.closed_at)
+            s.bind(26, to_ms(*e.closed_at));
+        else
+            s.bind_null(26);
+        if (e.satisfied)
+            s.bind(27, *e.satisfied ? 1 : 0);
+        else
+            s.bind_null(27);
+        s.bind_blob(28, point_wkb(e.position));
+    }
+
+    void append_timeline(const TimelineEntry& t) {
+        stmt("INSERT INTO event_timeline(event_id, at, actor, action, from_status, to_status, "
+             "note, target) VALUES (?,?,?,?,?,?,?,?)")
+            .bind(1, t.event_id)
+            .bind(2, to_ms(t.at))
+            .bind(3, t.actor)
+            .bind(4, to_string(t.action))
+            .bind(5, t.from ? std::optional<std::string>(std::string(to_string(*t.from)))
+                            : std::nullopt)
+            .bind(6, to_string(t.to))
+            .bind(7, t.note)
+            .bind(8, t.target)
+            .run();
+    }
+
+    Event add_event(const Event& e, TimelineEntry intake) override {
+        if (!geo::coordinates_in_lonlat_range(geo::Point{e.position}))
+            throw Error(ErrorCode::invalid_geometry, "event position out of range");
+        return write([&] {
+            auto& ins = stmt(
+                "INSERT INTO events(category, description, source, severity, status, level, "
+                "footprint, accuracy_m, reporter, reporter_user_id, photos, address, grid_code, "
+                "community_code, township_code, county_code, layer_version, outside_grid, "
+                "camera_code, flight_code, duplicate_of, department_code, reported_at, "
+                "updated_at, deadline_at, closed_at, satisfied, geom) VALUES "
+                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, GeomFromWKB(?, 4326))");
+            bind_event(ins, e);
+            ins.run();
+            Event stored = e;
+            stored.id = last_id();
+            intake.event_id = stored.id;
+            append_timeline(intake);
+            return stored;
+        });
+    }
+
+    std::optional<Event> event(std::int64_t id) override {
+        std::lock_guard lock(m_mutex);
+        static const std::string sql =
+            std::string("SELECT ") + event_columns + " FROM events WHERE id = ?";
+        auto& q = stmt(sql.c_str());
+        q.bind(1, id);
+        std::optional<Event> out;
+        if (q.step())
+            out = event_from_row(q);
+        q.reset();
+        return out;
+    }
+
+    EventPage events(const EventQuery& query) override {
+        std::lock_guard lock(m_mutex);
+        // ?1 status ?2 severity ?3 category ?4..?7 bbox ?8 from ?9 to ?10 overdue-at
+        // ?11 area codes (char(31)-separated, NULL = any)
+        static constexpr const char* where =
+            " WHERE (?1 IS NULL OR e.status = ?1) AND (?2 IS NULL OR e.severity = ?2)"
+            " AND (?3 IS NULL OR e.category = ?3)"
+            " AND (?4 IS NULL OR e.id IN (SELECT pkid FROM idx_events_geom WHERE"
+            "      xmin <= ?6 AND xmax >= ?4 AND ymin <= ?7 AND ymax >= ?5))"
+            " AND (?8 IS NULL OR e.reported_at >= ?8) AND (?9 IS NULL OR e.reported_at < ?9)"
+            " AND (?10 IS NULL OR (e.status NOT IN ('resolved', 'closed') AND "
+            "      e.deadline_at <= ?10))"
+            " AND (?11 IS NULL OR instr(char(31) || ?11 || char(31), char(31) || e.grid_code || "
+            "      char(31)) > 0 OR instr(char(31) || ?11 || char(31), char(31) || "
+            "      e.community_code || char(31)) > 0 OR instr(char(31) || ?11 || char(31), "
+            "      char(31) || e.township_code || char(31)) > 0 OR instr(char(31) || ?11 || "
+            "      char(31), char(31) || e.county_code || char(31)) > 0)";
+        static const std::string count_sql = std::string("SELECT COUNT(*) FROM events e") + where;
+        static const std::string page_sql = std::string("SELECT ") + event_columns +
+                                            " FROM events e" + where +
+                                            " ORDER BY e.reported_at DESC, e.id DESC "
+                                            "LIMIT ?12 OFFSET ?13";
+        auto name = [](auto v) {
+            return v ? std::optional<std::string>(std::string(to_string(*v))) : std::nullopt;
+        };
+        auto ms = [](const std::optional<Time>& t) {
+            return t ? std::optional<std::int64_t>(to_ms(*t)) : std::nullopt;
+        };
+        auto bind = [&](Statement& s) {
+            s.bind(1, name(query.status)).bind(2, name(query.severity)).bind(3, query.category);
+            bind_bbox(s, query.bbox, 4);
+            s.bind(8, ms(query.reported_from))
+                .bind(9, ms(query.reported_to))
+                .bind(10, ms(query.overdue_at));
+            if (query.area_codes.empty()) {
+                s.bind_null(11);
+            } else {
+                std::string codes;
+                for (const auto& c : query.area_codes)
+                    codes += (codes.empty() ? "" : "\x1f") + c;
+                s.bind(11, codes);
+            }
+        };
+        EventPage page;
+        page.total = count_matching(count_sql, bind);
+        auto& q = stmt(page_sql.c_str());
+        bind(q);
+        q.bind(12, static_cast<std::int64_t>(query.limit))
+            .bind(13, static_cast<std::int64_t>(query.offset));
+        while (q.step())
+            page.events.push_back(event_from_row(q));
+        q.reset();
+        return page;
+    }
+
+    void update_event(const Event& e, EventStatus expected, TimelineEntry entry) override {
+        if (!geo::coordinates_in_lonlat_range(geo::Point{e.position}))
+            throw Error(ErrorCode::invalid_geometry, "event position out of range");
+        write([&] {
+            auto& cur = stmt("SELECT status FROM events WHERE id = ?");
+            cur.bind(1, e.id);
+            if (!cur.step()) {
+                cur.reset();
+                throw Error(ErrorCode::not_found, "no event " + std::to_string(e.id));
+            }
+            std::string status = cur.text(0);
+            cur.reset();
+            if (status != to_string(expected))
+                throw Error(ErrorCode::conflict, "event " + std::to_string(e.id) + " is now " +
+                                                     status + ", not " +
+                                                     std::string(to_string(expected)) +
+                                                     ": someone acted on it first");
+            auto& up = stmt(
+                "UPDATE events SET category = ?1, description = ?2, source = ?3, severity = ?4, "
+                "status = ?5, level = ?6, footprint = ?7, accuracy_m = ?8, reporter = ?9, "
+                "reporter_user_id = ?10, photos = ?11, address = ?12, grid_code = ?13, "
+                "community_code = ?14, township_code = ?15, county_code = ?16, "
+                "layer_version = ?17, outside_grid = ?18, camera_code = ?19, flight_code = ?20, "
+                "duplicate_of = ?21, department_code = ?22, reported_at = ?23, updated_at = ?24, "
+                "deadline_at = ?25, closed_at = ?26, satisfied = ?27, "
+                "geom = GeomFromWKB(?28, 4326) WHERE id = ?29");
+            bind_event(up, e);
+            up.bind(29, e.id).run();
+            entry.event_id = e.id;
+            append_timeline(entry);
+        });
+    }
+
+    std::vector<TimelineEntry> timeline(std::int64_t event_id) override {
+        std::lock_guard lock(m_mutex);
+        auto& q = stmt("SELECT id, event_id, at, actor, action, from_status, to_status, note, "
+                       "target FROM event_timeline WHERE event_id = ? ORDER BY id");
+        q.bind(1, event_id);
+        std::vector<TimelineEntry> out;
+        while (q.step()) {
+            TimelineEntry t;
+            t.id = q.int64(0);
+            t.event_id = q.int64(1);
+            t.at = from_ms(q.int64(2));
+            t.actor = q.text(3);
+            auto action = parse_event_action(q.text(4));
+            auto to = parse_event_status(q.text(6));
+            if (!action || !to)
+                throw Error(ErrorCode::store_error, "stored timeline entry is not understood");
+            t.action = *action;
+            if (!q.is_null(5))
+                t.from = parse_event_status(q.text(5));
+            t.to = *to;
+            t.note = q.text(7);
+            t.target = q.optional_text(8);
+            out.push_back(std::move(t));
+        }
         q.reset();
         return out;
     }
