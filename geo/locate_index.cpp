@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <span>
 #include <tuple>
 #include <vector>
 
@@ -73,6 +74,32 @@ inline std::uint32_t edge_words(std::uint32_t e) {
     return (e & twin_bit) ? 3 : 2;
 }
 
+// Edges grouped by bucket (top cell, scan row) as a CSR list.
+struct Buckets {
+    std::vector<std::uint32_t> offsets; // buckets + 1
+    std::vector<std::uint32_t> list;
+    std::span<const std::uint32_t> of(std::size_t b) const {
+        return {list.data() + offsets[b], list.data() + offsets[b + 1]};
+    }
+};
+
+// for_each_bucket(a, add) calls add(bucket) for each bucket edge a belongs to (none to leave it
+// out); it is called twice per edge, to count and to fill.
+template <class ForEachBucket>
+Buckets bucket_edges(std::size_t buckets, std::size_t edge_count, ForEachBucket&& for_each_bucket) {
+    Buckets out;
+    out.offsets.assign(buckets + 1, 0);
+    for (std::uint32_t a = 0; a < edge_count; ++a)
+        for_each_bucket(a, [&](std::size_t b) { ++out.offsets[b + 1]; });
+    for (std::size_t b = 1; b < out.offsets.size(); ++b)
+        out.offsets[b] += out.offsets[b - 1];
+    out.list.resize(out.offsets.back());
+    std::vector<std::uint32_t> fill(out.offsets.begin(), out.offsets.end() - 1);
+    for (std::uint32_t a = 0; a < edge_count; ++a)
+        for_each_bucket(a, [&](std::size_t b) { out.list[fill[b]++] = a; });
+    return out;
+}
+
 } // namespace
 
 struct LocateIndex::Impl {
@@ -127,8 +154,8 @@ struct LocateIndex::Impl {
             return c == empty ? none : c;
         p.sx = std::min(static_cast<std::uint32_t>((p.fx - p.ix) * refine), refine - 1);
         p.sy = std::min(static_cast<std::uint32_t>((p.fy - p.iy) * refine), refine - 1);
-        p.at = &subs[static_cast<std::size_t>(c & ~boundary_bit) * refine * refine +
-                     p.sy * refine + p.sx];
+        p.at = &subs[static_cast<std::size_t>(c & ~boundary_bit) * refine * refine + p.sy * refine +
+                     p.sx];
         return unanswered;
     }
     // Step 3: answers interior and empty sub-cells, else points p.at at the payload.
@@ -200,12 +227,15 @@ struct LocateIndex::Impl {
                 prefetch_edges(to_edges.probe[j].at);
                 to_exact.push(to_edges.probe[j], to_edges.at[j]);
             }
-            advance(to_payload, to_edges, [&](Probe& p) { return step_payload(p); }, prefetch);
-            advance(to_sub, to_payload, [&](Probe& p) { return step_sub(p); }, prefetch);
+            advance(
+                to_payload, to_edges, [&](Probe& p) { return step_payload(p); }, prefetch);
+            advance(
+                to_sub, to_payload, [&](Probe& p) { return step_sub(p); }, prefetch);
             next.size = 0;
             for (std::size_t i = base; i < std::min(n, base + block); ++i)
                 next.push(Probe{points[i].lon, points[i].lat, 0, 0, 0, 0, 0, 0, nullptr}, i);
-            advance(next, to_sub, [&](Probe& p) { return step_top(p); }, prefetch);
+            advance(
+                next, to_sub, [&](Probe& p) { return step_top(p); }, prefetch);
         }
     }
 
@@ -338,9 +368,11 @@ struct LocateIndex::Impl {
         inv_dy = 1 / dy;
 
         // Edges touching each top cell (bounding box grown by a margin that covers the rounding
-        // of the query's cell arithmetic), as a CSR list.
-        std::vector<std::uint32_t> edge_cell_count(static_cast<std::size_t>(nx) * ny + 1, 0);
+        // of the query's cell arithmetic).
         auto for_each_cell_of_edge = [&](std::uint32_t a, auto&& f) {
+            if (v.poly[a] == empty ||
+                (v.p[a].lon == v.p[a + 1].lon && v.p[a].lat == v.p[a + 1].lat))
+                return;
             double mx = dx * 1e-7, my = dy * 1e-7;
             double x0 = std::min(v.p[a].lon, v.p[a + 1].lon) - mx,
                    x1 = std::max(v.p[a].lon, v.p[a + 1].lon) + mx;
@@ -358,39 +390,22 @@ struct LocateIndex::Impl {
                 for (std::uint32_t ix = ix0; ix <= ix1; ++ix)
                     f(static_cast<std::size_t>(iy) * nx + ix);
         };
-        std::size_t edge_count = v.p.empty() ? 0 : v.p.size() - 1;
-        for (std::uint32_t a = 0; a < edge_count; ++a) {
-            if (v.poly[a] == empty ||
-                (v.p[a].lon == v.p[a + 1].lon && v.p[a].lat == v.p[a + 1].lat))
-                continue;
-            for_each_cell_of_edge(a, [&](std::size_t c) { ++edge_cell_count[c + 1]; });
-        }
-        for (std::size_t c = 1; c < edge_cell_count.size(); ++c)
-            edge_cell_count[c] += edge_cell_count[c - 1];
-        std::vector<std::uint32_t> cell_edges(edge_cell_count.back());
-        {
-            std::vector<std::uint32_t> fill(edge_cell_count.begin(), edge_cell_count.end() - 1);
-            for (std::uint32_t a = 0; a < edge_count; ++a) {
-                if (v.poly[a] == empty ||
-                    (v.p[a].lon == v.p[a + 1].lon && v.p[a].lat == v.p[a + 1].lat))
-                    continue;
-                for_each_cell_of_edge(a, [&](std::size_t c) { cell_edges[fill[c]++] = a; });
-            }
-        }
+        const Buckets cell_edges =
+            bucket_edges(static_cast<std::size_t>(nx) * ny, edge_count(), for_each_cell_of_edge);
 
         cells.assign(static_cast<std::size_t>(nx) * ny, empty);
         stats.cells = cells.size();
         // Boundary cells get a block of sub-cells.
         std::vector<std::uint32_t> boundary_cells;
         for (std::size_t c = 0; c < cells.size(); ++c)
-            if (edge_cell_count[c + 1] > edge_cell_count[c]) {
+            if (!cell_edges.of(c).empty()) {
                 cells[c] = boundary_bit | static_cast<std::uint32_t>(boundary_cells.size());
                 boundary_cells.push_back(static_cast<std::uint32_t>(c));
             }
         stats.boundary_cells = boundary_cells.size();
 
         // Row bucketing of edges for the scanlines.
-        RowEdges top_rows(*this, ny, dy);
+        const Buckets top_rows = row_edges(ny, dy);
         // Interior/empty top cells: the status of their centre.
         for (std::uint32_t iy = 0; iy < ny; ++iy) {
             double y = cell_y(iy) + 0.5 * dy;
@@ -402,7 +417,7 @@ struct LocateIndex::Impl {
             }
             if (queries.empty())
                 continue;
-            scan_row(top_rows.edges_near(iy), y, queries,
+            scan_row(top_rows.of(iy), y, queries,
                      [&](std::size_t c, const std::vector<std::uint32_t>& in) {
                          cells[c] = lowest(in);
                      });
@@ -435,8 +450,7 @@ struct LocateIndex::Impl {
             double cx0 = cell_x(ix), cy0 = cell_y(iy);
             for (auto& se : sub_edges)
                 se.clear();
-            for (std::uint32_t k = edge_cell_count[c]; k < edge_cell_count[c + 1]; ++k) {
-                std::uint32_t a = cell_edges[k];
+            for (std::uint32_t a : cell_edges.of(c)) {
                 double mx = sdx * 1e-6, my = sdy * 1e-6;
                 double x0 = std::min(v.p[a].lon, v.p[a + 1].lon) - mx,
                        x1 = std::max(v.p[a].lon, v.p[a + 1].lon) + mx;
@@ -467,14 +481,14 @@ struct LocateIndex::Impl {
                         sub_centre_x(ix, sx), pending.size() - 1);
                 }
         }
-        RowEdges fine_rows(*this, ny * refine, sdy);
+        const Buckets fine_rows = row_edges(ny * refine, sdy);
         for (std::uint32_t fy = 0; fy < ny * refine; ++fy) {
             auto& queries = row_queries[fy];
             if (queries.empty())
                 continue;
             double y = sub_centre_y(fy / refine, fy % refine);
             std::sort(queries.begin(), queries.end());
-            scan_row(fine_rows.edges_near(fy), y, queries,
+            scan_row(fine_rows.of(fy), y, queries,
                      [&](std::size_t q, const std::vector<std::uint32_t>& in) {
                          pending[q].ref_begin = static_cast<std::uint32_t>(ref_flat.size());
                          pending[q].ref_count = static_cast<std::uint32_t>(in.size());
@@ -539,46 +553,23 @@ struct LocateIndex::Impl {
         }
     }
 
+    std::size_t edge_count() const { return v.p.empty() ? 0 : v.p.size() - 1; }
+
     // Edges bucketed by the rows (of height h, n rows) their y-range spans, for scanlines.
-    struct RowEdges {
-        std::vector<std::uint32_t> offsets, list;
-        RowEdges(const Impl& ix, std::uint32_t n, double h) {
-            offsets.assign(static_cast<std::size_t>(n) + 1, 0);
-            std::size_t edge_count = ix.v.p.empty() ? 0 : ix.v.p.size() - 1;
-            auto range = [&](std::uint32_t a, std::uint32_t& r0, std::uint32_t& r1) {
-                double y0 = std::min(ix.v.p[a].lat, ix.v.p[a + 1].lat),
-                       y1 = std::max(ix.v.p[a].lat, ix.v.p[a + 1].lat);
-                // One extra row each side: a row's scan y is computed and may round across.
-                double f0 = std::floor((y0 - ix.min_y) / h) - 1,
-                       f1 = std::floor((y1 - ix.min_y) / h) + 1;
-                r0 = static_cast<std::uint32_t>(std::clamp(f0, 0.0, static_cast<double>(n - 1)));
-                r1 = static_cast<std::uint32_t>(std::clamp(f1, 0.0, static_cast<double>(n - 1)));
-            };
-            for (std::uint32_t a = 0; a < edge_count; ++a) {
-                if (ix.v.poly[a] == empty || ix.v.p[a].lat == ix.v.p[a + 1].lat)
-                    continue;
-                std::uint32_t r0, r1;
-                range(a, r0, r1);
-                for (std::uint32_t r = r0; r <= r1; ++r)
-                    ++offsets[r + 1];
-            }
-            for (std::size_t r = 1; r < offsets.size(); ++r)
-                offsets[r] += offsets[r - 1];
-            list.resize(offsets.back());
-            std::vector<std::uint32_t> fill(offsets.begin(), offsets.end() - 1);
-            for (std::uint32_t a = 0; a < edge_count; ++a) {
-                if (ix.v.poly[a] == empty || ix.v.p[a].lat == ix.v.p[a + 1].lat)
-                    continue;
-                std::uint32_t r0, r1;
-                range(a, r0, r1);
-                for (std::uint32_t r = r0; r <= r1; ++r)
-                    list[fill[r]++] = a;
-            }
-        }
-        std::span<const std::uint32_t> edges_near(std::uint32_t row) const {
-            return {list.data() + offsets[row], list.data() + offsets[row + 1]};
-        }
-    };
+    Buckets row_edges(std::uint32_t n, double h) const {
+        return bucket_edges(n, edge_count(), [&](std::uint32_t a, auto&& add) {
+            if (v.poly[a] == empty || v.p[a].lat == v.p[a + 1].lat)
+                return;
+            double y0 = std::min(v.p[a].lat, v.p[a + 1].lat),
+                   y1 = std::max(v.p[a].lat, v.p[a + 1].lat);
+            // One extra row each side: a row's scan y is computed and may round across.
+            double f0 = std::floor((y0 - min_y) / h) - 1, f1 = std::floor((y1 - min_y) / h) + 1;
+            auto r0 = static_cast<std::uint32_t>(std::clamp(f0, 0.0, static_cast<double>(n - 1)));
+            auto r1 = static_cast<std::uint32_t>(std::clamp(f1, 0.0, static_cast<double>(n - 1)));
+            for (std::uint32_t r = r0; r <= r1; ++r)
+                add(r);
+        });
+    }
 
     // Status of points (qx, y), given sorted by qx, against the edges that may straddle y: the
     // set of polygons whose parity of westward-ray crossings is odd (usually one or none).
