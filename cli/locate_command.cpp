@@ -89,8 +89,8 @@ int locate_command(Args args) {
                     "unexpected argument '" + opts.positional().front() +
                         "'; usage: tessera locate --db DB [--layer NAME] "
                         "[--crs CRS] [--in FILE] [--out FILE] [--threads N]");
-    long long threads = opts.get_int(
-        "threads", std::clamp<long long>(std::thread::hardware_concurrency(), 1, 16));
+    long long threads =
+        opts.get_int("threads", std::clamp<long long>(std::thread::hardware_concurrency(), 1, 16));
     if (threads < 1 || threads > 256)
         throw Error(ErrorCode::invalid_argument, "--threads must be between 1 and 256");
     auto store = data::open_spatialite_store(opts.require("db"));
@@ -140,7 +140,8 @@ int locate_command(Args args) {
         std::string_view text(block.data(), usable);
         std::vector<Slice> slices(static_cast<std::size_t>(threads));
         for (std::size_t k = 0; k < slices.size(); ++k) {
-            std::size_t cut = k + 1 == slices.size() ? text.size() : text.size() / (slices.size() - k);
+            std::size_t cut =
+                k + 1 == slices.size() ? text.size() : text.size() / (slices.size() - k);
             if (cut < text.size()) {
                 std::size_t nl = text.find('\n', cut);
                 cut = nl == std::string_view::npos ? text.size() : nl + 1;

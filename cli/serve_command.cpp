@@ -35,7 +35,10 @@ void print_demo_logins(data::Store& store) {
 } // namespace
 
 int serve_command(Args args) {
-    Options opts(args, {"db", "host", "port", "threads", "web", "max-body"}, {"print-demo-logins"});
+    Options opts(args,
+                 {"db", "host", "port", "threads", "web", "max-body", "clock-start", "clock-rate",
+                  "escalate-every-ms"},
+                 {"print-demo-logins"});
     if (!opts.positional().empty())
         throw Error(ErrorCode::invalid_argument,
                     "unexpected argument '" + opts.positional().front() + "'");
@@ -70,12 +73,34 @@ int serve_command(Args args) {
         web.reset();
     }
 
+    // The event clock: real time, or (for demonstrations and tests) a clock starting at
+    // --clock-start and running --clock-rate times faster. Login tokens keep real time.
+    data::EventDesk::Clock clock;
+    if (opts.has("clock-start") || opts.has("clock-rate")) {
+        data::Time start = data::system_clock_now();
+        if (opts.has("clock-start")) {
+            auto t = data::parse_time(opts.get("clock-start", ""));
+            if (!t)
+                throw Error(ErrorCode::invalid_argument,
+                            "--clock-start must be an ISO 8601 time such as 2026-01-01T08:00:00Z");
+            start = *t;
+        }
+        long long rate = opts.get_int("clock-rate", 1);
+        if (rate < 1 || rate > 10'000'000)
+            throw Error(ErrorCode::invalid_argument, "--clock-rate must be 1..10000000");
+        clock = data::accelerated_clock(start, static_cast<double>(rate));
+    }
+    long long escalate_every = opts.get_int("escalate-every-ms", 60'000);
+    if (escalate_every < 1)
+        throw Error(ErrorCode::invalid_argument, "--escalate-every-ms must be >= 1");
+
     auto store = data::open_spatialite_store(db);
     data::Auth auth(*store);
     server::Metrics metrics;
     data::Assigner assigner(*store);
     assigner.refresh(); // build the point-location indexes before the first request
-    server::Services services{*store, auth, assigner, metrics, web};
+    data::EventDesk desk(*store, assigner, data::DeskConfig{}, clock);
+    server::Services services{*store, auth, assigner, desk, metrics, web};
     server::Server http(services, config);
 
     if (opts.has("print-demo-logins"))
@@ -86,7 +111,13 @@ int serve_command(Args args) {
     std::printf("Tessera serving http://%s:%u/\n", host.c_str(), unsigned(http.port()));
     std::fflush(stdout);
 
-    http.run();
+    {
+        data::EscalationScheduler scheduler(
+            desk, std::chrono::milliseconds(escalate_every), [](const std::string& line) {
+                std::fprintf(stderr, "tessera serve: %s\n", line.c_str());
+            });
+        http.run();
+    }
     std::fprintf(stderr, "tessera serve: stopped\n");
     return 0;
 }

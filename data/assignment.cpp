@@ -276,9 +276,11 @@ Assignment Assigner::locate(const LocateQuery& q) {
                 a.community = r;
             if (l == townships)
                 a.township = r;
-            if (l == counties)
-                a.county = r;
             code = l->parents[*here];
+            if (l == counties) {
+                a.county = r;
+                a.city_code = code;
+            }
         }
     };
 
@@ -316,8 +318,10 @@ Assignment Assigner::locate(const LocateQuery& q) {
     if (q.with_owners) {
         // The exclusive grid's people, if any, come first: it takes precedence for ownership.
         const std::pair<const std::optional<AreaRef>*, const char*> chain[] = {
-            {&a.exclusive_grid, "exclusive_grid"}, {&a.grid, "grid"},
-            {&a.community, "community"},           {&a.township, "township"},
+            {&a.exclusive_grid, "exclusive_grid"},
+            {&a.grid, "grid"},
+            {&a.community, "community"},
+            {&a.township, "township"},
             {&a.county, "county"}};
         for (const auto& [area, level] : chain)
             if (*area)

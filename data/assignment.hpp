@@ -48,6 +48,9 @@ struct Assignment {
     Status status = Status::unassigned;
     geo::LonLat wgs84; // the point in storage coordinates
     std::optional<AreaRef> grid, exclusive_grid, micro_grid, community, township, county;
+    // The county's parent code (the city or prefecture above it; not a layer of its own), when
+    // the county layer records one.
+    std::optional<std::string> city_code;
     // Responsible people, most specific first: the exclusive or basic grid's officers and chief,
     // then the community's, township's and county's.
     std::vector<Owner> owners;
@@ -64,7 +67,8 @@ struct LocateQuery {
     std::optional<double> accuracy_m;
     std::optional<Time> at;
     std::optional<std::string> grid_layer; // DEFAULT: the first layer of kind grid
-    bool with_owners = true; // false: leave Assignment::owners empty (a caller who may not see them)
+    bool with_owners =
+        true; // false: leave Assignment::owners empty (a caller who may not see them)
 };
 
 class Assigner {

@@ -102,7 +102,7 @@ constexpr std::array<std::pair<ResponseLevel, std::string_view>, 4> response_lev
     {ResponseLevel::county, "county"},
 }};
 
-constexpr std::array<std::pair<EventAction, std::string_view>, 10> event_actions{{
+constexpr std::array<std::pair<EventAction, std::string_view>, 11> event_actions{{
     {EventAction::dispatch, "dispatch"},
     {EventAction::accept, "accept"},
     {EventAction::start, "start"},
@@ -113,6 +113,7 @@ constexpr std::array<std::pair<EventAction, std::string_view>, 10> event_actions
     {EventAction::escalate, "escalate"},
     {EventAction::reopen, "reopen"},
     {EventAction::rate, "rate"},
+    {EventAction::report, "report"},
 }};
 
 } // namespace

@@ -221,7 +221,8 @@ enum class EventAction {
     transfer,
     escalate, // to the next level: overdue or beyond the level's means
     reopen,
-    rate, // the reporter's rating: satisfied closes, unsatisfied reopens and re-dispatches
+    rate,   // the reporter's rating: satisfied closes, unsatisfied reopens and re-dispatches
+    report, // the intake itself: the first timeline entry, never requested as an action
 };
 std::string_view to_string(EventAction a);
 std::optional<EventAction> parse_event_action(std::string_view s);
@@ -243,7 +244,7 @@ struct Event {
     std::optional<std::string> address;
     // Assignment at intake (the layer version says against which boundaries); empty codes where
     // the point is in no such area.
-    std::string grid_code, community_code, township_code, county_code;
+    std::string grid_code, community_code, township_code, county_code, city_code;
     std::int64_t layer_version = 0;
     bool outside_grid = false;
     std::optional<std::string> camera_code, flight_code;
@@ -271,11 +272,21 @@ struct EventQuery {
     std::optional<EventStatus> status;
     std::optional<Severity> severity;
     std::optional<std::string> category;
-    // Any of these codes on the event (grid, community, township or county).
+    // Any of these codes on the event (grid, community, township, county or city).
     std::vector<std::string> area_codes;
+    bool open_only = false; // only events that still need someone to act (is_open)
     std::optional<geo::BBox> bbox;
     std::optional<Time> reported_from, reported_to; // [from, to)
     std::optional<Time> overdue_at; // open (not resolved/closed) with deadline_at <= this time
+    std::optional<ResponseLevel> level;
+    // What the caller may see (data::EventDesk fills it from the policy); nullopt: everything.
+    // An event is visible when one of `codes` is among its five area codes, or when it was
+    // reported by `reporter_user_id`.
+    struct Visibility {
+        std::vector<std::string> codes;
+        std::optional<std::int64_t> reporter_user_id;
+    };
+    std::optional<Visibility> visible_to;
     std::size_t limit = 100;
     std::size_t offset = 0;
 };

@@ -29,6 +29,9 @@ bool may(const Principal* who, Action action, Resource resource, const Scope& sc
         return true;
     if (resource == Resource::user)
         return false; // user administration is for admins only
+    if (resource == Resource::event && action == Action::view && scope.owner_user_id &&
+        *scope.owner_user_id == who->user_id)
+        return true; // anyone sees what they reported
     if (who->role == Role::reporter) {
         // Citizens see and act on what they reported themselves, nothing else.
         return resource == Resource::event && scope.owner_user_id &&
@@ -39,6 +42,47 @@ bool may(const Principal* who, Action action, Resource resource, const Scope& sc
         return who->role == Role::command_operator && jurisdiction_covers(who->jurisdiction, scope);
     }
     return jurisdiction_covers(who->jurisdiction, scope);
+}
+
+std::optional<EventQuery::Visibility> event_visibility(const Principal& who) {
+    EventQuery::Visibility v;
+    v.reporter_user_id = who.user_id;
+    if (who.role == Role::admin)
+        return std::nullopt;
+    if (who.role == Role::reporter)
+        return v;
+    switch (who.jurisdiction.kind) {
+    case Jurisdiction::Kind::everything:
+        return std::nullopt;
+    case Jurisdiction::Kind::area:
+        if (!who.jurisdiction.area_code.empty())
+            v.codes.push_back(who.jurisdiction.area_code);
+        break;
+    case Jurisdiction::Kind::grids:
+        v.codes = who.jurisdiction.grid_codes;
+        break;
+    case Jurisdiction::Kind::none:
+        break;
+    }
+    return v;
+}
+
+bool may_take(const Principal& who, EventAction action, const Scope& scope) {
+    if (!may(&who, Action::act, Resource::event, scope))
+        return false;
+    switch (who.role) {
+    case Role::admin:
+        return true;
+    case Role::reporter:
+        return action == EventAction::rate;
+    case Role::command_operator:
+        return true;
+    case Role::grid_chief:
+    case Role::grid_officer:
+    case Role::department_staff:
+        return action != EventAction::rate;
+    }
+    return false;
 }
 
 } // namespace tessera::data

@@ -7,7 +7,7 @@
 //   is limited to the principal's jurisdiction: an admin sees everything; a command operator
 //   and a department's staff see their area (city, county or township); a grid chief their
 //   community; a grid officer their grids; a reporter (citizen) only public data and, later,
-//   their own reports.
+//   their own reports. Anyone sees the events they reported themselves.
 // - Acting (dispatch, edit) follows the same scope; reporters act only on their own reports.
 #pragma once
 
@@ -41,6 +41,16 @@ enum class Action { view, act };
 
 // `who` is null for an anonymous caller.
 bool may(const Principal* who, Action action, Resource resource, const Scope& scope);
+
+// Whether `who` may take `action` on an event at `scope` (one that `who` may act on at all):
+// admins anything; citizens only rate their own reports; command operators also rate (the
+// callback on a citizen's behalf, 回访); other staff every action but rate within their
+// jurisdiction.
+bool may_take(const Principal& who, EventAction action, const Scope& scope);
+
+// The events `who` may see, as a store filter (nullopt: all of them). Agrees with `may(view,
+// event)`: an event passes the filter exactly when `may` allows viewing it.
+std::optional<EventQuery::Visibility> event_visibility(const Principal& who);
 
 // True when the principal's jurisdiction covers the scope (ignoring the resource kind).
 bool jurisdiction_covers(const Jurisdiction& j, const Scope& scope);

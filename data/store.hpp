@@ -60,8 +60,10 @@ public:
     virtual std::vector<Building> buildings(std::optional<geo::BBox> bbox = {}) = 0;
     virtual std::int64_t add_camera(const Camera& c) = 0;
     virtual std::vector<Camera> cameras(std::optional<geo::BBox> bbox = {}) = 0;
+    virtual std::optional<Camera> find_camera(std::string_view code) = 0;
     virtual std::int64_t add_drone_flight(const DroneFlight& f) = 0;
     virtual std::vector<DroneFlight> drone_flights() = 0;
+    virtual std::optional<DroneFlight> find_drone_flight(std::string_view code) = 0;
     virtual std::int64_t add_patrol_track(const PatrolTrack& t) = 0;
     virtual std::vector<PatrolTrack> patrol_tracks(std::optional<std::int64_t> person_id = {}) = 0;
 
@@ -69,10 +71,11 @@ public:
     virtual std::vector<std::pair<std::string, std::int64_t>> counts() = 0;
 
     // ---- events (docs/events.md) ----
-    // Stores a new event and its intake timeline entry as one atomic, durable write; returns the
-    // event with its id (the id in `e` is ignored). Throws Error(invalid_geometry) for a
-    // position out of range.
-    virtual Event add_event(const Event& e, TimelineEntry intake) = 0;
+    // Stores a new event and its first timeline entries (the intake, then any actions taken by
+    // rule at intake) as one atomic, durable write; returns the event with its id (the ids in
+    // `e` and `entries` are ignored). Throws Error(invalid_geometry) for a position out of
+    // range, Error(invalid_argument) without entries.
+    virtual Event add_event(const Event& e, std::vector<TimelineEntry> entries) = 0;
     virtual std::optional<Event> event(std::int64_t id) = 0;
     // Newest first (reported_at, then id).
     virtual EventPage events(const EventQuery& q) = 0;
@@ -80,8 +83,7 @@ public:
     // is appended to the timeline, atomically, provided the stored status is still `expected`;
     // otherwise Error(conflict) (someone acted first) and nothing changes. Error(not_found) for
     // an unknown event.
-    virtual void update_event(const Event& updated, EventStatus expected,
-                              TimelineEntry entry) = 0;
+    virtual void update_event(const Event& updated, EventStatus expected, TimelineEntry entry) = 0;
     // Oldest first.
     virtual std::vector<TimelineEntry> timeline(std::int64_t event_id) = 0;
 

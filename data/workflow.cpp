@@ -62,8 +62,8 @@ Step next_step(EventStatus status, ResponseLevel level, const ActionRequest& req
                               ? " (it is already at the county level)"
                               : "";
         throw Error(ErrorCode::conflict, "cannot " + std::string(to_string(req.action)) +
-                                             " an event that is " +
-                                             std::string(to_string(status)) + why +
+                                             " an event that is " + std::string(to_string(status)) +
+                                             why +
                                              "; allowed: " + (names.empty() ? "none" : names));
     }
     auto need_note = [&](const char* what) {
@@ -101,6 +101,8 @@ Step next_step(EventStatus status, ResponseLevel level, const ActionRequest& req
         if (!req.satisfied)
             throw Error(ErrorCode::invalid_argument, "rate needs satisfied: true or false");
         return {*req.satisfied ? S::closed : S::dispatched, level};
+    case A::report:
+        break; // never allowed: the intake is not an action (see allowed_actions)
     }
     throw Error(ErrorCode::internal, "unknown event action");
 }

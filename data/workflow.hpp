@@ -17,6 +17,7 @@ struct ActionRequest {
     std::string note;                  // required by resolve, reject, close (by rule) and escalate
     std::optional<std::string> target; // required by transfer: the unit or department taking over
     std::optional<bool> satisfied;     // required by rate
+    std::vector<std::string> photos;   // URLs; resolve needs one for some categories
 };
 
 // Where an action leads.

@@ -52,6 +52,13 @@ double distance_m(LonLat a, LonLat b) {
     return s12;
 }
 
+LonLat destination(LonLat from, double azimuth_deg, double distance_m) {
+    double lat = 0, lon = 0;
+    geod_direct(&wgs84_ellipsoid(), from.lat, from.lon, azimuth_deg, distance_m, &lat, &lon,
+                nullptr);
+    return {lon, lat};
+}
+
 double length_m(const Geometry& g) {
     return std::visit(
         [](const auto& v) -> double {

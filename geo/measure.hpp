@@ -9,6 +9,9 @@ namespace tessera::geo {
 
 // Geodesic distance between two points, metres.
 double distance_m(LonLat a, LonLat b);
+// The point `distance_m` metres from `from` along the geodesic leaving it at `azimuth_deg`
+// (degrees clockwise from north), e.g. where a camera looks.
+LonLat destination(LonLat from, double azimuth_deg, double distance_m);
 // Length of a line, metres. For polygons, the perimeter of all rings.
 double length_m(const Geometry& g);
 // Area of a polygonal geometry (exterior minus holes), square metres; 0 for points and lines.

@@ -1,6 +1,9 @@
 #include "server/geojson.hpp"
 
+#include "geo/error.hpp"
+
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 namespace tessera::server {
@@ -113,6 +116,89 @@ nlohmann::ordered_json to_geojson(const data::Feature& f) {
                 {"id", f.code},
                 {"geometry", to_geojson(f.geometry)},
                 {"properties", std::move(props)}};
+}
+
+namespace {
+
+using in_json = nlohmann::json;
+
+[[noreturn]] void geometry_error(const std::string& where, const std::string& what) {
+    throw Error(ErrorCode::invalid_geometry, where + ": " + what);
+}
+
+geo::LonLat read_position(const in_json& j, const std::string& where) {
+    if (!j.is_array() || j.size() < 2 || j.size() > 3)
+        geometry_error(where, "a position is an array of 2 or 3 numbers");
+    for (const auto& n : j)
+        if (!n.is_number() || !std::isfinite(n.get<double>()))
+            geometry_error(where, "coordinates must be finite numbers");
+    return {j[0].get<double>(), j[1].get<double>()};
+}
+
+const in_json& read_array(const in_json& j, const std::string& where) {
+    if (!j.is_array())
+        geometry_error(where, "expected an array");
+    return j;
+}
+
+std::vector<geo::LonLat> read_positions(const in_json& j, const std::string& where,
+                                        std::size_t min) {
+    std::vector<geo::LonLat> out;
+    for (std::size_t i = 0; i < read_array(j, where).size(); ++i)
+        out.push_back(read_position(j[i], where + "[" + std::to_string(i) + "]"));
+    if (out.size() < min)
+        geometry_error(where, "needs at least " + std::to_string(min) + " positions");
+    return out;
+}
+
+geo::Polygon read_polygon(const in_json& j, const std::string& where) {
+    geo::Polygon p;
+    for (std::size_t i = 0; i < read_array(j, where).size(); ++i) {
+        std::string at = where + "[" + std::to_string(i) + "]";
+        geo::Ring r = read_positions(j[i], at, 4);
+        if (r.front().lon != r.back().lon || r.front().lat != r.back().lat)
+            geometry_error(at, "a ring must end where it starts");
+        p.rings.push_back(std::move(r));
+    }
+    if (p.rings.empty())
+        geometry_error(where, "a polygon needs an exterior ring");
+    return p;
+}
+
+} // namespace
+
+geo::Geometry geometry_from_geojson(const nlohmann::json& j, const std::string& where) {
+    if (!j.is_object() || !j.contains("type") || !j["type"].is_string())
+        geometry_error(where, "expected a GeoJSON geometry object with a \"type\"");
+    std::string type = j["type"].get<std::string>();
+    if (!j.contains("coordinates"))
+        geometry_error(where, type + " needs \"coordinates\"");
+    const in_json& c = j["coordinates"];
+    std::string at = where + ".coordinates";
+    if (type == "Point")
+        return geo::Point{read_position(c, at)};
+    if (type == "LineString")
+        return geo::LineString{read_positions(c, at, 2)};
+    if (type == "Polygon")
+        return read_polygon(c, at);
+    if (type == "MultiPoint") {
+        geo::MultiPoint mp;
+        mp.points = read_positions(c, at, 1);
+        return mp;
+    }
+    if (type == "MultiLineString") {
+        geo::MultiLineString ml;
+        for (std::size_t i = 0; i < read_array(c, at).size(); ++i)
+            ml.lines.push_back({read_positions(c[i], at + "[" + std::to_string(i) + "]", 2)});
+        return ml;
+    }
+    if (type == "MultiPolygon") {
+        geo::MultiPolygon mp;
+        for (std::size_t i = 0; i < read_array(c, at).size(); ++i)
+            mp.polygons.push_back(read_polygon(c[i], at + "[" + std::to_string(i) + "]"));
+        return mp;
+    }
+    geometry_error(where, "unsupported geometry type '" + type.substr(0, 40) + "'");
 }
 
 } // namespace tessera::server

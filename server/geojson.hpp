@@ -23,4 +23,11 @@ nlohmann::ordered_json to_geojson(const data::Feature& f);
 
 nlohmann::ordered_json to_json(const data::PropertyValue& v);
 
+// Reads an RFC 7946 geometry object (Point, LineString, Polygon and their Multi* forms).
+// Strict: the type and coordinate nesting must match, positions are 2 or 3 finite numbers (a
+// third is dropped), rings are closed with at least 4 positions. Coordinates are returned as
+// sent (no CRS conversion, no range check). Throws Error(invalid_geometry) naming what is wrong
+// ("location.coordinates[0][3]: ...") with `where` as the prefix.
+geo::Geometry geometry_from_geojson(const nlohmann::json& j, const std::string& where);
+
 } // namespace tessera::server

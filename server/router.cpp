@@ -28,6 +28,11 @@ constexpr Route routes[] = {
     {"POST", "/api/v1/logout", detail::post_logout},
     {"GET", "/api/v1/locate", detail::get_locate},
     {"POST", "/api/v1/locate", detail::post_locate},
+    {"GET", "/api/v1/categories", detail::get_categories},
+    {"GET", "/api/v1/events", detail::get_events},
+    {"POST", "/api/v1/events", detail::post_event},
+    {"GET", "/api/v1/events/{id}", detail::get_event},
+    {"POST", "/api/v1/events/{id}/actions", detail::post_event_action},
 };
 
 // Matches a raw path against a pattern; fills `params` with the percent-decoded values.

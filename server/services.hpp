@@ -8,6 +8,7 @@
 
 #include "data/assignment.hpp"
 #include "data/auth.hpp"
+#include "data/event_desk.hpp"
 #include "data/store.hpp"
 #include "server/metrics.hpp"
 
@@ -20,6 +21,7 @@ struct Services {
     data::Store& store;
     data::Auth& auth;
     data::Assigner& assigner;
+    data::EventDesk& desk;
     Metrics& metrics;
     // Directory served at "/" (index.html for directories). nullopt: no static files (404).
     std::optional<std::filesystem::path> web_root;

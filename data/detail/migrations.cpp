@@ -208,6 +208,12 @@ BEGIN SELECT RAISE(ABORT, 'event_timeline is append-only'); END;
 CREATE TRIGGER event_timeline_append_only_delete BEFORE DELETE ON event_timeline
 BEGIN SELECT RAISE(ABORT, 'event_timeline is append-only'); END;
 )sql"},
+    {3, "events carry the city code above their county",
+     R"sql(
+-- The county's parent (a city or prefecture, not a layer): city command centers see their events.
+ALTER TABLE events ADD COLUMN city_code TEXT NOT NULL DEFAULT '';
+CREATE INDEX events_city ON events(city_code, reported_at);
+)sql"},
 };
 
 } // namespace

@@ -699,10 +699,27 @@ public:
         bind_bbox(q, bbox);
         std::vector<Camera> out;
         while (q.step())
-            out.push_back({q.int64(0), q.text(1), q.text(2), read_point(q, 7), q.real(3), q.real(4),
-                           q.real(5), q.int64(6) != 0});
+            out.push_back(camera_from_row(q));
         q.reset();
         return out;
+    }
+
+    std::optional<Camera> find_camera(std::string_view code) override {
+        std::lock_guard lock(m_mutex);
+        auto& q =
+            stmt("SELECT id, code, name, heading_deg, fov_deg, range_m, online, AsBinary(geom) "
+                 "FROM cameras WHERE code = ?");
+        q.bind(1, std::string(code));
+        std::optional<Camera> out;
+        if (q.step())
+            out = camera_from_row(q);
+        q.reset();
+        return out;
+    }
+
+    static Camera camera_from_row(const Statement& q) {
+        return {q.int64(0), q.text(1), q.text(2), read_point(q, 7),
+                q.real(3),  q.real(4), q.real(5), q.int64(6) != 0};
     }
 
     std::int64_t add_drone_flight(const DroneFlight& f) override {
@@ -730,10 +747,26 @@ public:
                  "ORDER BY id");
         std::vector<DroneFlight> out;
         while (q.step())
-            out.push_back({q.int64(0), q.text(1), q.text(2),
-                           TimedPath{read_line(q, 5), decode_times(q.blob(4))}, q.real(3)});
+            out.push_back(flight_from_row(q));
         q.reset();
         return out;
+    }
+
+    std::optional<DroneFlight> find_drone_flight(std::string_view code) override {
+        std::lock_guard lock(m_mutex);
+        auto& q = stmt("SELECT id, code, purpose, swath_m, times, AsBinary(geom) FROM "
+                       "drone_flights WHERE code = ?");
+        q.bind(1, std::string(code));
+        std::optional<DroneFlight> out;
+        if (q.step())
+            out = flight_from_row(q);
+        q.reset();
+        return out;
+    }
+
+    static DroneFlight flight_from_row(const Statement& q) {
+        return {q.int64(0), q.text(1), q.text(2),
+                TimedPath{read_line(q, 5), decode_times(q.blob(4))}, q.real(3)};
     }
 
     std::int64_t add_patrol_track(const PatrolTrack& t) override {
@@ -772,13 +805,28 @@ public:
         "reporter, reporter_user_id, photos, address, grid_code, community_code, township_code, "
         "county_code, layer_version, outside_grid, camera_code, flight_code, duplicate_of, "
         "department_code, reported_at, updated_at, deadline_at, closed_at, satisfied, "
-        "AsBinary(geom)";
+        "AsBinary(geom), city_code";
+
+    // SQL true when one of the event's five area codes is in the char(31)-separated list bound
+    // to `param` (whole codes only; an empty code never matches).
+    static std::string any_area_code_in(const char* param) {
+        std::string out = "(";
+        const char* columns[] = {"grid_code", "community_code", "township_code", "county_code",
+                                 "city_code"};
+        for (const char* c : columns) {
+            if (out.size() > 1)
+                out += " OR ";
+            out += std::string("(e.") + c + " <> '' AND instr(char(31) || " + param +
+                   " || char(31), char(31) || e." + c + " || char(31)) > 0)";
+        }
+        return out + ")";
+    }
 
     static Event event_from_row(const Statement& q) {
         auto parsed = [](auto value, std::string_view what) {
             if (!value)
-                throw Error(ErrorCode::store_error, "stored event has an unknown " +
-                                                        std::string(what));
+                throw Error(ErrorCode::store_error,
+                            "stored event has an unknown " + std::string(what));
             return *value;
         };
         Event e;
@@ -818,11 +866,12 @@ public:
         if (!q.is_null(27))
             e.satisfied = q.int64(27) != 0;
         e.position = read_point(q, 28);
+        e.city_code = q.text(29);
         return e;
     }
 
-    // Binds every column but id and geom (1..27, in event_columns' order less id) and the
-    // position as WKB (28).
+    // Binds every column but id and geom (1..27, in event_columns' order less id), the
+    // position as WKB (28) and city_code (29).
     static void bind_event(Statement& s, const Event& e) {
         nlohmann::json photos = e.photos;
         std::optional<std::string> footprint;
@@ -865,6 +914,7 @@ public:
         else
             s.bind_null(27);
         s.bind_blob(28, point_wkb(e.position));
+        s.bind(29, e.city_code);
     }
 
     void append_timeline(const TimelineEntry& t) {
@@ -882,23 +932,27 @@ public:
             .run();
     }
 
-    Event add_event(const Event& e, TimelineEntry intake) override {
+    Event add_event(const Event& e, std::vector<TimelineEntry> entries) override {
         if (!geo::coordinates_in_lonlat_range(geo::Point{e.position}))
             throw Error(ErrorCode::invalid_geometry, "event position out of range");
+        if (entries.empty())
+            throw Error(ErrorCode::invalid_argument, "an event needs its intake timeline entry");
         return write([&] {
             auto& ins = stmt(
                 "INSERT INTO events(category, description, source, severity, status, level, "
                 "footprint, accuracy_m, reporter, reporter_user_id, photos, address, grid_code, "
                 "community_code, township_code, county_code, layer_version, outside_grid, "
                 "camera_code, flight_code, duplicate_of, department_code, reported_at, "
-                "updated_at, deadline_at, closed_at, satisfied, geom) VALUES "
-                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, GeomFromWKB(?, 4326))");
+                "updated_at, deadline_at, closed_at, satisfied, geom, city_code) VALUES "
+                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, GeomFromWKB(?, 4326), ?)");
             bind_event(ins, e);
             ins.run();
             Event stored = e;
             stored.id = last_id();
-            intake.event_id = stored.id;
-            append_timeline(intake);
+            for (auto& entry : entries) {
+                entry.event_id = stored.id;
+                append_timeline(entry);
+            }
             return stored;
         });
     }
@@ -919,30 +973,41 @@ public:
     EventPage events(const EventQuery& query) override {
         std::lock_guard lock(m_mutex);
         // ?1 status ?2 severity ?3 category ?4..?7 bbox ?8 from ?9 to ?10 overdue-at
-        // ?11 area codes (char(31)-separated, NULL = any)
-        static constexpr const char* where =
-            " WHERE (?1 IS NULL OR e.status = ?1) AND (?2 IS NULL OR e.severity = ?2)"
-            " AND (?3 IS NULL OR e.category = ?3)"
-            " AND (?4 IS NULL OR e.id IN (SELECT pkid FROM idx_events_geom WHERE"
-            "      xmin <= ?6 AND xmax >= ?4 AND ymin <= ?7 AND ymax >= ?5))"
-            " AND (?8 IS NULL OR e.reported_at >= ?8) AND (?9 IS NULL OR e.reported_at < ?9)"
-            " AND (?10 IS NULL OR (e.status NOT IN ('resolved', 'closed') AND "
-            "      e.deadline_at <= ?10))"
-            " AND (?11 IS NULL OR instr(char(31) || ?11 || char(31), char(31) || e.grid_code || "
-            "      char(31)) > 0 OR instr(char(31) || ?11 || char(31), char(31) || "
-            "      e.community_code || char(31)) > 0 OR instr(char(31) || ?11 || char(31), "
-            "      char(31) || e.township_code || char(31)) > 0 OR instr(char(31) || ?11 || "
-            "      char(31), char(31) || e.county_code || char(31)) > 0)";
-        static const std::string count_sql = std::string("SELECT COUNT(*) FROM events e") + where;
+        // ?11 area codes (char(31)-separated, NULL = any) ?12 open only (0/1)
+        // ?13 visibility on (0/1) ?14 visible codes (char(31)-separated) ?15 visible reporter
+        // ?16 limit ?17 offset ?18 level
+        static const std::string where =
+            std::string(" WHERE (?1 IS NULL OR e.status = ?1) AND (?2 IS NULL OR e.severity = ?2)"
+                        " AND (?3 IS NULL OR e.category = ?3)"
+                        " AND (?4 IS NULL OR e.id IN (SELECT pkid FROM idx_events_geom WHERE"
+                        "      xmin <= ?6 AND xmax >= ?4 AND ymin <= ?7 AND ymax >= ?5))"
+                        " AND (?8 IS NULL OR e.reported_at >= ?8)"
+                        " AND (?9 IS NULL OR e.reported_at < ?9)"
+                        " AND (?10 IS NULL OR (e.status NOT IN ('resolved', 'closed') AND "
+                        "      e.deadline_at <= ?10))"
+                        " AND (?11 IS NULL OR ") +
+            any_area_code_in("?11") +
+            ")"
+            " AND (?12 = 0 OR e.status NOT IN ('resolved', 'closed'))"
+            " AND (?18 IS NULL OR e.level = ?18)"
+            " AND (?13 = 0 OR " +
+            any_area_code_in("?14") + " OR e.reporter_user_id = ?15)";
+        static const std::string count_sql = "SELECT COUNT(*) FROM events e" + where;
         static const std::string page_sql = std::string("SELECT ") + event_columns +
                                             " FROM events e" + where +
                                             " ORDER BY e.reported_at DESC, e.id DESC "
-                                            "LIMIT ?12 OFFSET ?13";
+                                            "LIMIT ?16 OFFSET ?17";
         auto name = [](auto v) {
             return v ? std::optional<std::string>(std::string(to_string(*v))) : std::nullopt;
         };
         auto ms = [](const std::optional<Time>& t) {
             return t ? std::optional<std::int64_t>(to_ms(*t)) : std::nullopt;
+        };
+        auto code_list = [](const std::vector<std::string>& codes) {
+            std::string out;
+            for (const auto& c : codes)
+                out += (out.empty() ? "" : "\x1f") + c;
+            return out;
         };
         auto bind = [&](Statement& s) {
             s.bind(1, name(query.status)).bind(2, name(query.severity)).bind(3, query.category);
@@ -950,21 +1015,24 @@ public:
             s.bind(8, ms(query.reported_from))
                 .bind(9, ms(query.reported_to))
                 .bind(10, ms(query.overdue_at));
-            if (query.area_codes.empty()) {
+            if (query.area_codes.empty())
                 s.bind_null(11);
-            } else {
-                std::string codes;
-                for (const auto& c : query.area_codes)
-                    codes += (codes.empty() ? "" : "\x1f") + c;
-                s.bind(11, codes);
-            }
+            else
+                s.bind(11, code_list(query.area_codes));
+            s.bind(12, query.open_only ? 1 : 0).bind(13, query.visible_to ? 1 : 0);
+            s.bind(18, name(query.level));
+            if (query.visible_to)
+                s.bind(14, code_list(query.visible_to->codes))
+                    .bind(15, query.visible_to->reporter_user_id);
+            else
+                s.bind_null(14).bind_null(15);
         };
         EventPage page;
         page.total = count_matching(count_sql, bind);
         auto& q = stmt(page_sql.c_str());
         bind(q);
-        q.bind(12, static_cast<std::int64_t>(query.limit))
-            .bind(13, static_cast<std::int64_t>(query.offset));
+        q.bind(16, static_cast<std::int64_t>(query.limit))
+            .bind(17, static_cast<std::int64_t>(query.offset));
         while (q.step())
             page.events.push_back(event_from_row(q));
         q.reset();
@@ -984,10 +1052,9 @@ public:
             std::string status = cur.text(0);
             cur.reset();
             if (status != to_string(expected))
-                throw Error(ErrorCode::conflict, "event " + std::to_string(e.id) + " is now " +
-                                                     status + ", not " +
-                                                     std::string(to_string(expected)) +
-                                                     ": someone acted on it first");
+                throw Error(ErrorCode::conflict,
+                            "event " + std::to_string(e.id) + " is now " + status + ", not " +
+                                std::string(to_string(expected)) + ": someone acted on it first");
             auto& up = stmt(
                 "UPDATE events SET category = ?1, description = ?2, source = ?3, severity = ?4, "
                 "status = ?5, level = ?6, footprint = ?7, accuracy_m = ?8, reporter = ?9, "
@@ -996,9 +1063,9 @@ public:
                 "layer_version = ?17, outside_grid = ?18, camera_code = ?19, flight_code = ?20, "
                 "duplicate_of = ?21, department_code = ?22, reported_at = ?23, updated_at = ?24, "
                 "deadline_at = ?25, closed_at = ?26, satisfied = ?27, "
-                "geom = GeomFromWKB(?28, 4326) WHERE id = ?29");
+                "geom = GeomFromWKB(?28, 4326), city_code = ?29 WHERE id = ?30");
             bind_event(up, e);
-            up.bind(29, e.id).run();
+            up.bind(30, e.id).run();
             entry.event_id = e.id;
             append_timeline(entry);
         });

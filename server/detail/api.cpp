@@ -13,16 +13,9 @@
 #include <nlohmann/json.hpp>
 
 namespace tessera::server::detail {
-namespace {
 
-using json = nlohmann::ordered_json;
-
-std::string dump(const json& j) {
-    return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-Response json_ok(const json& j, int status = 200) {
-    return json_response(status, dump(j));
+Response json_ok(const json& j, int status) {
+    return json_response(status, j.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 std::string_view param(const PathParams& params, std::string_view name) {
@@ -35,31 +28,6 @@ std::string_view param(const PathParams& params, std::string_view name) {
 Error bad_request(const std::string& message) {
     return Error(ErrorCode::invalid_argument, message);
 }
-
-json jurisdiction_json(const data::Jurisdiction& j) {
-    switch (j.kind) {
-    case data::Jurisdiction::Kind::everything:
-        return json{{"kind", "everything"}};
-    case data::Jurisdiction::Kind::area:
-        return json{{"kind", "area"}, {"area_code", j.area_code}};
-    case data::Jurisdiction::Kind::grids:
-        return json{{"kind", "grids"}, {"grid_codes", j.grid_codes}};
-    case data::Jurisdiction::Kind::none:
-        break;
-    }
-    return json{{"kind", "none"}};
-}
-
-json principal_json(const data::Principal& p) {
-    json j = {{"username", p.username},
-              {"display_name", p.display_name},
-              {"role", to_string(p.role)},
-              {"jurisdiction", jurisdiction_json(p.jurisdiction)}};
-    j["department_code"] = p.department_code ? json(*p.department_code) : json(nullptr);
-    return j;
-}
-
-// ---- query parameters of /features ----
 
 void reject_unknown_params(const Target& t, std::initializer_list<std::string_view> allowed) {
     for (const auto& [name, value] : t.query) {
@@ -105,6 +73,31 @@ std::size_t parse_count(std::string_view name, std::string_view text, std::size_
         throw bad_request(std::string(name) + " must be an integer >= " + std::to_string(min) +
                           ", got '" + std::string(text) + "'");
     return static_cast<std::size_t>(v);
+}
+
+namespace {
+
+json jurisdiction_json(const data::Jurisdiction& j) {
+    switch (j.kind) {
+    case data::Jurisdiction::Kind::everything:
+        return json{{"kind", "everything"}};
+    case data::Jurisdiction::Kind::area:
+        return json{{"kind", "area"}, {"area_code", j.area_code}};
+    case data::Jurisdiction::Kind::grids:
+        return json{{"kind", "grids"}, {"grid_codes", j.grid_codes}};
+    case data::Jurisdiction::Kind::none:
+        break;
+    }
+    return json{{"kind", "none"}};
+}
+
+json principal_json(const data::Principal& p) {
+    json j = {{"username", p.username},
+              {"display_name", p.display_name},
+              {"role", to_string(p.role)},
+              {"jurisdiction", jurisdiction_json(p.jurisdiction)}};
+    j["department_code"] = p.department_code ? json(*p.department_code) : json(nullptr);
+    return j;
 }
 
 // Where a boundary feature sits, for the policy: its parent area and, for admin layers, itself;

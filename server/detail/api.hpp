@@ -7,6 +7,8 @@
 #include "server/http.hpp"
 #include "server/services.hpp"
 
+#include <initializer_list>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
@@ -24,9 +26,30 @@ std::optional<std::string> bearer_token(const Request& req);
 // malformed, unknown or expired token, so a client learns that its token went stale.
 std::optional<data::Principal> principal_of(const Request& req, Services& services);
 
+using json = nlohmann::ordered_json;
+
+// ---- helpers shared by the handler files ----
+
+// A JSON response (invalid UTF-8 in strings replaced by U+FFFD).
+Response json_ok(const json& j, int status = 200);
+// The value of a path parameter ("" if absent).
+std::string_view param(const PathParams& params, std::string_view name);
+// Error(invalid_argument, message): a 400.
+Error bad_request(const std::string& message);
+// Throws a 400 naming the first query parameter not in `allowed`.
+void reject_unknown_params(const Target& t, std::initializer_list<std::string_view> allowed);
+// "minx,miny,maxx,maxy" in EPSG:4326 degrees; throws a 400 explaining the form.
+geo::BBox parse_bbox(std::string_view text);
+// A non-negative integer >= min; throws a 400 naming the parameter.
+std::size_t parse_count(std::string_view name, std::string_view text, std::size_t min);
+
 // DEFAULT and maximum page size of /api/v1/layers/{name}/features.
 inline constexpr std::size_t default_feature_limit = 100;
 inline constexpr std::size_t max_feature_limit = 10000;
+
+// DEFAULT and maximum page size of /api/v1/events.
+inline constexpr std::size_t default_event_limit = 100;
+inline constexpr std::size_t max_event_limit = 1000;
 
 Response get_healthz(const Request& req, Services& services, const PathParams& params);
 Response get_metrics(const Request& req, Services& services, const PathParams& params);
@@ -37,5 +60,11 @@ Response get_me(const Request& req, Services& services, const PathParams& params
 Response post_logout(const Request& req, Services& services, const PathParams& params);
 Response get_locate(const Request& req, Services& services, const PathParams& params);
 Response post_locate(const Request& req, Services& services, const PathParams& params);
+// events_api.cpp
+Response post_event(const Request& req, Services& services, const PathParams& params);
+Response get_events(const Request& req, Services& services, const PathParams& params);
+Response get_event(const Request& req, Services& services, const PathParams& params);
+Response post_event_action(const Request& req, Services& services, const PathParams& params);
+Response get_categories(const Request& req, Services& services, const PathParams& params);
 
 } // namespace tessera::server::detail

@@ -2,6 +2,7 @@
 #include "data/store.hpp"
 #include "data/workflow.hpp"
 #include "geo/error.hpp"
+#include "tests/support/errors.hpp"
 #include "tests/support/shapes.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -10,6 +11,7 @@
 
 using namespace tessera;
 using namespace tessera::data;
+using tessera::testing::code_of;
 using tessera::testing::TempDir;
 
 namespace {
@@ -18,19 +20,9 @@ using S = EventStatus;
 using A = EventAction;
 using L = ResponseLevel;
 
-ErrorCode code_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.code();
-    }
-    ADD_FAILURE() << "no error thrown";
-    return ErrorCode::internal;
-}
-
 ActionRequest req(A a, std::string note = "done", std::optional<std::string> target = {},
                   std::optional<bool> satisfied = {}) {
-    return {a, std::move(note), std::move(target), satisfied};
+    return {a, std::move(note), std::move(target), satisfied, {}};
 }
 
 } // namespace
@@ -48,8 +40,10 @@ TEST(Workflow, TheHappyPathAndItsSteps) {
 TEST(Workflow, EveryActionFromEveryStatusIsEitherAStepOrAConflictNamingTheAllowedOnes) {
     const S statuses[] = {S::reported, S::dispatched, S::accepted, S::in_progress,
                           S::resolved, S::closed,     S::rejected};
-    const A actions[] = {A::dispatch, A::accept,   A::start,    A::resolve, A::close,
-                         A::reject,   A::transfer, A::escalate, A::reopen,  A::rate};
+    const A actions[] = {
+        A::dispatch, A::accept,   A::start,  A::resolve, A::close, A::reject,
+        A::transfer, A::escalate, A::reopen, A::rate,    A::report}; // report: the intake entry,
+                                                                     // never an action
     int allowed_count = 0;
     for (S s : statuses)
         for (A a : actions) {
@@ -58,7 +52,8 @@ TEST(Workflow, EveryActionFromEveryStatusIsEitherAStepOrAConflictNamingTheAllowe
             ActionRequest r = req(a, "a note", std::string("dept-1"), true);
             if (allowed_here) {
                 ++allowed_count;
-                EXPECT_NO_THROW(next_step(s, L::grid, r)) << to_string(a) << " from " << to_string(s);
+                EXPECT_NO_THROW(next_step(s, L::grid, r))
+                    << to_string(a) << " from " << to_string(s);
                 continue;
             }
             try {
@@ -140,7 +135,7 @@ Event sample_event(const char* grid, const char* reported_at, Severity sev = Sev
 }
 
 TimelineEntry intake_entry(const Event& e) {
-    return {0, 0, e.reported_at, "officer1", A::dispatch, std::nullopt, S::reported, "", {}};
+    return {0, 0, e.reported_at, "officer1", A::report, std::nullopt, S::reported, "", {}};
 }
 
 } // namespace
@@ -153,7 +148,7 @@ TEST(EventStore, AddReadUpdateAndTimelineSurviveReopen) {
         Event e = sample_event("G1", "2026-05-01T08:00:00Z");
         e.footprint = geo::MultiPolygon{{tessera::testing::square(114.01, 33.50, 0.002)}};
         e.flight_code = "F1";
-        Event stored = store->add_event(e, intake_entry(e));
+        Event stored = store->add_event(e, {intake_entry(e)});
         id = stored.id;
         EXPECT_GT(id, 0);
 
@@ -215,15 +210,14 @@ TEST(EventStore, TimelineIsAppendOnlyInTheDatabaseItself) {
     {
         auto store = open_spatialite_store(dir / "e.db");
         Event e = sample_event("G1", "2026-05-01T08:00:00Z");
-        store->add_event(e, intake_entry(e));
+        store->add_event(e, {intake_entry(e)});
     }
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open((dir / "e.db").string().c_str(), &db), SQLITE_OK);
-    EXPECT_NE(sqlite3_exec(db, "UPDATE event_timeline SET note = 'rewritten'", nullptr, nullptr,
-                           nullptr),
-              SQLITE_OK);
-    EXPECT_NE(sqlite3_exec(db, "DELETE FROM event_timeline", nullptr, nullptr, nullptr),
-              SQLITE_OK);
+    EXPECT_NE(
+        sqlite3_exec(db, "UPDATE event_timeline SET note = 'rewritten'", nullptr, nullptr, nullptr),
+        SQLITE_OK);
+    EXPECT_NE(sqlite3_exec(db, "DELETE FROM event_timeline", nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
     auto store = open_spatialite_store(dir / "e.db");
     EXPECT_EQ(store->timeline(1).size(), 1u);
@@ -235,13 +229,13 @@ TEST(EventStore, FiltersAndPaging) {
     const char* times[] = {"2026-05-01T08:00:00Z", "2026-05-02T08:00:00Z", "2026-05-03T08:00:00Z",
                            "2026-05-04T08:00:00Z"};
     for (int i = 0; i < 4; ++i) {
-        Event e = sample_event(i % 2 ? "G2" : "G1", times[i], i == 3 ? Severity::red
-                                                                     : Severity::yellow);
+        Event e =
+            sample_event(i % 2 ? "G2" : "G1", times[i], i == 3 ? Severity::red : Severity::yellow);
         if (i == 2) {
             e.position = {114.2, 33.7};
             e.category = "road_damage";
         }
-        store->add_event(e, intake_entry(e));
+        store->add_event(e, {intake_entry(e)});
     }
     EventQuery all;
     auto page = store->events(all);
@@ -293,7 +287,7 @@ TEST(EventStore, PositionOutOfRangeIsRejectedAndNothingIsStored) {
     auto store = open_spatialite_store(dir / "e.db");
     Event e = sample_event("G1", "2026-05-01T08:00:00Z");
     e.position = {114.0, 95.0};
-    EXPECT_EQ(code_of([&] { store->add_event(e, intake_entry(e)); }),
+    EXPECT_EQ(code_of([&] { store->add_event(e, {intake_entry(e)}); }),
               ErrorCode::invalid_geometry);
     EXPECT_EQ(store->events({}).total, 0);
     EXPECT_TRUE(store->timeline(1).empty());

@@ -104,8 +104,7 @@ TEST(LocateCli, LargeInputKeepsOrderAndLineNumbersAcrossBlocksAndThreads) {
             bad_lines.push_back(line);
         } else {
             bool east = (i * 7) % 3 == 0;
-            in += "point-number-" + std::to_string(i) + (east ? ",114.015" : ",114.005") +
-                  ",33.51";
+            in += "point-number-" + std::to_string(i) + (east ? ",114.015" : ",114.005") + ",33.51";
             want += "point-number-" + std::to_string(i) + (east ? ",E,东,1,\n" : ",W,西,1,\n");
         }
         if (i + 1 < rows)
@@ -114,17 +113,16 @@ TEST(LocateCli, LargeInputKeepsOrderAndLineNumbersAcrossBlocksAndThreads) {
     ASSERT_GT(in.size(), std::size_t{17} << 20);
     std::ofstream(dir / "in.csv", std::ios::binary) << in;
     std::string cmd = std::string(TESSERA_BINARY) + " locate --threads 3 --db " +
-                      (dir / "c.db").string() + " --in " + (dir / "in.csv").string() +
-                      " --out " + (dir / "out.csv").string() + " 2> " + (dir / "err.txt").string();
+                      (dir / "c.db").string() + " --in " + (dir / "in.csv").string() + " --out " +
+                      (dir / "out.csv").string() + " 2> " + (dir / "err.txt").string();
     int status = std::system(cmd.c_str());
     ASSERT_TRUE(WIFEXITED(status));
     EXPECT_EQ(WEXITSTATUS(status), 3);
     EXPECT_TRUE(read_file(dir / "out.csv") == want) << "rows differ from the input order";
     std::string err = read_file(dir / "err.txt");
     for (int line : bad_lines)
-        EXPECT_NE(err.find("line " + std::to_string(line) + ":"), std::string::npos)
-            << line << "\n"
-            << err;
+        EXPECT_NE(err.find("line " + std::to_string(line) + ":"), std::string::npos) << line << "\n"
+                                                                                     << err;
     EXPECT_NE(err.find(std::to_string(rows - bad_lines.size()) + " points located, " +
                        std::to_string(bad_lines.size()) + " bad rows skipped"),
               std::string::npos)

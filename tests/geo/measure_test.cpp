@@ -34,3 +34,18 @@ TEST(Measure, HolesAreSubtracted) {
     EXPECT_LT(area_m2(outer), 1.1e6);
     EXPECT_EQ(area_m2(Point{{114, 33}}), 0);
 }
+
+TEST(Measure, DestinationInvertsDistance) {
+    // Along the equator, due east: 111319.4908 m is one degree of longitude.
+    LonLat east = destination({0, 0}, 90, 111319.4908);
+    EXPECT_NEAR(east.lon, 1.0, 1e-9);
+    EXPECT_NEAR(east.lat, 0.0, 1e-9);
+    // Anywhere: the distance back is the distance travelled, and north raises the latitude.
+    LonLat from{114.02, 33.58};
+    for (double azimuth : {0.0, 45.0, 135.0, 200.0, 315.0}) {
+        LonLat to = destination(from, azimuth, 37.5);
+        EXPECT_NEAR(distance_m(from, to), 37.5, 1e-6) << azimuth;
+    }
+    EXPECT_GT(destination(from, 0, 100).lat, from.lat);
+    EXPECT_LT(destination(from, 270, 100).lon, from.lon);
+}

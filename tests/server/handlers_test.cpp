@@ -39,8 +39,9 @@ protected:
     std::unique_ptr<data::Store> store = data::open_spatialite_store(dir / "t.db");
     data::Auth auth{*store};
     data::Assigner assigner{*store}; // builds its indexes on first use, after SetUp
+    data::EventDesk desk{*store, assigner};
     Metrics metrics;
-    Services services{*store, auth, assigner, metrics, dir / "web"};
+    Services services{*store, auth, assigner, desk, metrics, dir / "web"};
 
     void SetUp() override {
         store->create_layer({"county", data::LayerKind::county, "县区", std::nullopt, 0, "gcj02"});
@@ -288,7 +289,11 @@ TEST(JsonWriter, WritesValidJsonWithEscapesNestingAndShortestDoubles) {
         .key("s")
         .value("quote \" backslash \\ newline \n tab \t bell \x07 中文")
         .key("bad_utf8")
-        .value(std::string_view("a\xff" "b\xe4\xb8" "c\xed\xa0\x80" "d", 10))
+        .value(std::string_view("a\xff"
+                                "b\xe4\xb8"
+                                "c\xed\xa0\x80"
+                                "d",
+                                10))
         .key("n")
         .value(std::int64_t{-42})
         .key("d")
@@ -316,8 +321,10 @@ TEST(JsonWriter, WritesValidJsonWithEscapesNestingAndShortestDoubles) {
     EXPECT_EQ(j["s"], "quote \" backslash \\ newline \n tab \t bell \x07 中文");
     EXPECT_NE(out.find("\\u0007"), std::string::npos) << out;
     // Each byte of an invalid sequence becomes U+FFFD; the valid bytes around stay.
-    EXPECT_EQ(j["bad_utf8"], "a\xef\xbf\xbd" "b\xef\xbf\xbd\xef\xbf\xbd"
-                             "c\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "d");
+    EXPECT_EQ(j["bad_utf8"], "a\xef\xbf\xbd"
+                             "b\xef\xbf\xbd\xef\xbf\xbd"
+                             "c\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+                             "d");
     EXPECT_EQ(j["n"], -42);
     EXPECT_EQ(j["d"][0].get<double>(), lon) << "doubles read back exactly";
     EXPECT_EQ(j["d"][1].get<double>(), third);

@@ -1,0 +1,446 @@
+#include "data/event_desk.hpp"
+
+#include "geo/crs.hpp"
+#include "geo/error.hpp"
+#include "geo/measure.hpp"
+#include "geo/ops.hpp"
+#include "geo/validate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <condition_variable>
+#include <numbers>
+#include <thread>
+
+namespace tessera::data {
+namespace {
+
+// Limits on free text, so one report cannot fill the database.
+constexpr std::size_t max_description = 4000;
+constexpr std::size_t max_short_text = 200;
+constexpr std::size_t max_photos = 20;
+constexpr std::size_t max_url = 2000;
+
+Error bad(const std::string& message) {
+    return Error(ErrorCode::invalid_argument, message);
+}
+
+void check_length(const std::string& text, std::size_t max, const char* what) {
+    if (text.size() > max)
+        throw bad(std::string(what) + " is too long (" + std::to_string(text.size()) +
+                  " bytes; at most " + std::to_string(max) + ")");
+}
+
+void check_photos(const std::vector<std::string>& photos) {
+    if (photos.size() > max_photos)
+        throw bad("at most " + std::to_string(max_photos) + " photos");
+    for (const auto& url : photos) {
+        check_length(url, max_url, "a photo URL");
+        if (!url.starts_with("https://") && !url.starts_with("http://"))
+            throw bad("photos must be http(s) URLs, got '" + url.substr(0, 80) + "'");
+    }
+}
+
+std::string describe_minutes(std::chrono::minutes m) {
+    if (m.count() % 60 == 0)
+        return std::to_string(m.count() / 60) + " h";
+    return std::to_string(m.count()) + " min";
+}
+
+// The centroid of a camera's view sector (a circular sector of radius r and full angle theta
+// lies 4 r sin(theta/2) / (3 theta) from the apex along the heading): where it looks.
+geo::LonLat view_target(const Camera& c) {
+    double theta = std::clamp(c.fov_deg, 1.0, 360.0) * std::numbers::pi / 180;
+    double d = 4 * c.range_m * std::sin(theta / 2) / (3 * theta);
+    return geo::destination(c.position, c.heading_deg, d);
+}
+
+} // namespace
+
+Scope scope_of(const Event& e) {
+    Scope s;
+    for (const auto* code : {&e.community_code, &e.township_code, &e.county_code, &e.city_code})
+        if (!code->empty())
+            s.areas.push_back(*code);
+    s.grid = e.grid_code;
+    s.owner_user_id = e.reporter_user_id;
+    return s;
+}
+
+Time system_clock_now() {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now());
+}
+
+EventDesk::Clock accelerated_clock(Time start, double rate) {
+    auto origin = std::chrono::steady_clock::now();
+    return [start, rate, origin] {
+        std::chrono::duration<double, std::milli> real = std::chrono::steady_clock::now() - origin;
+        return start + std::chrono::milliseconds(static_cast<std::int64_t>(real.count() * rate));
+    };
+}
+
+EventDesk::EventDesk(Store& store, Assigner& assigner, DeskConfig config, Clock clock)
+    : m_store(store)
+    , m_assigner(assigner)
+    , m_config(config)
+    , m_clock(clock ? std::move(clock) : Clock(system_clock_now)) {}
+
+const Category* EventDesk::category(std::string_view code) const {
+    return find_category(m_config.categories, code);
+}
+
+void EventDesk::subscribe(Listener listener) {
+    std::lock_guard lock(m_listeners_mutex);
+    m_listeners.push_back(std::move(listener));
+}
+
+void EventDesk::notify(const Event& e, const std::vector<TimelineEntry>& entries) {
+    std::vector<Listener> listeners;
+    {
+        std::lock_guard lock(m_listeners_mutex);
+        listeners = m_listeners;
+    }
+    if (listeners.empty() || entries.empty())
+        return;
+    // One change per stored state: the last entry led to it.
+    EventChange change{e, entries.back()};
+    for (const auto& l : listeners)
+        l(change);
+}
+
+Intake EventDesk::report(const EventReport& r, const Principal* who, const std::string& actor) {
+    const Category* cat = category(r.category);
+    if (!cat)
+        throw bad("unknown category '" + r.category.substr(0, 80) +
+                  "' (GET /open311/v2/services.json lists the categories)");
+    check_length(r.description, max_description, "description");
+    check_length(r.reporter, max_short_text, "reporter");
+    if (r.address)
+        check_length(*r.address, max_short_text, "address");
+    if (r.alert_type)
+        check_length(*r.alert_type, max_short_text, "alert_type");
+    check_photos(r.photos);
+
+    Event e;
+    e.category = cat->code;
+    e.description = r.description;
+    e.source = r.source;
+    e.severity = r.severity.value_or(cat->severity);
+    e.accuracy_m = r.accuracy_m;
+    e.reporter = r.reporter;
+    if (who)
+        e.reporter_user_id = who->user_id;
+    e.photos = r.photos;
+    e.address = r.address;
+
+    // Where the event is: given, or the camera's view target, or the footprint's centroid.
+    LocateQuery where;
+    where.with_owners = false;
+    where.accuracy_m = r.accuracy_m;
+    if (r.source == EventSource::camera) {
+        if (!r.camera_code)
+            throw bad("a camera alert needs the camera's code");
+        if (r.position || r.footprint)
+            throw bad("a camera alert is placed at the camera's view target: send the camera, "
+                      "not a location");
+        auto camera = m_store.find_camera(*r.camera_code);
+        if (!camera)
+            throw bad("unknown camera '" + r.camera_code->substr(0, 80) + "'");
+        e.camera_code = camera->code;
+        where.position = view_target(*camera);
+        where.crs = "wgs84";
+        if (r.alert_type && !r.alert_type->empty())
+            e.description = "[" + *r.alert_type + "] " + e.description;
+    } else if (r.source == EventSource::drone) {
+        if (!r.flight_code)
+            throw bad("a drone finding needs the flight's code");
+        if (!r.footprint)
+            throw bad("a drone finding needs its footprint: a Polygon or MultiPolygon location");
+        auto flight = m_store.find_drone_flight(*r.flight_code);
+        if (!flight)
+            throw bad("unknown drone flight '" + r.flight_code->substr(0, 80) + "'");
+        e.flight_code = flight->code;
+        geo::Geometry footprint = *r.footprint;
+        if (auto problem = geo::find_problem(footprint, false))
+            throw Error(ErrorCode::invalid_geometry, "footprint: " + problem->message);
+        geo::CrsTransform(geo::Crs::parse(r.crs), geo::Crs::wgs84()).apply(footprint);
+        if (auto problem = geo::find_problem(footprint))
+            throw Error(ErrorCode::invalid_geometry, "footprint: " + problem->message);
+        e.footprint = geo::as_multi_polygon(footprint);
+        where.position = geo::centroid(footprint);
+        where.crs = "wgs84";
+    } else {
+        if (r.footprint)
+            throw bad("only drone findings have a footprint; send a Point location");
+        if (r.camera_code || r.flight_code)
+            throw bad("camera and flight belong to camera and drone reports (source)");
+        if (!r.position)
+            throw bad("a report needs a location (a Point)");
+        where.position = *r.position;
+        where.crs = r.crs;
+    }
+    Assignment a = m_assigner.locate(where);
+    e.position = a.wgs84;
+    e.outside_grid = a.status == Assignment::Status::outside_grid;
+    e.layer_version = a.layer_version;
+    for (const auto& [code, area] : {std::pair{&e.grid_code, &a.grid},
+                                     {&e.community_code, &a.community},
+                                     {&e.township_code, &a.township},
+                                     {&e.county_code, &a.county}})
+        if (*area)
+            *code = (*area)->code;
+    e.city_code = a.city_code.value_or("");
+
+    Time now = m_clock();
+    e.reported_at = e.updated_at = now;
+    e.deadline_at = now + m_config.deadlines.for_severity(e.severity);
+
+    Intake out;
+    std::string who_name = actor.empty() ? std::string("anonymous") : actor;
+    out.timeline.push_back(
+        {0, 0, now, who_name, EventAction::report, std::nullopt, EventStatus::reported, "", {}});
+    auto by_rule = [&](EventAction action, EventStatus to, std::string note) {
+        out.timeline.push_back(
+            {0, 0, now, "system", action, e.status, to, std::move(note), std::nullopt});
+        e.status = to;
+    };
+    if (auto original = find_duplicate(e)) {
+        e.duplicate_of = original->id;
+        double metres = geo::distance_m(e.position, original->position);
+        auto minutes =
+            std::chrono::duration_cast<std::chrono::minutes>(now - original->reported_at);
+        by_rule(EventAction::close, EventStatus::closed,
+                "duplicate of event " + std::to_string(original->id) + ": same category, " +
+                    std::to_string(static_cast<long>(std::lround(metres))) + " m away, reported " +
+                    std::to_string(minutes.count()) + " min earlier");
+        e.closed_at = now;
+        out.duplicate = true;
+    } else if (cat->handling == Handling::simple) {
+        by_rule(EventAction::close, EventStatus::closed,
+                "closed by rule: " + cat->name + " is handled on the spot (simple)");
+        e.closed_at = now;
+    } else if (cat->handling == Handling::general && !e.grid_code.empty()) {
+        by_rule(EventAction::dispatch, EventStatus::dispatched,
+                "dispatched by rule to grid " + e.grid_code + " (general)");
+    }
+    // Complex events, and events outside every grid, wait for the command center.
+
+    out.event = m_store.add_event(e, out.timeline);
+    for (auto& t : out.timeline)
+        t.event_id = out.event.id;
+    notify(out.event, out.timeline);
+    return out;
+}
+
+std::optional<Event> EventDesk::find_duplicate(const Event& e) {
+    double r = m_config.duplicate_radius_m;
+    if (r <= 0 || m_config.duplicate_window.count() <= 0)
+        return std::nullopt;
+    double dlat = r / 110'000.0;
+    double dlon = r / (110'000.0 * std::max(0.01, std::cos(e.position.lat * std::numbers::pi / 180)));
+    EventQuery q;
+    q.category = e.category;
+    q.open_only = true;
+    q.bbox = geo::BBox{e.position.lon - dlon, e.position.lat - dlat, e.position.lon + dlon,
+                       e.position.lat + dlat};
+    q.reported_from = e.reported_at - m_config.duplicate_window;
+    q.limit = 200;
+    std::optional<Event> best;
+    double best_d = r;
+    for (auto& candidate : m_store.events(q).events) {
+        if (candidate.duplicate_of)
+            continue;
+        double d = geo::distance_m(e.position, candidate.position);
+        if (d <= best_d) {
+            best_d = d;
+            best = std::move(candidate);
+        }
+    }
+    return best;
+}
+
+Event EventDesk::get(std::int64_t id, const Principal* who) {
+    if (!who)
+        throw Error(ErrorCode::unauthorized, "log in to see events");
+    auto e = m_store.event(id);
+    if (!e || !may(who, Action::view, Resource::event, scope_of(*e)))
+        throw Error(ErrorCode::not_found, "no event " + std::to_string(id));
+    return *e;
+}
+
+std::vector<TimelineEntry> EventDesk::timeline(std::int64_t id, const Principal* who) {
+    get(id, who);
+    return m_store.timeline(id);
+}
+
+EventPage EventDesk::list(EventQuery query, const Principal* who) {
+    if (!who)
+        throw Error(ErrorCode::unauthorized, "log in to see events");
+    query.visible_to = event_visibility(*who);
+    return m_store.events(query);
+}
+
+std::vector<EventAction> EventDesk::actions_for(const Event& e, const Principal* who) const {
+    std::vector<EventAction> out;
+    if (!who)
+        return out;
+    Scope scope = scope_of(e);
+    for (EventAction a : allowed_actions(e.status, e.level))
+        if (may_take(*who, a, scope))
+            out.push_back(a);
+    return out;
+}
+
+Event EventDesk::act(std::int64_t id, const ActionRequest& r, const Principal& who) {
+    if (r.action == EventAction::report)
+        throw bad("report is not an action: POST /api/v1/events reports an event");
+    check_length(r.note, max_description, "note");
+    if (r.target)
+        check_length(*r.target, max_short_text, "target");
+    check_photos(r.photos);
+    Event e = get(id, &who);
+    Scope scope = scope_of(e);
+    if (!may_take(who, r.action, scope))
+        throw Error(ErrorCode::forbidden, who.username + " (" + std::string(to_string(who.role)) +
+                                              ") may not " + std::string(to_string(r.action)) +
+                                              " event " + std::to_string(id));
+    Step step = next_step(e.status, e.level, r);
+    const Category* cat = category(e.category);
+    if (r.action == EventAction::resolve && cat && cat->resolve_needs_photo && r.photos.empty())
+        throw bad("resolving " + cat->name + " (" + cat->code + ") needs a photo of the result");
+    if (r.target && (r.action == EventAction::dispatch || r.action == EventAction::transfer)) {
+        auto departments = m_store.departments();
+        bool known = std::any_of(departments.begin(), departments.end(),
+                                 [&](const Department& d) { return d.code == *r.target; });
+        if (!known && r.action == EventAction::dispatch)
+            throw bad("dispatch target '" + r.target->substr(0, 80) +
+                      "' is not a department code (dispatch without a target goes to the "
+                      "event's grid)");
+        if (known)
+            e.department_code = *r.target;
+    }
+
+    Time now = m_clock();
+    EventStatus from = e.status;
+    Event u = e;
+    u.status = step.to;
+    u.level = step.level;
+    u.updated_at = now;
+    u.photos.insert(u.photos.end(), r.photos.begin(), r.photos.end());
+    bool restarts_clock = step.level != e.level || r.action == EventAction::reopen ||
+                          (r.action == EventAction::rate && r.satisfied == false);
+    if (restarts_clock)
+        u.deadline_at = now + m_config.deadlines.for_severity(u.severity);
+    if (r.action == EventAction::accept && who.role == Role::department_staff &&
+        who.department_code)
+        u.department_code = who.department_code; // the department reports for duty (报到)
+    if (r.action == EventAction::rate)
+        u.satisfied = r.satisfied;
+    if (u.status == EventStatus::closed) {
+        if (!u.closed_at)
+            u.closed_at = now;
+    } else {
+        u.closed_at.reset();
+    }
+
+    TimelineEntry entry{0, id, now, who.username, r.action, from, u.status, r.note, r.target};
+    if (entry.note.empty() && r.action == EventAction::rate)
+        entry.note = *r.satisfied ? "satisfied" : "unsatisfied: reopened and re-dispatched";
+    m_store.update_event(u, from, entry);
+    notify(u, {entry});
+    return u;
+}
+
+std::vector<Event> EventDesk::escalate_overdue() {
+    Time now = m_clock();
+    std::vector<Event> escalated;
+    for (ResponseLevel level :
+         {ResponseLevel::grid, ResponseLevel::community, ResponseLevel::township}) {
+        EventQuery q;
+        q.overdue_at = now;
+        q.level = level;
+        q.limit = 500;
+        // Escalated events leave this level, so the next page starts where unhandled ones end.
+        while (true) {
+            EventPage page = m_store.events(q);
+            std::size_t moved = 0;
+            for (const Event& e : page.events) {
+                ActionRequest r;
+                r.action = EventAction::escalate;
+                auto allowed = m_config.deadlines.for_severity(e.severity);
+                r.note = "overdue: the " + std::string(to_string(e.level)) + "-level deadline " +
+                         format_time(e.deadline_at) + " (" + std::string(to_string(e.severity)) +
+                         ": " + describe_minutes(allowed) + ") passed";
+                Step step = next_step(e.status, e.level, r);
+                Event u = e;
+                u.status = step.to;
+                u.level = step.level;
+                u.updated_at = now;
+                u.deadline_at = now + allowed;
+                TimelineEntry entry{0, e.id, now, "system", r.action, e.status, u.status, r.note,
+                                    std::string(to_string(u.level))};
+                try {
+                    m_store.update_event(u, e.status, entry);
+                } catch (const Error& err) {
+                    if (err.code() != ErrorCode::conflict)
+                        throw;
+                    continue; // someone acted on it first; the next tick looks again
+                }
+                ++moved;
+                notify(u, {entry});
+                escalated.push_back(std::move(u));
+            }
+            if (page.events.size() < q.limit)
+                break;
+            q.offset += page.events.size() - moved;
+        }
+    }
+    return escalated;
+}
+
+struct EscalationScheduler::Impl {
+    EventDesk& desk;
+    std::chrono::milliseconds interval;
+    std::function<void(const std::string&)> log;
+    std::mutex mutex;
+    std::condition_variable wake;
+    bool stopping = false;
+    std::thread thread;
+
+    void run() {
+        std::unique_lock lock(mutex);
+        while (!wake.wait_for(lock, interval, [&] { return stopping; })) {
+            lock.unlock();
+            try {
+                auto escalated = desk.escalate_overdue();
+                if (!escalated.empty() && log)
+                    log("escalated " + std::to_string(escalated.size()) + " overdue event" +
+                        (escalated.size() == 1 ? "" : "s"));
+            } catch (const std::exception& e) {
+                if (log)
+                    log(std::string("escalation failed: ") + e.what());
+            }
+            lock.lock();
+        }
+    }
+};
+
+EscalationScheduler::EscalationScheduler(EventDesk& desk, std::chrono::milliseconds interval,
+                                         std::function<void(const std::string&)> log)
+    : m_impl(new Impl{desk, interval, std::move(log), {}, {}, false, {}}) {
+    if (interval.count() <= 0)
+        throw Error(ErrorCode::invalid_argument, "the escalation interval must be positive");
+    m_impl->thread = std::thread([impl = m_impl.get()] { impl->run(); });
+}
+
+EscalationScheduler::~EscalationScheduler() {
+    {
+        std::lock_guard lock(m_impl->mutex);
+        m_impl->stopping = true;
+    }
+    m_impl->wake.notify_all();
+    m_impl->thread.join();
+}
+
+} // namespace tessera::data

@@ -1,0 +1,423 @@
+// The closed loop's facade on a real SpatiaLite store with a hand-driven clock: intake from every
+// channel, tiered handling, duplicates, actions under the policy, escalation through four
+// levels, reopening on a bad rating, and jurisdiction.
+#include "data/auth.hpp"
+#include "data/event_desk.hpp"
+#include "geo/crs.hpp"
+#include "geo/error.hpp"
+#include "geo/measure.hpp"
+#include "tests/support/event_city.hpp"
+#include "tests/support/errors.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <cmath>
+#include <gtest/gtest.h>
+#include <mutex>
+#include <set>
+#include <thread>
+
+using namespace tessera;
+using namespace tessera::data;
+using namespace std::chrono_literals;
+using tessera::testing::code_of;
+using tessera::testing::TempDir;
+using S = EventStatus;
+using A = EventAction;
+using L = ResponseLevel;
+
+namespace {
+
+// A stored user (events refer to their reporter's user id) and its principal.
+Principal principal(Store& store, const char* name, Role role, Jurisdiction j,
+                    std::optional<std::string> department = {}) {
+    User u;
+    u.username = name;
+    u.display_name = name;
+    u.role = role;
+    u.jurisdiction = j;
+    u.password_hash = "not used: these users never log in";
+    u.department_code = department;
+    std::int64_t id = store.add_user(u);
+    return {id, name, name, role, std::move(j), std::move(department)};
+}
+
+class EventDeskTest : public ::testing::Test {
+protected:
+    TempDir dir;
+    std::unique_ptr<Store> store = open_spatialite_store(dir / "e.db");
+    Assigner assigner{*store};
+    Time now = *parse_time("2026-03-02T08:00:00Z");
+    EventDesk desk{*store, assigner, DeskConfig{}, [this] { return now; }};
+
+    // Seeded before the users below (the department user refers to a department).
+    bool seeded = (tessera::testing::seed_event_city(*store), true);
+
+    using K = Jurisdiction::Kind;
+    Principal admin = principal(*store, "admin", Role::admin, {K::everything, "", {}});
+    Principal officer_g1 = principal(*store, "officer1", Role::grid_officer, {K::grids, "", {"G1"}});
+    Principal officer_g3 = principal(*store, "officer3", Role::grid_officer, {K::grids, "", {"G3"}});
+    Principal chief_c1 = principal(*store, "chief1", Role::grid_chief, {K::area, "C1", {}});
+    Principal city = principal(*store, "city", Role::command_operator, {K::area, "411100", {}});
+    Principal citizen = principal(*store, "citizen", Role::reporter, {K::none, "", {}});
+    Principal dept = principal(*store, "dept", Role::department_staff, {K::area, "411100", {}}, "D02");
+
+    EventReport at(const char* category, double lon, double lat,
+                   EventSource source = EventSource::officer) {
+        EventReport r;
+        r.category = category;
+        r.description = "测试";
+        r.source = source;
+        r.position = geo::LonLat{lon, lat};
+        r.reporter = "王芳";
+        return r;
+    }
+
+    Event act(const Event& e, A action, const Principal& who, std::string note = "",
+              std::optional<bool> satisfied = {}, std::vector<std::string> photos = {}) {
+        ActionRequest r;
+        r.action = action;
+        r.note = std::move(note);
+        r.satisfied = satisfied;
+        r.photos = std::move(photos);
+        return desk.act(e.id, r, who);
+    }
+
+    std::int64_t stored_events() { return store->events(EventQuery{}).total; }
+};
+
+} // namespace
+
+TEST_F(EventDeskTest, IntakeAssignsTheGridChainAndTheDeadline) {
+    Intake in = desk.report(at("garbage", 114.01, 33.52), &officer_g1, "officer1");
+    const Event& e = in.event;
+    EXPECT_GT(e.id, 0);
+    EXPECT_EQ(e.grid_code, "G1");
+    EXPECT_EQ(e.community_code, "C1");
+    EXPECT_EQ(e.township_code, "T1");
+    EXPECT_EQ(e.county_code, "411102");
+    EXPECT_EQ(e.city_code, "411100");
+    EXPECT_EQ(e.layer_version, store->find_layer("grid")->version);
+    EXPECT_EQ(e.severity, Severity::blue); // the category's default
+    EXPECT_EQ(e.deadline_at, now + 72h);
+    EXPECT_EQ(e.reporter_user_id, officer_g1.user_id);
+    // garbage is "general": dispatched to the grid by rule, in the same write as the intake.
+    EXPECT_EQ(e.status, S::dispatched);
+    auto timeline = store->timeline(e.id);
+    ASSERT_EQ(timeline.size(), 2u);
+    EXPECT_EQ(timeline[0].action, A::report);
+    EXPECT_EQ(timeline[0].actor, "officer1");
+    EXPECT_FALSE(timeline[0].from);
+    EXPECT_EQ(timeline[1].action, A::dispatch);
+    EXPECT_EQ(timeline[1].actor, "system");
+    EXPECT_EQ(store->event(e.id)->status, S::dispatched);
+}
+
+TEST_F(EventDeskTest, TieredHandlingAtIntake) {
+    // complex: waits for the command center; simple: closed by rule; red overrides the default.
+    auto complex = at("illegal_construction", 114.06, 33.52);
+    complex.severity = Severity::red;
+    Event c = desk.report(complex, &officer_g3, "officer3").event;
+    EXPECT_EQ(c.status, S::reported);
+    EXPECT_EQ(c.deadline_at, now + 2h);
+    Event s = desk.report(at("consultation", 114.06, 33.52), &citizen, "citizen").event;
+    EXPECT_EQ(s.status, S::closed);
+    ASSERT_TRUE(s.closed_at);
+    EXPECT_NE(store->timeline(s.id).back().note.find("closed by rule"), std::string::npos);
+    // Outside every grid but inside community C1: kept for the command center, flagged.
+    Event o = desk.report(at("garbage", 114.01, 33.58), &city, "city").event;
+    EXPECT_TRUE(o.outside_grid);
+    EXPECT_EQ(o.grid_code, "");
+    EXPECT_EQ(o.community_code, "C1");
+    EXPECT_EQ(o.status, S::reported);
+}
+
+TEST_F(EventDeskTest, GcjInputLandsInTheSameGridAsWgs84) {
+    // A mini-program sends GCJ-02; the stored position is WGS84 and the grid the same.
+    auto wgs = at("garbage", 114.01, 33.52);
+    Event a = desk.report(wgs, &officer_g1, "officer1").event;
+    auto gcj = at("garbage", 0, 0);
+    geo::CrsTransform to_gcj(geo::Crs::wgs84(), geo::Crs::parse("gcj02"));
+    gcj.position = to_gcj.apply(geo::LonLat{114.0102, 33.5203});
+    gcj.crs = "gcj02";
+    gcj.category = "noise";
+    Event b = desk.report(gcj, &officer_g1, "officer1").event;
+    EXPECT_EQ(b.grid_code, "G1");
+    EXPECT_LT(geo::distance_m(b.position, {114.0102, 33.5203}), 0.5);
+    EXPECT_EQ(a.grid_code, b.grid_code);
+}
+
+TEST_F(EventDeskTest, CameraAlertSitsAtTheViewTarget) {
+    EventReport r;
+    r.category = "street_vendor";
+    r.source = EventSource::camera;
+    r.camera_code = "CAM1";
+    r.alert_type = "占道经营识别";
+    Event e = desk.report(r, nullptr, "camera-gateway").event;
+    EXPECT_EQ(e.camera_code, "CAM1");
+    EXPECT_EQ(e.grid_code, "G1");
+    // 40 m range, 60 degrees: the sector's centroid is 4*40*sin(30)/(3*pi/3) = 25.46 m away.
+    EXPECT_NEAR(geo::distance_m({114.001, 33.501}, e.position), 25.46, 0.05);
+    EXPECT_GT(e.position.lon, 114.001);
+    EXPECT_GT(e.position.lat, 33.501);
+    EXPECT_EQ(e.description.rfind("[占道经营识别]", 0), 0u);
+
+    auto before = stored_events();
+    r.camera_code = "NOPE";
+    EXPECT_EQ(code_of([&] { desk.report(r, nullptr, "camera-gateway"); }),
+              ErrorCode::invalid_argument);
+    r.camera_code = "CAM1";
+    r.position = geo::LonLat{114.01, 33.52};
+    EXPECT_EQ(code_of([&] { desk.report(r, nullptr, "camera-gateway"); }),
+              ErrorCode::invalid_argument);
+    EXPECT_EQ(stored_events(), before);
+}
+
+TEST_F(EventDeskTest, DroneFindingKeepsItsFootprintAndSitsAtTheCentroid) {
+    EventReport r;
+    r.category = "illegal_construction";
+    r.source = EventSource::drone;
+    r.flight_code = "F1";
+    r.footprint = tessera::testing::multi(tessera::testing::rect(114.06, 33.52, 114.062, 33.522));
+    Event e = desk.report(r, &admin, "admin").event;
+    EXPECT_EQ(e.flight_code, "F1");
+    ASSERT_TRUE(e.footprint);
+    EXPECT_NEAR(e.position.lon, 114.061, 1e-9);
+    EXPECT_NEAR(e.position.lat, 33.521, 1e-9);
+    EXPECT_EQ(e.grid_code, "G3");
+    EXPECT_EQ(store->event(e.id)->footprint, e.footprint);
+
+    auto before = stored_events();
+    // A bow-tie is not a footprint; an unknown flight is not a flight; nothing is stored.
+    EventReport bad = r;
+    bad.footprint = geo::MultiPolygon{{geo::Polygon{
+        {{{114.06, 33.52}, {114.062, 33.522}, {114.062, 33.52}, {114.06, 33.522}, {114.06, 33.52}}}}}};
+    EXPECT_EQ(code_of([&] { desk.report(bad, &admin, "admin"); }), ErrorCode::invalid_geometry);
+    bad = r;
+    bad.flight_code = "F404";
+    EXPECT_EQ(code_of([&] { desk.report(bad, &admin, "admin"); }), ErrorCode::invalid_argument);
+    EXPECT_EQ(stored_events(), before);
+}
+
+TEST_F(EventDeskTest, BadReportsStoreNothing) {
+    auto before = stored_events();
+    auto r = at("no_such_category", 114.01, 33.52);
+    EXPECT_EQ(code_of([&] { desk.report(r, &citizen, "c"); }), ErrorCode::invalid_argument);
+    r = at("garbage", std::nan(""), 33.52);
+    EXPECT_EQ(code_of([&] { desk.report(r, &citizen, "c"); }), ErrorCode::invalid_argument);
+    r = at("garbage", 114.01, 95);
+    EXPECT_EQ(code_of([&] { desk.report(r, &citizen, "c"); }), ErrorCode::invalid_argument);
+    r = at("garbage", 114.01, 33.52);
+    r.crs = "EPSG:999999";
+    EXPECT_EQ(code_of([&] { desk.report(r, &citizen, "c"); }), ErrorCode::unknown_crs);
+    r = at("garbage", 114.01, 33.52);
+    r.photos = {"javascript:alert(1)"};
+    EXPECT_EQ(code_of([&] { desk.report(r, &citizen, "c"); }), ErrorCode::invalid_argument);
+    r = at("garbage", 114.01, 33.52);
+    r.position.reset();
+    EXPECT_EQ(code_of([&] { desk.report(r, &citizen, "c"); }), ErrorCode::invalid_argument);
+    r = at("garbage", 114.01, 33.52);
+    r.description.assign(5000, 'x');
+    EXPECT_EQ(code_of([&] { desk.report(r, &citizen, "c"); }), ErrorCode::invalid_argument);
+    EXPECT_EQ(stored_events(), before);
+}
+
+TEST_F(EventDeskTest, DuplicatesAreLinkedNotReopened) {
+    Event first = desk.report(at("garbage", 114.01, 33.52), &citizen, "citizen").event;
+    now += 30min;
+    // ~22 m east: same category within 50 m and 24 h -> a duplicate of the first.
+    Intake dup = desk.report(at("garbage", 114.01024, 33.52), &citizen, "citizen");
+    EXPECT_TRUE(dup.duplicate);
+    EXPECT_EQ(dup.event.duplicate_of, first.id);
+    EXPECT_EQ(dup.event.status, S::closed);
+    EXPECT_NE(dup.timeline.back().note.find("duplicate of event " + std::to_string(first.id)),
+              std::string::npos);
+    // Another category at the same spot, or the same category 100 m away, is a new ticket.
+    EXPECT_FALSE(desk.report(at("noise", 114.01, 33.52), &citizen, "citizen").duplicate);
+    EXPECT_FALSE(desk.report(at("garbage", 114.01108, 33.52), &citizen, "citizen").duplicate);
+    // After the window it is new again.
+    now += 25h;
+    EXPECT_FALSE(desk.report(at("garbage", 114.01, 33.52), &citizen, "citizen").duplicate);
+}
+
+TEST_F(EventDeskTest, TheWholeLoopWithARatingThatReopens) {
+    Event e = desk.report(at("road_damage", 114.01, 33.52), &citizen, "citizen").event;
+    ASSERT_EQ(e.status, S::dispatched);
+    e = act(e, A::accept, officer_g1);
+    EXPECT_EQ(e.status, S::accepted);
+    e = act(e, A::start, officer_g1);
+    EXPECT_EQ(e.status, S::in_progress);
+    // road_damage needs a photo of the result, and every resolution a note.
+    EXPECT_EQ(code_of([&] { act(e, A::resolve, officer_g1, "补好了"); }),
+              ErrorCode::invalid_argument);
+    EXPECT_EQ(code_of([&] { act(e, A::resolve, officer_g1, "", {}, {"https://x.org/a.jpg"}); }),
+              ErrorCode::invalid_argument);
+    now += 3h;
+    e = act(e, A::resolve, officer_g1, "补好了", {}, {"https://x.org/after.jpg"});
+    EXPECT_EQ(e.status, S::resolved);
+    EXPECT_EQ(e.photos.back(), "https://x.org/after.jpg");
+    // The officer cannot rate; the citizen can, and "unsatisfied" re-dispatches with a new clock.
+    EXPECT_EQ(code_of([&] { act(e, A::rate, officer_g1, "", true); }), ErrorCode::forbidden);
+    now += 1h;
+    e = act(e, A::rate, citizen, "", false);
+    EXPECT_EQ(e.status, S::dispatched);
+    EXPECT_EQ(e.satisfied, false);
+    EXPECT_EQ(e.deadline_at, now + 24h); // road_damage is yellow
+    e = act(e, A::accept, officer_g1);
+    e = act(e, A::resolve, officer_g1, "重新铺设", {}, {"https://x.org/again.jpg"});
+    e = act(e, A::rate, citizen, "", true);
+    EXPECT_EQ(e.status, S::closed);
+    EXPECT_EQ(e.closed_at, now);
+    EXPECT_LE(*e.closed_at, e.deadline_at);
+
+    std::vector<A> actions;
+    for (const auto& t : store->timeline(e.id))
+        actions.push_back(t.action);
+    EXPECT_EQ(actions, (std::vector<A>{A::report, A::dispatch, A::accept, A::start, A::resolve,
+                                       A::rate, A::accept, A::resolve, A::rate}));
+}
+
+TEST_F(EventDeskTest, IllegalTransitionIsAConflictAndChangesNothing) {
+    Event e = desk.report(at("illegal_construction", 114.01, 33.52), &admin, "admin").event;
+    ASSERT_EQ(e.status, S::reported);
+    try {
+        act(e, A::resolve, officer_g1, "done");
+        FAIL() << "resolve from reported was allowed";
+    } catch (const Error& err) {
+        EXPECT_EQ(err.code(), ErrorCode::conflict);
+        EXPECT_NE(std::string(err.what()).find("allowed: dispatch"), std::string::npos)
+            << err.what();
+    }
+    EXPECT_EQ(store->event(e.id)->status, S::reported);
+    EXPECT_EQ(store->timeline(e.id).size(), 1u);
+    // The whistle: dispatched to a department (a known one), which reports for duty by
+    // accepting.
+    ActionRequest whistle;
+    whistle.action = A::dispatch;
+    whistle.target = "D99";
+    EXPECT_EQ(code_of([&] { desk.act(e.id, whistle, city); }), ErrorCode::invalid_argument);
+    whistle.target = "D02";
+    e = desk.act(e.id, whistle, city);
+    EXPECT_EQ(e.department_code, "D02");
+    e = act(e, A::accept, dept);
+    EXPECT_EQ(e.status, S::accepted);
+    EXPECT_EQ(e.department_code, "D02");
+}
+
+TEST_F(EventDeskTest, OverdueEventsEscalateThroughAllFourLevels) {
+    auto r = at("illegal_construction", 114.01, 33.52);
+    r.severity = Severity::red; // 2 h per level
+    Event e = desk.report(r, &admin, "admin").event;
+    Event calm = desk.report(at("noise", 114.06, 33.52), &admin, "admin").event; // blue: 72 h
+    EXPECT_TRUE(desk.escalate_overdue().empty());
+    const L expected[] = {L::community, L::township, L::county};
+    for (L level : expected) {
+        now += 2h + 1min;
+        auto escalated = desk.escalate_overdue();
+        ASSERT_EQ(escalated.size(), 1u);
+        EXPECT_EQ(escalated[0].id, e.id);
+        EXPECT_EQ(escalated[0].level, level);
+        EXPECT_EQ(escalated[0].status, S::dispatched);
+        EXPECT_EQ(escalated[0].deadline_at, now + 2h);
+    }
+    // Nothing is above the county: the event stays there, overdue and visible as such.
+    now += 5h;
+    EXPECT_TRUE(desk.escalate_overdue().empty());
+    EventQuery overdue;
+    overdue.overdue_at = now;
+    EXPECT_EQ(desk.list(overdue, &admin).total, 1);
+    auto timeline = store->timeline(e.id);
+    ASSERT_EQ(timeline.size(), 4u);
+    for (std::size_t i = 1; i < 4; ++i) {
+        EXPECT_EQ(timeline[i].action, A::escalate);
+        EXPECT_EQ(timeline[i].actor, "system");
+        EXPECT_NE(timeline[i].note.find("overdue: the"), std::string::npos);
+        EXPECT_NE(timeline[i].note.find("red: 2 h"), std::string::npos) << timeline[i].note;
+    }
+    EXPECT_EQ(store->event(calm.id)->level, L::grid);
+}
+
+TEST_F(EventDeskTest, JurisdictionScopesReadsAndActions) {
+    Event a = desk.report(at("noise", 114.01, 33.52), &citizen, "citizen").event; // G1
+    Event b = desk.report(at("noise", 114.07, 33.52), &admin, "admin").event;     // G3
+    // The officer of G1 sees A, not B, and cannot act on B: B does not exist for them.
+    EXPECT_EQ(desk.get(a.id, &officer_g1).id, a.id);
+    EXPECT_EQ(code_of([&] { desk.get(b.id, &officer_g1); }), ErrorCode::not_found);
+    EXPECT_EQ(code_of([&] { act(b, A::accept, officer_g1); }), ErrorCode::not_found);
+    EXPECT_EQ(code_of([&] { desk.timeline(b.id, &officer_g1); }), ErrorCode::not_found);
+    auto listed = desk.list(EventQuery{}, &officer_g1);
+    ASSERT_EQ(listed.total, 1);
+    EXPECT_EQ(listed.events[0].id, a.id);
+    // The community's chief sees G1 and G2's events; the city everything in it.
+    EXPECT_EQ(desk.list(EventQuery{}, &chief_c1).total, 1);
+    EXPECT_EQ(desk.list(EventQuery{}, &city).total, 2);
+    // A citizen sees their own reports only, and may rate but not dispatch them.
+    EXPECT_EQ(desk.list(EventQuery{}, &citizen).total, 1);
+    EXPECT_EQ(code_of([&] { desk.get(b.id, &citizen); }), ErrorCode::not_found);
+    EXPECT_EQ(code_of([&] { act(a, A::accept, citizen); }), ErrorCode::forbidden);
+    EXPECT_EQ(code_of([&] { desk.list(EventQuery{}, nullptr); }), ErrorCode::unauthorized);
+    // The caller's filters narrow further, never widen.
+    EventQuery g3;
+    g3.area_codes = {"G3"};
+    EXPECT_EQ(desk.list(g3, &officer_g1).total, 0);
+    EXPECT_EQ(desk.list(g3, &officer_g3).total, 1);
+}
+
+TEST_F(EventDeskTest, ListVisibilityAgreesWithThePolicyForEveryone) {
+    // Events in each grid, outside the grids, and by the citizen; every principal's list must
+    // hold exactly the events `may` lets them view.
+    std::vector<Event> events;
+    for (auto [lon, lat] : {std::pair{114.01, 33.52}, {114.03, 33.52}, {114.07, 33.52},
+                            {114.01, 33.58}, {114.07, 33.58}})
+        events.push_back(desk.report(at("noise", lon, lat), &admin, "admin").event);
+    events.push_back(desk.report(at("pollution", 114.03, 33.53), &citizen, "citizen").event);
+    for (const Principal* who : {&admin, &officer_g1, &officer_g3, &chief_c1, &city, &citizen,
+                                 &dept}) {
+        EventQuery all;
+        all.limit = 100;
+        std::set<std::int64_t> listed;
+        for (const auto& e : desk.list(all, who).events)
+            listed.insert(e.id);
+        for (const auto& e : events)
+            EXPECT_EQ(listed.count(e.id) == 1, may(who, Action::view, Resource::event, scope_of(e)))
+                << who->username << " event " << e.id;
+    }
+}
+
+TEST_F(EventDeskTest, ListenersHearEveryChange) {
+    std::vector<std::pair<std::int64_t, A>> heard;
+    desk.subscribe([&](const EventChange& c) { heard.emplace_back(c.event.id, c.entry.action); });
+    Event e = desk.report(at("illegal_construction", 114.01, 33.52), &admin, "admin").event;
+    act(e, A::dispatch, city);
+    ASSERT_EQ(heard.size(), 2u);
+    EXPECT_EQ(heard[0], std::make_pair(e.id, A::report));
+    EXPECT_EQ(heard[1], std::make_pair(e.id, A::dispatch));
+}
+
+TEST(EscalationScheduler, TicksUntilDestroyed) {
+    TempDir dir;
+    auto store = open_spatialite_store(dir / "s.db");
+    tessera::testing::seed_event_city(*store);
+    Assigner assigner(*store);
+    // A clock running a day per real second.
+    EventDesk desk(*store, assigner, DeskConfig{},
+                   accelerated_clock(*parse_time("2026-03-02T08:00:00Z"), 86'400));
+    EventReport r;
+    r.category = "fire_hazard"; // red, complex: stays reported until someone acts
+    r.source = EventSource::officer;
+    r.position = geo::LonLat{114.01, 33.52};
+    std::int64_t id = desk.report(r, nullptr, "officer").event.id;
+    std::vector<std::string> lines;
+    std::mutex m;
+    {
+        EscalationScheduler scheduler(desk, 10ms, [&](const std::string& line) {
+            std::lock_guard lock(m);
+            lines.push_back(line);
+        });
+        for (int i = 0; i < 1000 && store->event(id)->level != L::county; ++i)
+            std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_EQ(store->event(id)->level, L::county);
+    std::lock_guard lock(m);
+    ASSERT_FALSE(lines.empty());
+    EXPECT_NE(lines.front().find("escalated 1 overdue event"), std::string::npos) << lines.front();
+}

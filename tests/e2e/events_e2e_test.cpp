@@ -1,0 +1,380 @@
+// End to end: events through the real `tessera serve` binary over TCP. Intake from each
+// channel, every transition and an illegal one, jurisdiction, duplicates, bad input, and
+// escalation through all four levels on an accelerated clock.
+#include "data/auth.hpp"
+#include "data/store.hpp"
+#include "geo/crs.hpp"
+#include "tests/support/event_city.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/server_process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+using namespace tessera;
+using tessera::testing::HttpClient;
+using tessera::testing::HttpReply;
+using tessera::testing::ServerProcess;
+using tessera::testing::TempDir;
+using json = nlohmann::json;
+namespace http = boost::beast::http;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* password = "e2e-password";
+
+class EventsE2E : public ::testing::Test {
+protected:
+    TempDir dir;
+
+    void SetUp() override {
+        auto store = data::open_spatialite_store(dir / "e2e.db");
+        tessera::testing::seed_event_city(*store);
+        data::Auth auth(*store);
+        using K = data::Jurisdiction::Kind;
+        auto user = [&](const char* name, data::Role role, data::Jurisdiction j) {
+            auth.create_user({name, name, role, std::move(j), password, {}, {}});
+        };
+        user("admin", data::Role::admin, {K::everything, "", {}});
+        user("city", data::Role::command_operator, {K::area, "411100", {}});
+        user("officer1", data::Role::grid_officer, {K::grids, "", {"G1"}});
+        user("officer3", data::Role::grid_officer, {K::grids, "", {"G3"}});
+        user("citizen", data::Role::reporter, {K::none, "", {}});
+        auth.create_user({"dept", "dept", data::Role::department_staff,
+                          data::Jurisdiction{K::area, "411100", {}}, password, {}, "D02"});
+    }
+};
+
+// A logged-in client.
+class Caller {
+public:
+    Caller(std::uint16_t port, const std::string& username)
+        : m_client(port) {
+        auto reply = m_client.request(
+            http::verb::post, "/api/v1/login",
+            json{{"username", username}, {"password", password}}.dump(),
+            {{"Content-Type", "application/json"}});
+        EXPECT_EQ(reply.status, 200) << reply.body;
+        m_token = json::parse(reply.body)["token"].get<std::string>();
+    }
+
+    HttpReply post(const std::string& target, const json& body) {
+        return post_raw(target, body.dump());
+    }
+    HttpReply post_raw(const std::string& target, const std::string& body) {
+        return m_client.request(http::verb::post, target, body,
+                                {{"Content-Type", "application/json"},
+                                 {"Authorization", "Bearer " + m_token}});
+    }
+    HttpReply get(const std::string& target) {
+        return m_client.get(target, {{"Authorization", "Bearer " + m_token}});
+    }
+    json get_json(const std::string& target) {
+        auto reply = get(target);
+        EXPECT_EQ(reply.status, 200) << target << ": " << reply.body;
+        return json::parse(reply.body);
+    }
+    // Reports an event; returns its properties (with the timeline).
+    json report(const json& body) {
+        auto reply = post("/api/v1/events", body);
+        EXPECT_EQ(reply.status, 201) << reply.body;
+        if (reply.status != 201)
+            return json::object();
+        EXPECT_EQ(reply.header("content-type"), "application/geo+json");
+        json feature = json::parse(reply.body);
+        EXPECT_EQ(reply.header("location"),
+                  "/api/v1/events/" + std::to_string(feature["id"].get<std::int64_t>()));
+        return feature["properties"];
+    }
+    HttpReply act(std::int64_t id, const json& body) {
+        return post("/api/v1/events/" + std::to_string(id) + "/actions", body);
+    }
+    // Takes an action that must succeed; returns the new properties.
+    json must_act(std::int64_t id, const json& body) {
+        auto reply = act(id, body);
+        EXPECT_EQ(reply.status, 200) << body.dump() << ": " << reply.body;
+        return reply.status == 200 ? json::parse(reply.body)["properties"] : json::object();
+    }
+
+private:
+    HttpClient m_client;
+    std::string m_token;
+};
+
+json point(double lon, double lat) {
+    return json{{"type", "Point"}, {"coordinates", {lon, lat}}};
+}
+
+std::int64_t total(Caller& c, const std::string& query = "") {
+    return c.get_json("/api/v1/events" + query)["numberMatched"].get<std::int64_t>();
+}
+
+} // namespace
+
+TEST_F(EventsE2E, EveryIntakeChannel) {
+    ServerProcess server(dir);
+    Caller officer(server.port(), "officer1");
+    Caller citizen(server.port(), "citizen");
+    Caller admin(server.port(), "admin");
+
+    json o = officer.report({{"category", "garbage"},
+                             {"description", "路口垃圾堆放"},
+                             {"location", point(114.01, 33.52)},
+                             {"accuracy", 8},
+                             {"photos", {"https://example.org/1.jpg"}}});
+    EXPECT_EQ(o["source"], "officer");
+    EXPECT_EQ(o["grid_code"], "G1");
+    EXPECT_EQ(o["community_code"], "C1");
+    EXPECT_EQ(o["township_code"], "T1");
+    EXPECT_EQ(o["county_code"], "411102");
+    EXPECT_EQ(o["city_code"], "411100");
+    EXPECT_EQ(o["status"], "dispatched"); // general: to the grid by rule
+    EXPECT_EQ(o["timeline"].size(), 2u);
+    EXPECT_GT(o["layer_version"].get<int>(), 0);
+
+    // A citizen's mini-program sends GCJ-02: a point 2 m inside G1's east edge in WGS84 is
+    // about 550 m off in GCJ-02 (beyond G2), and must still land in G1.
+    geo::LonLat wgs{114.02498, 33.52};
+    geo::LonLat gcj = geo::CrsTransform(geo::Crs::wgs84(), geo::Crs::parse("gcj02")).apply(wgs);
+    json c = citizen.report(
+        {{"category", "noise"}, {"location", point(gcj.lon, gcj.lat)}, {"crs", "gcj02"}});
+    EXPECT_EQ(c["source"], "citizen");
+    EXPECT_EQ(c["grid_code"], "G1");
+    // A citizen cannot pretend to be a camera.
+    EXPECT_EQ(citizen.post("/api/v1/events", {{"category", "noise"},
+                                              {"source", "camera"},
+                                              {"camera", "CAM1"}})
+                  .status,
+              403);
+
+    json h = admin.report({{"category", "wage_arrears"},
+                           {"source", "hotline"},
+                           {"reporter", "13800000000"},
+                           {"address", "滨东社区3号楼"},
+                           {"location", point(114.07, 33.52)}});
+    EXPECT_EQ(h["source"], "hotline");
+    EXPECT_EQ(h["grid_code"], "G3");
+    EXPECT_EQ(h["status"], "reported"); // complex: waits for the command center
+
+    json cam = admin.report(
+        {{"category", "street_vendor"}, {"source", "camera"}, {"camera", "CAM1"},
+         {"alert_type", "占道经营识别"}});
+    EXPECT_EQ(cam["camera_code"], "CAM1");
+    EXPECT_EQ(cam["grid_code"], "G1");
+
+    json footprint = {{"type", "Polygon"},
+                      {"coordinates",
+                       {{{114.06, 33.52}, {114.062, 33.52}, {114.062, 33.522}, {114.06, 33.522},
+                         {114.06, 33.52}}}}};
+    json drone = admin.report({{"category", "illegal_construction"},
+                               {"source", "drone"},
+                               {"flight", "F1"},
+                               {"location", footprint}});
+    EXPECT_EQ(drone["flight_code"], "F1");
+    EXPECT_EQ(drone["grid_code"], "G3");
+    EXPECT_EQ(drone["footprint"]["type"], "MultiPolygon"); // stored as a MultiPolygon
+    auto one = admin.get_json("/api/v1/events/" + std::to_string(drone["id"].get<int>()));
+    EXPECT_NEAR(one["geometry"]["coordinates"][0].get<double>(), 114.061, 1e-9);
+    EXPECT_NEAR(one["geometry"]["coordinates"][1].get<double>(), 33.521, 1e-9);
+
+    EXPECT_EQ(total(admin), 5);
+    EXPECT_EQ(total(admin, "?grid=G3"), 2);
+    EXPECT_EQ(total(admin, "?category=garbage&status=dispatched"), 1);
+    EXPECT_EQ(total(admin, "?bbox=114.05,33.5,114.1,33.55"), 2);
+}
+
+TEST_F(EventsE2E, BadInputIsA4xxAndStoresNothing) {
+    ServerProcess server(dir);
+    Caller admin(server.port(), "admin");
+    struct Case {
+        std::string body;
+        int status;
+        std::string says;
+    };
+    const Case cases[] = {
+        {"{\"category\": \"garbage\", ", 400, "JSON object"},
+        {R"({"category": "no_such", "location": {"type":"Point","coordinates":[114.01,33.52]}})",
+         400, "unknown category"},
+        {R"({"category": "garbage", "location": {"type":"Point","coordinates":[114.01,95]}})",
+         400, "range"},
+        {R"({"category": "garbage", "location": {"type":"Point","coordinates":[114.01]}})", 400,
+         "position"},
+        {R"({"category": "garbage", "crs": "EPSG:999999",
+             "location": {"type":"Point","coordinates":[114.01,33.52]}})",
+         400, "EPSG:999999"},
+        {R"({"category": "garbage", "lat": 33.52})", 400, "unknown field 'lat'"},
+        {R"({"category": "garbage"})", 400, "location"},
+        {R"({"category": "garbage", "location": {"type":"Polygon","coordinates":[[[114,33.5],[114.01,33.5],[114,33.51]]]}})",
+         400, "at least 4"},
+        {R"({"category": "garbage", "photos": "x.jpg",
+             "location": {"type":"Point","coordinates":[114.01,33.52]}})",
+         400, "photos"},
+    };
+    for (const auto& c : cases) {
+        auto reply = admin.post_raw("/api/v1/events", c.body);
+        EXPECT_EQ(reply.status, c.status) << c.body << " -> " << reply.body;
+        EXPECT_NE(reply.body.find(c.says), std::string::npos) << c.body << " -> " << reply.body;
+    }
+    EXPECT_EQ(total(admin), 0);
+    // Not logged in: 401.
+    HttpClient anonymous(server.port());
+    EXPECT_EQ(anonymous.get("/api/v1/events").status, 401);
+    EXPECT_EQ(anonymous
+                  .request(http::verb::post, "/api/v1/events", R"({"category":"garbage"})",
+                           {{"Content-Type", "application/json"}})
+                  .status,
+              401);
+}
+
+TEST_F(EventsE2E, EveryTransitionAndAnIllegalOne) {
+    ServerProcess server(dir);
+    Caller city(server.port(), "city");
+    Caller officer(server.port(), "officer1");
+    Caller citizen(server.port(), "citizen");
+    Caller dept(server.port(), "dept");
+
+    // complex, by a citizen: reported, waiting for the command center.
+    json e = citizen.report({{"category", "illegal_construction"},
+                             {"location", point(114.01, 33.52)},
+                             {"description", "楼顶加盖"}});
+    std::int64_t id = e["id"];
+    EXPECT_EQ(e["status"], "reported");
+
+    // Illegal: resolve from reported. 409 with the actions the caller may take now.
+    auto illegal = officer.act(id, {{"action", "resolve"}, {"note", "done"}});
+    EXPECT_EQ(illegal.status, 409) << illegal.body;
+    json conflict = json::parse(illegal.body);
+    EXPECT_EQ(conflict["code"], "conflict");
+    EXPECT_EQ(conflict["status"], "reported");
+    EXPECT_EQ(conflict["allowed_actions"], json({"dispatch", "close", "escalate"}));
+
+    e = city.must_act(id, {{"action", "dispatch"}});
+    EXPECT_EQ(e["status"], "dispatched");
+    e = officer.must_act(id, {{"action", "reject"}, {"note", "属于住建部门职责"}});
+    EXPECT_EQ(e["status"], "rejected");
+    e = city.must_act(id, {{"action", "dispatch"}, {"target", "D02"}}); // the whistle
+    EXPECT_EQ(e["department_code"], "D02");
+    e = dept.must_act(id, {{"action", "accept"}});
+    EXPECT_EQ(e["status"], "accepted");
+    e = dept.must_act(id, {{"action", "transfer"}, {"target", "D01"}});
+    EXPECT_EQ(e["status"], "dispatched");
+    EXPECT_EQ(e["department_code"], "D01");
+    e = officer.must_act(id, {{"action", "escalate"}, {"note", "需要街道协调"}});
+    EXPECT_EQ(e["level"], "community");
+    e = officer.must_act(id, {{"action", "accept"}});
+    e = officer.must_act(id, {{"action", "start"}});
+    EXPECT_EQ(e["status"], "in_progress");
+    // illegal_construction needs a photo of the result.
+    EXPECT_EQ(officer.act(id, {{"action", "resolve"}, {"note", "已拆除"}}).status, 400);
+    e = officer.must_act(id, {{"action", "resolve"},
+                              {"note", "已拆除"},
+                              {"photos", {"https://example.org/after.jpg"}}});
+    EXPECT_EQ(e["status"], "resolved");
+    // The citizen is not satisfied: reopened and re-dispatched.
+    e = citizen.must_act(id, {{"action", "rate"}, {"satisfied", false}});
+    EXPECT_EQ(e["status"], "dispatched");
+    EXPECT_EQ(e["satisfied"], false);
+    e = officer.must_act(id, {{"action", "accept"}});
+    e = officer.must_act(id, {{"action", "resolve"},
+                              {"note", "彻底拆除"},
+                              {"photos", {"https://example.org/after2.jpg"}}});
+    e = city.must_act(id, {{"action", "close"}});
+    EXPECT_EQ(e["status"], "closed");
+    EXPECT_TRUE(e["on_time"].is_boolean());
+    EXPECT_TRUE(e["handling_minutes"].is_number());
+    e = city.must_act(id, {{"action", "reopen"}, {"note", "回访发现反弹"}});
+    EXPECT_EQ(e["status"], "dispatched");
+    e = officer.must_act(id, {{"action", "accept"}});
+    e = officer.must_act(id, {{"action", "resolve"},
+                              {"note", "再次处理"},
+                              {"photos", {"https://example.org/after3.jpg"}}});
+    e = citizen.must_act(id, {{"action", "rate"}, {"satisfied", true}});
+    EXPECT_EQ(e["status"], "closed");
+    EXPECT_EQ(e["satisfied"], true);
+    EXPECT_TRUE(e["allowed_actions"].is_array());
+
+    json timeline = city.get_json("/api/v1/events/" + std::to_string(id))["properties"]["timeline"];
+    std::vector<std::string> actions;
+    for (const auto& t : timeline)
+        actions.push_back(t["action"]);
+    EXPECT_EQ(actions, (std::vector<std::string>{
+                           "report", "dispatch", "reject", "dispatch", "accept", "transfer",
+                           "escalate", "accept", "start", "resolve", "rate", "accept", "resolve",
+                           "close", "reopen", "accept", "resolve", "rate"}));
+    EXPECT_EQ(timeline[2]["note"], "属于住建部门职责");
+    EXPECT_EQ(timeline[2]["from"], "dispatched");
+    EXPECT_EQ(timeline[2]["to"], "rejected");
+
+    // A bad action body is a 400; an unknown event a 404.
+    EXPECT_EQ(city.act(id, {{"action", "fly"}}).status, 400);
+    EXPECT_EQ(city.act(id, {{"action", "report"}}).status, 400);
+    EXPECT_EQ(city.act(999999, {{"action", "dispatch"}}).status, 404);
+}
+
+TEST_F(EventsE2E, AnOfficerOfOneGridCannotReadOrActOnAnothersEvents) {
+    ServerProcess server(dir);
+    Caller officer1(server.port(), "officer1");
+    Caller officer3(server.port(), "officer3");
+    Caller citizen(server.port(), "citizen");
+    std::int64_t a = officer1.report({{"category", "noise"}, {"location", point(114.01, 33.52)}})["id"];
+    std::int64_t b = officer3.report({{"category", "noise"}, {"location", point(114.07, 33.52)}})["id"];
+
+    EXPECT_EQ(officer3.get("/api/v1/events/" + std::to_string(a)).status, 404);
+    auto act = officer3.act(a, {{"action", "accept"}});
+    EXPECT_EQ(act.status, 404) << act.body;
+    EXPECT_EQ(officer1.get("/api/v1/events/" + std::to_string(b)).status, 404);
+    EXPECT_EQ(citizen.get("/api/v1/events/" + std::to_string(a)).status, 404);
+
+    json listed = officer3.get_json("/api/v1/events");
+    ASSERT_EQ(listed["numberMatched"], 1);
+    EXPECT_EQ(listed["features"][0]["id"], b);
+    // Asking for grid G1 does not widen what officer3 sees.
+    EXPECT_EQ(total(officer3, "?grid=G1"), 0);
+    EXPECT_EQ(total(citizen), 0);
+    // And nothing changed on A.
+    EXPECT_EQ(officer1.get_json("/api/v1/events/" + std::to_string(a))["properties"]["status"],
+              "dispatched");
+}
+
+TEST_F(EventsE2E, ARepeatReportIsLinkedAsADuplicate) {
+    ServerProcess server(dir);
+    Caller citizen(server.port(), "citizen");
+    Caller city(server.port(), "city");
+    json first = citizen.report({{"category", "garbage"}, {"location", point(114.01, 33.52)}});
+    json again = citizen.report({{"category", "garbage"}, {"location", point(114.0101, 33.5201)}});
+    EXPECT_EQ(again["duplicate_of"], first["id"]);
+    EXPECT_EQ(again["status"], "closed");
+    EXPECT_EQ(total(city, "?open=true"), 1);
+}
+
+TEST_F(EventsE2E, OverdueEventsEscalateThroughAllFourLevelsOnAnAcceleratedClock) {
+    // 20,000x: the 2-hour red deadline passes in 0.36 s; the scheduler looks every 20 ms.
+    ServerProcess server(dir, {"--clock-start", "2026-03-02T08:00:00Z", "--clock-rate", "20000",
+                               "--escalate-every-ms", "20"});
+    Caller city(server.port(), "city");
+    json e = city.report({{"category", "fire_hazard"}, // red, complex
+                          {"location", point(114.01, 33.52)}});
+    std::int64_t id = e["id"];
+    EXPECT_EQ(e["level"], "grid");
+    EXPECT_GE(e["reported_at"].get<std::string>(), std::string("2026-03-02T08:00"));
+    std::string path = "/api/v1/events/" + std::to_string(id);
+    json p;
+    for (int i = 0; i < 600; ++i) {
+        p = city.get_json(path)["properties"];
+        if (p["level"] == "county")
+            break;
+        std::this_thread::sleep_for(50ms);
+    }
+    ASSERT_EQ(p["level"], "county") << p.dump();
+    std::vector<std::string> levels;
+    for (const auto& t : p["timeline"])
+        if (t["action"] == "escalate") {
+            EXPECT_EQ(t["actor"], "system");
+            EXPECT_NE(t["note"].get<std::string>().find("overdue"), std::string::npos);
+            levels.push_back(t["target"]);
+        }
+    EXPECT_EQ(levels, (std::vector<std::string>{"community", "township", "county"}));
+    EXPECT_NE(server.stderr_text().find("escalated 1 overdue event"), std::string::npos);
+}
