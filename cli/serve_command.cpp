@@ -30,6 +30,10 @@ void print_demo_logins(data::Store& store) {
     }
     if (!any)
         std::printf("No demo users in this database (build one with `tessera demo`).\n");
+    data::Auth auth(store);
+    if (auth.has_api_key(data::demo_api_key()))
+        std::printf("Open311 api_key of the citizens' reporting app (/open311/v2/): %s\n",
+                    std::string(data::demo_api_key()).c_str());
 }
 
 } // namespace

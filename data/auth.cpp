@@ -128,4 +128,35 @@ void Auth::logout(std::string_view token) {
     m_store.remove_session(token_hash(token));
 }
 
+std::string Auth::create_api_key(std::int64_t user_id, const std::string& app_name) {
+    unsigned char raw[32];
+    randombytes_buf(raw, sizeof raw);
+    std::string key = to_hex(raw, sizeof raw);
+    register_api_key(user_id, app_name, key);
+    return key;
+}
+
+void Auth::register_api_key(std::int64_t user_id, const std::string& app_name,
+                            std::string_view key) {
+    if (key.size() < 32)
+        throw Error(ErrorCode::invalid_argument, "an API key needs at least 32 characters");
+    m_store.add_api_key(token_hash(key), {0, app_name, user_id, m_clock()});
+}
+
+std::optional<Principal> Auth::authenticate_api_key(std::string_view key) {
+    if (key.size() < 32 || key.size() > 256)
+        return std::nullopt;
+    auto found = m_store.find_api_key(token_hash(key));
+    if (!found)
+        return std::nullopt;
+    auto user = m_store.user(found->user_id);
+    if (!user)
+        return std::nullopt;
+    return principal_of(*user);
+}
+
+bool Auth::has_api_key(std::string_view key) {
+    return m_store.find_api_key(token_hash(key)).has_value();
+}
+
 } // namespace tessera::data

@@ -50,6 +50,16 @@ public:
     std::optional<Principal> authenticate(std::string_view token);
     void logout(std::string_view token);
 
+    // A new API key for an app acting as `user_id` (a reporter, usually); returns the key, which
+    // is stored only as a hash. Error(not_found) for an unknown user.
+    std::string create_api_key(std::int64_t user_id, const std::string& app_name);
+    // Stores a key chosen by the caller (the demo's well-known key); at least 32 characters.
+    void register_api_key(std::int64_t user_id, const std::string& app_name, std::string_view key);
+    // The principal an API key acts as, nullopt for an unknown key.
+    std::optional<Principal> authenticate_api_key(std::string_view key);
+    // True when the store holds this key.
+    bool has_api_key(std::string_view key);
+
     Time now() const { return m_clock(); }
 
 private:

@@ -1163,6 +1163,10 @@ private:
                           {},
                           std::string("D01")});
         auth.create_user({"citizen", "市民", Role::reporter, {K::none, "", {}}, pw, {}, {}});
+        // The citizens' reporting app (an Open311 client) and its well-known demo key.
+        auto app = auth.create_user(
+            {"citizen-app", "市民随手拍小程序", Role::reporter, {K::none, "", {}}, pw, {}, {}});
+        auth.register_api_key(app, "市民随手拍小程序", demo_api_key());
         stage("created " + std::to_string(demo_logins().size()) + " demo users");
     }
 
@@ -1190,6 +1194,10 @@ private:
 };
 
 } // namespace
+
+std::string_view demo_api_key() {
+    return "tessera-demo-open311-citizen-app-key";
+}
 
 std::vector<DemoLogin> demo_logins() {
     std::string pw(demo_password);

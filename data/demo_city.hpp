@@ -26,6 +26,8 @@ struct DemoLogin {
 
 // The demo users `tessera demo` creates (same list every time).
 std::vector<DemoLogin> demo_logins();
+// The Open311 api_key of the demo's citizens' reporting app (user "citizen-app", a reporter).
+std::string_view demo_api_key();
 
 struct DemoOptions {
     std::filesystem::path samples_dir; // holds luohe_counties_gcj02.geojson and the codes CSV

@@ -238,10 +238,11 @@ std::optional<Event> EventDesk::find_duplicate(const Event& e) {
     if (r <= 0 || m_config.duplicate_window.count() <= 0)
         return std::nullopt;
     double dlat = r / 110'000.0;
-    double dlon = r / (110'000.0 * std::max(0.01, std::cos(e.position.lat * std::numbers::pi / 180)));
+    double dlon =
+        r / (110'000.0 * std::max(0.01, std::cos(e.position.lat * std::numbers::pi / 180)));
     EventQuery q;
     q.category = e.category;
-    q.open_only = true;
+    q.open = true;
     q.bbox = geo::BBox{e.position.lon - dlon, e.position.lat - dlat, e.position.lon + dlon,
                        e.position.lat + dlat};
     q.reported_from = e.reported_at - m_config.duplicate_window;
@@ -378,8 +379,9 @@ std::vector<Event> EventDesk::escalate_overdue() {
                 u.level = step.level;
                 u.updated_at = now;
                 u.deadline_at = now + allowed;
-                TimelineEntry entry{0, e.id, now, "system", r.action, e.status, u.status, r.note,
-                                    std::string(to_string(u.level))};
+                TimelineEntry entry{0,        e.id,     now,
+                                    "system", r.action, e.status,
+                                    u.status, r.note,   std::string(to_string(u.level))};
                 try {
                     m_store.update_event(u, e.status, entry);
                 } catch (const Error& err) {

@@ -274,7 +274,9 @@ struct EventQuery {
     std::optional<std::string> category;
     // Any of these codes on the event (grid, community, township, county or city).
     std::vector<std::string> area_codes;
-    bool open_only = false; // only events that still need someone to act (is_open)
+    // true: only events that still need someone to act (is_open); false: only resolved or
+    // closed ones.
+    std::optional<bool> open;
     std::optional<geo::BBox> bbox;
     std::optional<Time> reported_from, reported_to; // [from, to)
     std::optional<Time> overdue_at; // open (not resolved/closed) with deadline_at <= this time
@@ -327,6 +329,14 @@ struct User {
     std::string password_hash; // argon2id encoded string (libsodium crypto_pwhash_str)
     std::optional<std::int64_t> person_id;
     std::optional<std::string> department_code;
+};
+
+// A key an app sends as Open311's api_key; it acts as its user.
+struct ApiKey {
+    std::int64_t id = 0;
+    std::string name; // the app, e.g. "市民随手拍小程序"
+    std::int64_t user_id = 0;
+    Time created_at{};
 };
 
 struct Session {

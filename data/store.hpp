@@ -97,6 +97,10 @@ public:
     virtual std::optional<Session> find_session(std::string_view token_hash) = 0;
     virtual void remove_session(std::string_view token_hash) = 0;
     virtual std::int64_t remove_expired_sessions(Time now) = 0;
+    // API keys are keyed by a hash of the key, like sessions. Error(conflict) for a hash that
+    // exists, Error(not_found) for an unknown user.
+    virtual std::int64_t add_api_key(std::string_view key_hash, const ApiKey& key) = 0;
+    virtual std::optional<ApiKey> find_api_key(std::string_view key_hash) = 0;
 };
 
 // Opens (creating if needed) a SpatiaLite database file and migrates its schema to the current

@@ -33,6 +33,10 @@ constexpr Route routes[] = {
     {"POST", "/api/v1/events", detail::post_event},
     {"GET", "/api/v1/events/{id}", detail::get_event},
     {"POST", "/api/v1/events/{id}/actions", detail::post_event_action},
+    {"GET", "/open311/v2/{document}", detail::get_open311_document},
+    {"POST", "/open311/v2/{document}", detail::post_open311_request},
+    {"GET", "/open311/v2/services/{service}", detail::get_open311_service},
+    {"GET", "/open311/v2/requests/{request}", detail::get_open311_request},
 };
 
 // Matches a raw path against a pattern; fills `params` with the percent-decoded values.
@@ -62,7 +66,8 @@ bool match(std::string_view pattern, std::string_view path, detail::PathParams& 
 }
 
 bool is_api_path(std::string_view path) {
-    return path == "/api" || path.starts_with("/api/") || path == "/healthz" || path == "/metrics";
+    return path == "/api" || path.starts_with("/api/") || path.starts_with("/open311/") ||
+           path == "/healthz" || path == "/metrics";
 }
 
 std::string_view path_of(std::string_view target) {

@@ -214,6 +214,18 @@ BEGIN SELECT RAISE(ABORT, 'event_timeline is append-only'); END;
 ALTER TABLE events ADD COLUMN city_code TEXT NOT NULL DEFAULT '';
 CREATE INDEX events_city ON events(city_code, reported_at);
 )sql"},
+    {4, "api keys for reporting apps",
+     R"sql(
+-- Keys an app (a citizens' mini-program, an Open311 client) sends as api_key. Only a hash of the
+-- key is kept; the app acts as its user (a reporter), so it sees the reports it sent.
+CREATE TABLE api_keys (
+    id         INTEGER PRIMARY KEY,
+    key_hash   TEXT NOT NULL UNIQUE,
+    name       TEXT NOT NULL,
+    user_id    INTEGER NOT NULL REFERENCES users(id),
+    created_at INTEGER NOT NULL
+);
+)sql"},
 };
 
 } // namespace

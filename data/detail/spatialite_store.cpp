@@ -973,7 +973,7 @@ public:
     EventPage events(const EventQuery& query) override {
         std::lock_guard lock(m_mutex);
         // ?1 status ?2 severity ?3 category ?4..?7 bbox ?8 from ?9 to ?10 overdue-at
-        // ?11 area codes (char(31)-separated, NULL = any) ?12 open only (0/1)
+        // ?11 area codes (char(31)-separated, NULL = any) ?12 open (1) or not (0), NULL = any
         // ?13 visibility on (0/1) ?14 visible codes (char(31)-separated) ?15 visible reporter
         // ?16 limit ?17 offset ?18 level
         static const std::string where =
@@ -988,7 +988,7 @@ public:
                         " AND (?11 IS NULL OR ") +
             any_area_code_in("?11") +
             ")"
-            " AND (?12 = 0 OR e.status NOT IN ('resolved', 'closed'))"
+            " AND (?12 IS NULL OR ?12 = (e.status NOT IN ('resolved', 'closed')))"
             " AND (?18 IS NULL OR e.level = ?18)"
             " AND (?13 = 0 OR " +
             any_area_code_in("?14") + " OR e.reporter_user_id = ?15)";
@@ -1019,7 +1019,8 @@ public:
                 s.bind_null(11);
             else
                 s.bind(11, code_list(query.area_codes));
-            s.bind(12, query.open_only ? 1 : 0).bind(13, query.visible_to ? 1 : 0);
+            s.bind(12, query.open ? std::optional<std::int64_t>(*query.open ? 1 : 0) : std::nullopt)
+                .bind(13, query.visible_to ? 1 : 0);
             s.bind(18, name(query.level));
             if (query.visible_to)
                 s.bind(14, code_list(query.visible_to->codes))
@@ -1203,6 +1204,31 @@ public:
                 .bind(3, to_ms(s.expires_at))
                 .run();
         });
+    }
+
+    std::int64_t add_api_key(std::string_view key_hash, const ApiKey& key) override {
+        if (!user(key.user_id))
+            throw Error(ErrorCode::not_found, "no user " + std::to_string(key.user_id));
+        return write_one([&] {
+            stmt("INSERT INTO api_keys(key_hash, name, user_id, created_at) VALUES (?,?,?,?)")
+                .bind(1, key_hash)
+                .bind(2, key.name)
+                .bind(3, key.user_id)
+                .bind(4, to_ms(key.created_at))
+                .run();
+            return last_id();
+        });
+    }
+
+    std::optional<ApiKey> find_api_key(std::string_view key_hash) override {
+        std::lock_guard lock(m_mutex);
+        auto& q = stmt("SELECT id, name, user_id, created_at FROM api_keys WHERE key_hash = ?");
+        q.bind(1, key_hash);
+        std::optional<ApiKey> out;
+        if (q.step())
+            out = ApiKey{q.int64(0), q.text(1), q.int64(2), from_ms(q.int64(3))};
+        q.reset();
+        return out;
     }
 
     std::optional<Session> find_session(std::string_view token_hash) override {

@@ -1,7 +1,6 @@
 // The event endpoints (docs/http.md, docs/events.md): intake, lists, one event with its
 // timeline, actions. Parsing and rendering live here; every rule is data::EventDesk's.
 #include "server/detail/api.hpp"
-
 #include "server/geojson.hpp"
 
 #include <algorithm>
@@ -54,8 +53,7 @@ void reject_unknown_fields(const in_json& body, std::initializer_list<std::strin
             std::string list;
             for (auto a : allowed)
                 list += (list.empty() ? "" : ", ") + std::string(a);
-            throw bad_request("unknown field '" + name.substr(0, 80) + "' (allowed: " + list +
-                              ")");
+            throw bad_request("unknown field '" + name.substr(0, 80) + "' (allowed: " + list + ")");
         }
 }
 
@@ -121,8 +119,8 @@ json event_json(const data::Event& e, data::EventDesk& desk, const data::Princip
               {"satisfied", optional(e.satisfied)}};
     if (e.closed_at) {
         // Handling time against the deadline of the level that closed it.
-        auto minutes = std::chrono::duration_cast<std::chrono::minutes>(*e.closed_at -
-                                                                         e.reported_at);
+        auto minutes =
+            std::chrono::duration_cast<std::chrono::minutes>(*e.closed_at - e.reported_at);
         p["handling_minutes"] = minutes.count();
         p["on_time"] = *e.closed_at <= e.deadline_at;
     }
@@ -170,8 +168,8 @@ Response geojson_ok(const json& j, int status = 200) {
 }
 
 data::EventReport parse_event_report(const nlohmann::json& body, const data::Principal* who) {
-    reject_unknown_fields(body, {"category", "description", "source", "severity", "location",
-                                 "crs", "accuracy", "reporter", "photos", "address", "camera",
+    reject_unknown_fields(body, {"category", "description", "source", "severity", "location", "crs",
+                                 "accuracy", "reporter", "photos", "address", "camera",
                                  "alert_type", "flight"});
     data::EventReport r;
     if (!field(body, "category"))
@@ -187,8 +185,8 @@ data::EventReport parse_event_report(const nlohmann::json& body, const data::Pri
             throw Error(ErrorCode::forbidden, "citizens report with source 'citizen'");
     }
     if (auto s = optional_string(body, "severity"))
-        r.severity = parse_named<data::Severity>("severity", *s, data::parse_severity,
-                                                 "blue, yellow, red");
+        r.severity =
+            parse_named<data::Severity>("severity", *s, data::parse_severity, "blue, yellow, red");
     if (const in_json* loc = field(body, "location")) {
         geo::Geometry g = geometry_from_geojson(*loc, "location");
         if (const auto* pt = std::get_if<geo::Point>(&g))
@@ -220,7 +218,8 @@ Response post_event(const Request& req, Services& services, const PathParams&) {
     reject_unknown_params(parse_target(req.target), {});
     data::Principal who = require_login(req, services);
     in_json body = parse_object(
-        req, "{\"category\", \"location\": {\"type\": \"Point\", \"coordinates\": [lon, lat]}, ...}");
+        req,
+        "{\"category\", \"location\": {\"type\": \"Point\", \"coordinates\": [lon, lat]}, ...}");
     data::Intake intake = services.desk.report(parse_event_report(body, &who), &who, who.username);
     json out = event_json(intake.event, services.desk, &who, services.desk.now());
     out["properties"]["timeline"] = timeline_json(intake.timeline);
@@ -288,7 +287,8 @@ Response get_events(const Request& req, Services& services, const PathParams&) {
         q.bbox = parse_bbox(*v);
     if (flag("overdue"))
         q.overdue_at = services.desk.now();
-    q.open_only = flag("open");
+    if (query_param(target, "open"))
+        q.open = flag("open");
     if (auto v = query_param(target, "limit"))
         q.limit = std::min(parse_count("limit", *v, 1), max_event_limit);
     if (auto v = query_param(target, "offset"))
@@ -327,7 +327,8 @@ Response post_event_action(const Request& req, Services& services, const PathPar
     reject_unknown_params(parse_target(req.target), {});
     data::Principal who = require_login(req, services);
     std::int64_t id = event_id(params);
-    in_json body = parse_object(req, "{\"action\", \"note\", \"target\", \"satisfied\", \"photos\"}");
+    in_json body =
+        parse_object(req, "{\"action\", \"note\", \"target\", \"satisfied\", \"photos\"}");
     reject_unknown_fields(body, {"action", "note", "target", "satisfied", "photos"});
     if (!field(body, "action"))
         throw bad_request("action is required");

@@ -178,6 +178,11 @@ TEST_F(DemoCity, PeopleThingsAndLogins) {
         ASSERT_TRUE(r) << login.username;
         EXPECT_EQ(to_string(r->principal.role), login.role) << login.username;
     }
+    // The citizens' app reports through Open311 with the demo key, as a reporter.
+    auto app = auth.authenticate_api_key(demo_api_key());
+    ASSERT_TRUE(app);
+    EXPECT_EQ(app->role, Role::reporter);
+    EXPECT_FALSE(auth.authenticate_api_key("tessera-demo-open311-citizen-app-kez"));
     // The officer login is tied to the full-time officer of its grid.
     auto officer = store->find_user("officer");
     ASSERT_TRUE(officer->person_id);

@@ -6,8 +6,8 @@
 #include "geo/crs.hpp"
 #include "geo/error.hpp"
 #include "geo/measure.hpp"
-#include "tests/support/event_city.hpp"
 #include "tests/support/errors.hpp"
+#include "tests/support/event_city.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <cmath>
@@ -54,12 +54,15 @@ protected:
 
     using K = Jurisdiction::Kind;
     Principal admin = principal(*store, "admin", Role::admin, {K::everything, "", {}});
-    Principal officer_g1 = principal(*store, "officer1", Role::grid_officer, {K::grids, "", {"G1"}});
-    Principal officer_g3 = principal(*store, "officer3", Role::grid_officer, {K::grids, "", {"G3"}});
+    Principal officer_g1 =
+        principal(*store, "officer1", Role::grid_officer, {K::grids, "", {"G1"}});
+    Principal officer_g3 =
+        principal(*store, "officer3", Role::grid_officer, {K::grids, "", {"G3"}});
     Principal chief_c1 = principal(*store, "chief1", Role::grid_chief, {K::area, "C1", {}});
     Principal city = principal(*store, "city", Role::command_operator, {K::area, "411100", {}});
     Principal citizen = principal(*store, "citizen", Role::reporter, {K::none, "", {}});
-    Principal dept = principal(*store, "dept", Role::department_staff, {K::area, "411100", {}}, "D02");
+    Principal dept =
+        principal(*store, "dept", Role::department_staff, {K::area, "411100", {}}, "D02");
 
     EventReport at(const char* category, double lon, double lat,
                    EventSource source = EventSource::officer) {
@@ -189,8 +192,11 @@ TEST_F(EventDeskTest, DroneFindingKeepsItsFootprintAndSitsAtTheCentroid) {
     auto before = stored_events();
     // A bow-tie is not a footprint; an unknown flight is not a flight; nothing is stored.
     EventReport bad = r;
-    bad.footprint = geo::MultiPolygon{{geo::Polygon{
-        {{{114.06, 33.52}, {114.062, 33.522}, {114.062, 33.52}, {114.06, 33.522}, {114.06, 33.52}}}}}};
+    bad.footprint = geo::MultiPolygon{{geo::Polygon{{{{114.06, 33.52},
+                                                      {114.062, 33.522},
+                                                      {114.062, 33.52},
+                                                      {114.06, 33.522},
+                                                      {114.06, 33.52}}}}}};
     EXPECT_EQ(code_of([&] { desk.report(bad, &admin, "admin"); }), ErrorCode::invalid_geometry);
     bad = r;
     bad.flight_code = "F404";
@@ -366,12 +372,15 @@ TEST_F(EventDeskTest, ListVisibilityAgreesWithThePolicyForEveryone) {
     // Events in each grid, outside the grids, and by the citizen; every principal's list must
     // hold exactly the events `may` lets them view.
     std::vector<Event> events;
-    for (auto [lon, lat] : {std::pair{114.01, 33.52}, {114.03, 33.52}, {114.07, 33.52},
-                            {114.01, 33.58}, {114.07, 33.58}})
+    for (auto [lon, lat] : {std::pair{114.01, 33.52},
+                            {114.03, 33.52},
+                            {114.07, 33.52},
+                            {114.01, 33.58},
+                            {114.07, 33.58}})
         events.push_back(desk.report(at("noise", lon, lat), &admin, "admin").event);
     events.push_back(desk.report(at("pollution", 114.03, 33.53), &citizen, "citizen").event);
-    for (const Principal* who : {&admin, &officer_g1, &officer_g3, &chief_c1, &city, &citizen,
-                                 &dept}) {
+    for (const Principal* who :
+         {&admin, &officer_g1, &officer_g3, &chief_c1, &city, &citizen, &dept}) {
         EventQuery all;
         all.limit = 100;
         std::set<std::int64_t> listed;

@@ -9,6 +9,8 @@
 #include "tests/support/server_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
+#include <cstdlib>
+#include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -24,6 +26,7 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr const char* password = "e2e-password";
+constexpr const char* app_key = "e2e-open311-app-key-0123456789abcdef";
 
 class EventsE2E : public ::testing::Test {
 protected:
@@ -42,8 +45,16 @@ protected:
         user("officer1", data::Role::grid_officer, {K::grids, "", {"G1"}});
         user("officer3", data::Role::grid_officer, {K::grids, "", {"G3"}});
         user("citizen", data::Role::reporter, {K::none, "", {}});
-        auth.create_user({"dept", "dept", data::Role::department_staff,
-                          data::Jurisdiction{K::area, "411100", {}}, password, {}, "D02"});
+        auth.create_user({"dept",
+                          "dept",
+                          data::Role::department_staff,
+                          data::Jurisdiction{K::area, "411100", {}},
+                          password,
+                          {},
+                          "D02"});
+        auto app = auth.create_user(
+            {"app", "随手拍", data::Role::reporter, {K::none, "", {}}, password, {}, {}});
+        auth.register_api_key(app, "随手拍", app_key);
     }
 };
 
@@ -52,10 +63,9 @@ class Caller {
 public:
     Caller(std::uint16_t port, const std::string& username)
         : m_client(port) {
-        auto reply = m_client.request(
-            http::verb::post, "/api/v1/login",
-            json{{"username", username}, {"password", password}}.dump(),
-            {{"Content-Type", "application/json"}});
+        auto reply = m_client.request(http::verb::post, "/api/v1/login",
+                                      json{{"username", username}, {"password", password}}.dump(),
+                                      {{"Content-Type", "application/json"}});
         EXPECT_EQ(reply.status, 200) << reply.body;
         m_token = json::parse(reply.body)["token"].get<std::string>();
     }
@@ -64,9 +74,9 @@ public:
         return post_raw(target, body.dump());
     }
     HttpReply post_raw(const std::string& target, const std::string& body) {
-        return m_client.request(http::verb::post, target, body,
-                                {{"Content-Type", "application/json"},
-                                 {"Authorization", "Bearer " + m_token}});
+        return m_client.request(
+            http::verb::post, target, body,
+            {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + m_token}});
     }
     HttpReply get(const std::string& target) {
         return m_client.get(target, {{"Authorization", "Bearer " + m_token}});
@@ -143,9 +153,9 @@ TEST_F(EventsE2E, EveryIntakeChannel) {
     EXPECT_EQ(c["source"], "citizen");
     EXPECT_EQ(c["grid_code"], "G1");
     // A citizen cannot pretend to be a camera.
-    EXPECT_EQ(citizen.post("/api/v1/events", {{"category", "noise"},
-                                              {"source", "camera"},
-                                              {"camera", "CAM1"}})
+    EXPECT_EQ(citizen
+                  .post("/api/v1/events",
+                        {{"category", "noise"}, {"source", "camera"}, {"camera", "CAM1"}})
                   .status,
               403);
 
@@ -158,15 +168,19 @@ TEST_F(EventsE2E, EveryIntakeChannel) {
     EXPECT_EQ(h["grid_code"], "G3");
     EXPECT_EQ(h["status"], "reported"); // complex: waits for the command center
 
-    json cam = admin.report(
-        {{"category", "street_vendor"}, {"source", "camera"}, {"camera", "CAM1"},
-         {"alert_type", "占道经营识别"}});
+    json cam = admin.report({{"category", "street_vendor"},
+                             {"source", "camera"},
+                             {"camera", "CAM1"},
+                             {"alert_type", "占道经营识别"}});
     EXPECT_EQ(cam["camera_code"], "CAM1");
     EXPECT_EQ(cam["grid_code"], "G1");
 
     json footprint = {{"type", "Polygon"},
                       {"coordinates",
-                       {{{114.06, 33.52}, {114.062, 33.52}, {114.062, 33.522}, {114.06, 33.522},
+                       {{{114.06, 33.52},
+                         {114.062, 33.52},
+                         {114.062, 33.522},
+                         {114.06, 33.522},
                          {114.06, 33.52}}}}};
     json drone = admin.report({{"category", "illegal_construction"},
                                {"source", "drone"},
@@ -197,8 +211,8 @@ TEST_F(EventsE2E, BadInputIsA4xxAndStoresNothing) {
         {"{\"category\": \"garbage\", ", 400, "JSON object"},
         {R"({"category": "no_such", "location": {"type":"Point","coordinates":[114.01,33.52]}})",
          400, "unknown category"},
-        {R"({"category": "garbage", "location": {"type":"Point","coordinates":[114.01,95]}})",
-         400, "range"},
+        {R"({"category": "garbage", "location": {"type":"Point","coordinates":[114.01,95]}})", 400,
+         "range"},
         {R"({"category": "garbage", "location": {"type":"Point","coordinates":[114.01]}})", 400,
          "position"},
         {R"({"category": "garbage", "crs": "EPSG:999999",
@@ -268,9 +282,9 @@ TEST_F(EventsE2E, EveryTransitionAndAnIllegalOne) {
     EXPECT_EQ(e["status"], "in_progress");
     // illegal_construction needs a photo of the result.
     EXPECT_EQ(officer.act(id, {{"action", "resolve"}, {"note", "已拆除"}}).status, 400);
-    e = officer.must_act(id, {{"action", "resolve"},
-                              {"note", "已拆除"},
-                              {"photos", {"https://example.org/after.jpg"}}});
+    e = officer.must_act(
+        id,
+        {{"action", "resolve"}, {"note", "已拆除"}, {"photos", {"https://example.org/after.jpg"}}});
     EXPECT_EQ(e["status"], "resolved");
     // The citizen is not satisfied: reopened and re-dispatched.
     e = citizen.must_act(id, {{"action", "rate"}, {"satisfied", false}});
@@ -299,10 +313,10 @@ TEST_F(EventsE2E, EveryTransitionAndAnIllegalOne) {
     std::vector<std::string> actions;
     for (const auto& t : timeline)
         actions.push_back(t["action"]);
-    EXPECT_EQ(actions, (std::vector<std::string>{
-                           "report", "dispatch", "reject", "dispatch", "accept", "transfer",
-                           "escalate", "accept", "start", "resolve", "rate", "accept", "resolve",
-                           "close", "reopen", "accept", "resolve", "rate"}));
+    EXPECT_EQ(actions, (std::vector<std::string>{"report", "dispatch", "reject", "dispatch",
+                                                 "accept", "transfer", "escalate", "accept",
+                                                 "start", "resolve", "rate", "accept", "resolve",
+                                                 "close", "reopen", "accept", "resolve", "rate"}));
     EXPECT_EQ(timeline[2]["note"], "属于住建部门职责");
     EXPECT_EQ(timeline[2]["from"], "dispatched");
     EXPECT_EQ(timeline[2]["to"], "rejected");
@@ -318,8 +332,10 @@ TEST_F(EventsE2E, AnOfficerOfOneGridCannotReadOrActOnAnothersEvents) {
     Caller officer1(server.port(), "officer1");
     Caller officer3(server.port(), "officer3");
     Caller citizen(server.port(), "citizen");
-    std::int64_t a = officer1.report({{"category", "noise"}, {"location", point(114.01, 33.52)}})["id"];
-    std::int64_t b = officer3.report({{"category", "noise"}, {"location", point(114.07, 33.52)}})["id"];
+    std::int64_t a =
+        officer1.report({{"category", "noise"}, {"location", point(114.01, 33.52)}})["id"];
+    std::int64_t b =
+        officer3.report({{"category", "noise"}, {"location", point(114.07, 33.52)}})["id"];
 
     EXPECT_EQ(officer3.get("/api/v1/events/" + std::to_string(a)).status, 404);
     auto act = officer3.act(a, {{"action", "accept"}});
@@ -377,4 +393,190 @@ TEST_F(EventsE2E, OverdueEventsEscalateThroughAllFourLevelsOnAnAcceleratedClock)
         }
     EXPECT_EQ(levels, (std::vector<std::string>{"community", "township", "county"}));
     EXPECT_NE(server.stderr_text().find("escalated 1 overdue event"), std::string::npos);
+}
+
+// ---- Open311 GeoReport v2 ----
+
+namespace {
+
+const std::filesystem::path open311_schemas =
+    std::filesystem::path(TESSERA_SHARED_DATA) / "open311/json-schema";
+
+// Runs tests/tools/check_open311.py on a body; returns "" when it passes, else its complaint.
+std::string check(const TempDir& dir, const std::string& body,
+                  const std::vector<std::string>& args) {
+    static int n = 0;
+    auto file = dir / ("body" + std::to_string(++n));
+    std::ofstream(file, std::ios::binary) << body;
+    std::string cmd =
+        std::string("/usr/bin/python3 ") + TESSERA_SOURCE_DIR + "/tests/tools/check_open311.py";
+    for (const auto& a : args)
+        cmd += " '" + a + "'";
+    cmd += " '" + file.string() + "' > '" + file.string() + ".out' 2>&1";
+    int rc = std::system(cmd.c_str());
+    std::string out = tessera::testing::read_file(file.string() + ".out");
+    return WIFEXITED(rc) && WEXITSTATUS(rc) == 0 ? "" : "exit " + std::to_string(rc) + ": " + out;
+}
+
+std::string check_json(const TempDir& dir, const std::string& body, const std::string& schema) {
+    return check(dir, body, {"json", open311_schemas.string(), schema});
+}
+
+std::string check_xml(const TempDir& dir, const std::string& body, const std::string& root,
+                      const std::string& item) {
+    return check(dir, body, {"xml", root, item});
+}
+
+class Open311E2E : public EventsE2E {
+protected:
+    void SetUp() override {
+        if (!std::filesystem::exists(open311_schemas / "request.json"))
+            GTEST_SKIP() << "the GeoReport v2 JSON schemas are in ../shared/data/open311, "
+                            "which is absent";
+        if (std::system("/usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1") != 0)
+            GTEST_SKIP() << "python3-jsonschema is not installed (scripts/install-deps.sh "
+                            "installs it)";
+        EventsE2E::SetUp();
+    }
+
+    HttpReply post_form(HttpClient& client, const std::string& target, const std::string& form) {
+        return client.request(http::verb::post, target, form,
+                              {{"Content-Type", "application/x-www-form-urlencoded"}});
+    }
+};
+
+} // namespace
+
+TEST_F(Open311E2E, ServiceListAndDefinitionsFollowTheSchemas) {
+    ServerProcess server(dir);
+    HttpClient client(server.port());
+    auto services = client.get("/open311/v2/services.json");
+    ASSERT_EQ(services.status, 200) << services.body;
+    EXPECT_EQ(check_json(dir, services.body, "services.json"), "");
+    json list = json::parse(services.body);
+    ASSERT_GT(list.size(), 40u);
+    for (const auto& s : list)
+        EXPECT_TRUE(s["service_code"].is_string());
+    auto xml = client.get("/open311/v2/services.xml");
+    EXPECT_EQ(xml.status, 200);
+    EXPECT_EQ(xml.header("content-type"), "text/xml; charset=utf-8");
+    EXPECT_EQ(check_xml(dir, xml.body, "services", "service"), "");
+
+    auto definition = client.get("/open311/v2/services/garbage.json");
+    ASSERT_EQ(definition.status, 200) << definition.body;
+    EXPECT_EQ(check_json(dir, definition.body, "service-definition.json"), "");
+    auto discovery = client.get("/open311/v2/discovery.json");
+    EXPECT_EQ(discovery.status, 200);
+    EXPECT_EQ(json::parse(discovery.body)["endpoints"][0]["formats"][1], "application/json");
+    EXPECT_EQ(check_xml(dir, client.get("/open311/v2/discovery.xml").body, "discovery", "*"), "");
+    // The checks can fail: a numeric service_code breaks the schema, a stray tag the XML.
+    EXPECT_NE(check_json(dir, R"([{"service_code": 1, "service_name": "x", "metadata": false,
+                                   "type": "realtime"}])",
+                         "services.json"),
+              "");
+    EXPECT_NE(check_xml(dir, "<services><service></services>", "services", "service"), "");
+
+    // Errors come in the spec's shape, in the requested format.
+    auto missing = client.get("/open311/v2/services/no_such.json");
+    EXPECT_EQ(missing.status, 404);
+    EXPECT_EQ(json::parse(missing.body)[0]["code"], 404);
+    auto missing_xml = client.get("/open311/v2/services/no_such.xml");
+    EXPECT_EQ(missing_xml.status, 404);
+    EXPECT_EQ(check_xml(dir, missing_xml.body, "errors", "error"), "");
+    EXPECT_EQ(client.get("/open311/v2/services").status, 404); // no format
+}
+
+TEST_F(Open311E2E, PostAndReadRequestsWithAnApiKey) {
+    ServerProcess server(dir);
+    HttpClient client(server.port());
+    std::string form = std::string("api_key=") + app_key +
+                       "&jurisdiction_id=411100&service_code=garbage&lat=33.52&long=114.01"
+                       "&description=%E8%B7%AF%E5%8F%A3%E5%9E%83%E5%9C%BE&first_name=%E8%8A%B3"
+                       "&last_name=%E7%8E%8B&media_url=https%3A%2F%2Fexample.org%2F1.jpg";
+    auto posted = post_form(client, "/open311/v2/requests.json", form);
+    ASSERT_EQ(posted.status, 201) << posted.body;
+    json created = json::parse(posted.body);
+    ASSERT_TRUE(created[0]["service_request_id"].is_string());
+    std::string id = created[0]["service_request_id"];
+    EXPECT_EQ(posted.header("location"), "/open311/v2/requests/" + id + ".json");
+
+    auto one = client.get("/open311/v2/requests/" + id + ".json?api_key=" + app_key);
+    ASSERT_EQ(one.status, 200) << one.body;
+    EXPECT_EQ(check_json(dir, one.body, "requests.json"), "");
+    json r = json::parse(one.body)[0];
+    EXPECT_EQ(r["service_code"], "garbage");
+    EXPECT_EQ(r["status"], "open");
+    EXPECT_EQ(r["description"], "路口垃圾");
+    EXPECT_EQ(r["media_url"], "https://example.org/1.jpg");
+    EXPECT_EQ(r["extended_attributes"]["grid_code"], "G1");
+    EXPECT_EQ(r["extended_attributes"]["community_code"], "C1");
+    EXPECT_EQ(r["extended_attributes"]["township_code"], "T1");
+    EXPECT_EQ(r["extended_attributes"]["level"], "grid");
+    EXPECT_NEAR(r["lat"].get<double>(), 33.52, 1e-9);
+
+    // The same report as XML: well-formed, <service_requests><request>.
+    auto as_xml =
+        post_form(client, "/open311/v2/requests.xml",
+                  std::string("api_key=") + app_key + "&service_code=noise&lat=33.52&long=114.07");
+    EXPECT_EQ(as_xml.status, 201) << as_xml.body;
+    EXPECT_EQ(check_xml(dir, as_xml.body, "service_requests", "request"), "");
+
+    // The list, with the spec's filters; the app sees the requests it sent, nothing else.
+    Caller admin(server.port(), "admin");
+    admin.report({{"category", "garbage"}, {"location", point(114.06, 33.52)}});
+    auto list = client.get(std::string("/open311/v2/requests.json?api_key=") + app_key);
+    ASSERT_EQ(list.status, 200) << list.body;
+    EXPECT_EQ(check_json(dir, list.body, "requests.json"), "");
+    EXPECT_EQ(json::parse(list.body).size(), 2u);
+    auto garbage = client.get(std::string("/open311/v2/requests.json?service_code=garbage&"
+                                          "status=open&api_key=") +
+                              app_key);
+    EXPECT_EQ(json::parse(garbage.body).size(), 1u);
+    auto closed =
+        client.get(std::string("/open311/v2/requests.json?status=closed&api_key=") + app_key);
+    EXPECT_EQ(json::parse(closed.body).size(), 0u);
+    auto xml_list = client.get(std::string("/open311/v2/requests.xml?api_key=") + app_key);
+    EXPECT_EQ(check_xml(dir, xml_list.body, "service_requests", "request"), "");
+    // Logged in as the city's operator, through the same endpoint: all three.
+    auto city = admin.get("/open311/v2/requests.json");
+    EXPECT_EQ(json::parse(city.body).size(), 3u);
+}
+
+TEST_F(Open311E2E, BadRequestsAreRefusedInTheSpecsErrorFormat) {
+    ServerProcess server(dir);
+    HttpClient client(server.port());
+    std::string key = std::string("api_key=") + app_key;
+    struct Case {
+        std::string form;
+        int status;
+        std::string says;
+    };
+    const Case cases[] = {
+        {"service_code=garbage&lat=33.52&long=114.01", 403, "api_key was not provided"},
+        {"api_key=wrong-key-wrong-key-wrong-key-wrong&service_code=garbage&lat=33.52&long=114.01",
+         403, "invalid api_key"},
+        {key + "&lat=33.52&long=114.01", 400, "service_code was not provided"},
+        {key + "&service_code=nope&lat=33.52&long=114.01", 404, "service_code 'nope'"},
+        {key + "&service_code=garbage&lat=95&long=114.01", 400, "range"},
+        {key + "&service_code=garbage&lat=abc&long=114.01", 400, "lat must be a number"},
+        {key + "&service_code=garbage&lat=33.52", 400, "together"},
+        {key + "&service_code=garbage&address_string=somewhere", 400, "address_string"},
+        {key + "&service_code=garbage&lat=33.52&long=114.01&attribute[X]=1", 400, "attribute"},
+        {key + "&service_code=garbage&lat=33.52&long=114.01&colour=red", 400, "colour"},
+    };
+    for (const auto& c : cases) {
+        auto reply = post_form(client, "/open311/v2/requests.json", c.form);
+        EXPECT_EQ(reply.status, c.status) << c.form << " -> " << reply.body;
+        json body = json::parse(reply.body, nullptr, false);
+        ASSERT_TRUE(body.is_array()) << reply.body;
+        EXPECT_EQ(body[0]["code"], c.status);
+        EXPECT_NE(body[0]["description"].get<std::string>().find(c.says), std::string::npos)
+            << c.form << " -> " << reply.body;
+    }
+    // Nothing was stored; and without a key or a login, requests are not public here.
+    Caller admin(server.port(), "admin");
+    EXPECT_EQ(total(admin), 0);
+    auto anonymous = client.get("/open311/v2/requests.json");
+    EXPECT_EQ(anonymous.status, 401);
+    EXPECT_EQ(json::parse(anonymous.body)[0]["code"], 401);
 }

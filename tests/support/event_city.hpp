@@ -21,19 +21,17 @@ inline void seed_event_city(data::Store& store) {
     auto when = data::parse_time("2025-01-01");
     store.create_layer({"county", LayerKind::county, "县区", std::nullopt, 0, "EPSG:4326"});
     store.create_layer({"township", LayerKind::township, "乡镇街道", "county", 0, "EPSG:4326"});
-    store.create_layer(
-        {"community", LayerKind::community, "村社区", "township", 0, "EPSG:4326"});
+    store.create_layer({"community", LayerKind::community, "村社区", "township", 0, "EPSG:4326"});
     store.create_layer({"grid", LayerKind::grid, "网格", "community", 0, "EPSG:4326"});
     auto one = [&](const char* layer, data::FeatureInput f) {
         store.replace_features(layer, {"test", "seed", when}, std::vector{std::move(f)});
     };
     one("county", {"411102", "源汇区", "411100", {}, rect(114.0, 33.5, 114.1, 33.6)});
     one("township", {"T1", "老街街道", "411102", {}, rect(114.0, 33.5, 114.1, 33.6)});
-    store.replace_features(
-        "community", {"test", "seed", when},
-        std::vector<data::FeatureInput>{
-            {"C1", "滨西社区", "T1", {}, rect(114.0, 33.5, 114.05, 33.6)},
-            {"C2", "滨东社区", "T1", {}, rect(114.05, 33.5, 114.1, 33.6)}});
+    store.replace_features("community", {"test", "seed", when},
+                           std::vector<data::FeatureInput>{
+                               {"C1", "滨西社区", "T1", {}, rect(114.0, 33.5, 114.05, 33.6)},
+                               {"C2", "滨东社区", "T1", {}, rect(114.05, 33.5, 114.1, 33.6)}});
     store.replace_features("grid", {"test", "seed", when},
                            std::vector<data::FeatureInput>{
                                {"G1", "第一网格", "C1", {}, rect(114.0, 33.5, 114.025, 33.55)},
