@@ -20,6 +20,38 @@
 
 namespace tessera::server {
 
+// Bytes in the well-formed UTF-8 sequence starting s (RFC 3629: no overlongs, no
+// surrogates, nothing past U+10FFFF), or 0.
+inline std::size_t utf8_length(std::string_view s) {
+    auto at = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+    unsigned char b = at(0);
+    std::size_t n;
+    unsigned char lo = 0x80, hi = 0xBF; // range of the second byte
+    if (b >= 0xC2 && b <= 0xDF) {
+        n = 2;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+        n = 3;
+        if (b == 0xE0)
+            lo = 0xA0;
+        if (b == 0xED)
+            hi = 0x9F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+        n = 4;
+        if (b == 0xF0)
+            lo = 0x90;
+        if (b == 0xF4)
+            hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (s.size() < n || at(1) < lo || at(1) > hi)
+        return 0;
+    for (std::size_t i = 2; i < n; ++i)
+        if (at(i) < 0x80 || at(i) > 0xBF)
+            return 0;
+    return n;
+}
+
 class JsonWriter {
 public:
     explicit JsonWriter(std::string& out)
@@ -137,38 +169,6 @@ private:
             }
         }
         m_out.push_back('"');
-    }
-
-    // Bytes in the well-formed UTF-8 sequence starting s (RFC 3629: no overlongs, no
-    // surrogates, nothing past U+10FFFF), or 0.
-    static std::size_t utf8_length(std::string_view s) {
-        auto at = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-        unsigned char b = at(0);
-        std::size_t n;
-        unsigned char lo = 0x80, hi = 0xBF; // range of the second byte
-        if (b >= 0xC2 && b <= 0xDF) {
-            n = 2;
-        } else if (b >= 0xE0 && b <= 0xEF) {
-            n = 3;
-            if (b == 0xE0)
-                lo = 0xA0;
-            if (b == 0xED)
-                hi = 0x9F;
-        } else if (b >= 0xF0 && b <= 0xF4) {
-            n = 4;
-            if (b == 0xF0)
-                lo = 0x90;
-            if (b == 0xF4)
-                hi = 0x8F;
-        } else {
-            return 0;
-        }
-        if (s.size() < n || at(1) < lo || at(1) > hi)
-            return 0;
-        for (std::size_t i = 2; i < n; ++i)
-            if (at(i) < 0x80 || at(i) > 0xBF)
-                return 0;
-        return n;
     }
 
     std::string& m_out;

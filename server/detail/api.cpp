@@ -66,6 +66,14 @@ geo::BBox parse_bbox(std::string_view text) {
     return b;
 }
 
+std::optional<std::int64_t> parse_id(std::string_view text) {
+    std::int64_t id = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || id <= 0)
+        return std::nullopt;
+    return id;
+}
+
 std::size_t parse_count(std::string_view name, std::string_view text, std::size_t min) {
     unsigned long long v = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);

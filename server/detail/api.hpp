@@ -40,6 +40,8 @@ Error bad_request(const std::string& message);
 void reject_unknown_params(const Target& t, std::initializer_list<std::string_view> allowed);
 // "minx,miny,maxx,maxy" in EPSG:4326 degrees; throws a 400 explaining the form.
 geo::BBox parse_bbox(std::string_view text);
+// A positive decimal id ("42"), nullopt for anything else.
+std::optional<std::int64_t> parse_id(std::string_view text);
 // A non-negative integer >= min; throws a 400 naming the parameter.
 std::size_t parse_count(std::string_view name, std::string_view text, std::size_t min);
 

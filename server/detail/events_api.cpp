@@ -4,7 +4,6 @@
 #include "server/geojson.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 
 namespace tessera::server::detail {
@@ -153,11 +152,10 @@ data::Principal require_login(const Request& req, Services& services) {
 
 std::int64_t event_id(const PathParams& params) {
     std::string_view text = param(params, "id");
-    std::int64_t id = 0;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (ec != std::errc() || ptr != text.data() + text.size() || id <= 0)
+    auto id = parse_id(text);
+    if (!id)
         throw Error(ErrorCode::not_found, "no event '" + std::string(text.substr(0, 40)) + "'");
-    return id;
+    return *id;
 }
 
 Response geojson_ok(const json& j, int status = 200) {

@@ -2,14 +2,14 @@
 // category catalogue is the service list, events are service requests. Every response comes in
 // XML or JSON by the resource's extension, errors included (the spec's
 // [{"code", "description"}] shape).
-#include "server/detail/api.hpp"
-
 #include "data/point_csv.hpp"
+#include "server/detail/api.hpp"
+#include "server/json_writer.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <map>
 
 namespace tessera::server::detail {
 namespace {
@@ -52,8 +52,21 @@ std::string_view item_name(std::string_view array) {
     return "item";
 }
 
+// XML text with markup characters escaped, control characters (other than tab and line ends,
+// which XML 1.0 does not allow) as spaces, and invalid UTF-8 as U+FFFD, as in JSON output.
 void append_escaped(std::string& out, std::string_view text) {
-    for (char c : text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (static_cast<unsigned char>(c) >= 0x80) {
+            std::size_t n = utf8_length(text.substr(i));
+            if (n == 0) {
+                out += "\xEF\xBF\xBD";
+            } else {
+                out.append(text.substr(i, n));
+                i += n - 1;
+            }
+            continue;
+        }
         switch (c) {
         case '<':
             out += "&lt;";
@@ -68,7 +81,6 @@ void append_escaped(std::string& out, std::string_view text) {
             out += "&quot;";
             break;
         default:
-            // Control characters other than tab and line ends are not allowed in XML 1.0.
             if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r')
                 out += ' ';
             else
@@ -90,11 +102,7 @@ void write_xml(std::string& out, std::string_view name, const json& v) {
         for (const auto& x : v)
             write_xml(out, item_name(name), x);
     } else if (v.is_string()) {
-        // Through the JSON writer's replacement of invalid UTF-8, then XML escaping.
-        json::string_t clean = json::parse(json(v).dump(-1, ' ', false,
-                                                        json::error_handler_t::replace))
-                                   .get<std::string>();
-        append_escaped(out, clean);
+        append_escaped(out, v.get_ref<const std::string&>());
     } else {
         out += v.dump();
     }
@@ -122,13 +130,23 @@ Response open311_call(Format format, F&& body) {
     } catch (const Error& e) {
         int status = status_for(e.code());
         std::string description = status >= 500 ? "internal error (details are in the server log)"
-                                                 : std::string(e.what());
+                                                : std::string(e.what());
         if (status >= 500)
             std::fprintf(stderr, "tessera serve: open311: %s\n", e.what());
-        return render(format, "errors", json::array({json{{"code", status},
-                                                          {"description", description}}}),
-                      status);
+        return render(format, "errors",
+                      json::array({json{{"code", status}, {"description", description}}}), status);
     }
+}
+
+// "a,b,,c," -> {"a", "b", "", "c"}: the empty piece is for the caller to refuse.
+std::vector<std::string_view> split_list(std::string_view text) {
+    std::vector<std::string_view> out;
+    while (!text.empty()) {
+        auto comma = text.find(',');
+        out.push_back(text.substr(0, comma));
+        text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    }
+    return out;
 }
 
 Format format_of_path(const Request& req) {
@@ -150,19 +168,27 @@ json service_json(const data::Category& c) {
                 {"group", c.group}};
 }
 
-json request_json(const data::Event& e, data::EventDesk& desk, data::Store& store) {
+// Department names by code, read once per response.
+using DepartmentNames = std::map<std::string, std::string, std::less<>>;
+
+DepartmentNames department_names(data::Store& store) {
+    DepartmentNames out;
+    for (auto& d : store.departments())
+        out.emplace(std::move(d.code), std::move(d.name));
+    return out;
+}
+
+json request_json(const data::Event& e, data::EventDesk& desk, const DepartmentNames& names) {
     const data::Category* cat = desk.category(e.category);
     bool open = data::is_open(e.status);
     std::string agency;
-    if (e.department_code) {
-        for (const auto& d : store.departments())
-            if (d.code == *e.department_code)
-                agency = d.name;
-    }
+    if (e.department_code)
+        if (auto it = names.find(*e.department_code); it != names.end())
+            agency = it->second;
     if (agency.empty())
         agency = e.grid_code.empty() ? "command center" : "grid " + e.grid_code;
-    std::string notes = std::string(to_string(e.status)) + " at the " +
-                        std::string(to_string(e.level)) + " level";
+    std::string notes =
+        std::string(to_string(e.status)) + " at the " + std::string(to_string(e.level)) + " level";
     if (e.duplicate_of)
         notes = "duplicate of request " + std::to_string(*e.duplicate_of);
     return json{
@@ -253,22 +279,18 @@ Response get_open311_document(const Request& req, Services& services, const Path
             reject_unknown_params(target, {"service_request_id", "service_code", "start_date",
                                            "end_date", "status", "jurisdiction_id", "api_key"});
             data::Principal who = open311_reader(req, target, services);
+            DepartmentNames names = department_names(services.store);
             json out = json::array();
             if (auto ids = query_param(target, "service_request_id")) {
-                // A list of ids: the others parameters are ignored, as the spec says.
-                std::string_view rest = *ids;
-                while (!rest.empty()) {
-                    auto comma = rest.find(',');
-                    std::string_view one = rest.substr(0, comma);
-                    rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
-                    std::int64_t id = 0;
-                    auto [p, ec] = std::from_chars(one.data(), one.data() + one.size(), id);
-                    if (ec != std::errc() || p != one.data() + one.size())
+                // A list of ids: the other parameters are ignored, as the spec says.
+                for (std::string_view one : split_list(*ids)) {
+                    auto id = parse_id(one);
+                    if (!id)
                         throw bad_request("service_request_id must be numbers separated by "
                                           "commas");
                     try {
-                        out.push_back(request_json(services.desk.get(id, &who), services.desk,
-                                                   services.store));
+                        out.push_back(
+                            request_json(services.desk.get(*id, &who), services.desk, names));
                     } catch (const Error& e) {
                         if (e.code() != ErrorCode::not_found)
                             throw;
@@ -286,28 +308,24 @@ Response get_open311_document(const Request& req, Services& services, const Path
                     if (!t)
                         throw bad_request(std::string(name) + " must be a w3 date-time such as "
                                                               "2026-03-01T00:00:00Z");
-                    (std::string_view(name) == "start_date" ? q.reported_from : q.reported_to) =
-                        t;
+                    (std::string_view(name) == "start_date" ? q.reported_from : q.reported_to) = t;
                 }
             // The spec's default window: the last 90 days.
             if (!q.reported_from && !q.reported_to)
                 q.reported_from = services.desk.now() - std::chrono::days(90);
             if (auto v = query_param(target, "status")) {
-                bool open = v->find("open") != std::string_view::npos;
-                bool closed = v->find("closed") != std::string_view::npos;
-                for (std::string_view s = *v; !s.empty();) {
-                    auto comma = s.find(',');
-                    std::string_view one = s.substr(0, comma);
+                bool open = false, closed = false;
+                for (std::string_view one : split_list(*v)) {
                     if (one != "open" && one != "closed")
                         throw bad_request("status must be open, closed or both, got '" +
                                           std::string(one.substr(0, 40)) + "'");
-                    s = comma == std::string_view::npos ? "" : s.substr(comma + 1);
+                    (one == "open" ? open : closed) = true;
                 }
                 if (open != closed)
                     q.open = open;
             }
             for (const auto& e : services.desk.list(q, &who).events)
-                out.push_back(request_json(e, services.desk, services.store));
+                out.push_back(request_json(e, services.desk, names));
             return render(r.format, "service_requests", out);
         }
         throw Error(ErrorCode::not_found, "no Open311 resource '" + r.name + "'");
@@ -334,11 +352,11 @@ Response get_open311_request(const Request& req, Services& services, const PathP
         Target target = parse_target(req.target);
         reject_unknown_params(target, {"jurisdiction_id", "api_key"});
         data::Principal who = open311_reader(req, target, services);
-        std::int64_t id = 0;
-        auto [p, ec] = std::from_chars(r.name.data(), r.name.data() + r.name.size(), id);
-        if (ec != std::errc() || p != r.name.data() + r.name.size())
+        auto id = parse_id(r.name);
+        if (!id)
             throw Error(ErrorCode::not_found, "service request '" + r.name + "' was not found");
-        json one = request_json(services.desk.get(id, &who), services.desk, services.store);
+        json one = request_json(services.desk.get(*id, &who), services.desk,
+                                department_names(services.store));
         return render(r.format, "service_requests", json::array({one}));
     });
 }
@@ -357,10 +375,10 @@ Response post_open311_request(const Request& req, Services& services, const Path
             if (name.starts_with("attribute["))
                 throw bad_request("this service has no attribute '" + name.substr(0, 60) +
                                   "' (its definition lists none)");
-        reject_unknown_params(target, {"api_key", "jurisdiction_id", "service_code", "lat",
-                                       "long", "address_string", "address_id", "email",
-                                       "device_id", "account_id", "first_name", "last_name",
-                                       "phone", "description", "media_url"});
+        reject_unknown_params(target,
+                              {"api_key", "jurisdiction_id", "service_code", "lat", "long",
+                               "address_string", "address_id", "email", "device_id", "account_id",
+                               "first_name", "last_name", "phone", "description", "media_url"});
         auto key = query_param(target, "api_key");
         if (!key)
             throw Error(ErrorCode::forbidden, "api_key was not provided");
@@ -371,8 +389,8 @@ Response post_open311_request(const Request& req, Services& services, const Path
         if (!code || code->empty())
             throw bad_request("service_code was not provided");
         if (!services.desk.category(*code))
-            throw Error(ErrorCode::not_found, "service_code '" + std::string(code->substr(0, 80)) +
-                                                  "' was not found");
+            throw Error(ErrorCode::not_found,
+                        "service_code '" + std::string(code->substr(0, 80)) + "' was not found");
 
         data::EventReport report;
         report.category = std::string(*code);
