@@ -351,6 +351,43 @@ Assignment Assigner::locate(const LocateQuery& q) {
     return a;
 }
 
+std::vector<Assigner::NamedArea> Assigner::areas_named_in(std::string_view text) {
+    auto snap = current();
+    const LayerIndex* chain[] = {snap->first_of(LayerKind::community),
+                                 snap->first_of(LayerKind::township),
+                                 snap->first_of(LayerKind::county)};
+    std::vector<NamedArea> out;
+    for (std::size_t level = 0; level < std::size(chain); ++level) {
+        const LayerIndex* l = chain[level];
+        if (!l)
+            continue;
+        for (std::uint32_t i = 0; i < l->codes.size(); ++i) {
+            if (l->names[i].empty() || text.find(l->names[i]) == std::string_view::npos)
+                continue;
+            NamedArea named{l->ref(i), {l->codes[i]}};
+            std::optional<std::string> parent = l->parents[i];
+            for (std::size_t up = level + 1; parent && up <= std::size(chain); ++up) {
+                named.codes.push_back(*parent);
+                const LayerIndex* above = up < std::size(chain) ? chain[up] : nullptr;
+                auto id = above ? above->find(*parent) : std::nullopt;
+                parent = id ? above->parents[*id] : std::nullopt;
+            }
+            out.push_back(std::move(named));
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> Assigner::city_codes() {
+    auto snap = current();
+    std::vector<std::string> out;
+    if (const LayerIndex* counties = snap->first_of(LayerKind::county))
+        for (const auto& parent : counties->parents)
+            if (parent && std::find(out.begin(), out.end(), *parent) == out.end())
+                out.push_back(*parent);
+    return out;
+}
+
 Assigner::Batch Assigner::locate_batch(std::span<const geo::LonLat> wgs84,
                                        const std::optional<std::string>& grid_layer) {
     auto snap = current();

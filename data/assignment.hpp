@@ -96,6 +96,16 @@ public:
     Batch locate_batch(std::span<const geo::LonLat> wgs84,
                        const std::optional<std::string>& grid_layer = {});
 
+    // The admin areas (community, township and county layers) whose full name occurs in `text`
+    // (an address as spoken on the hotline), most specific layer first.
+    struct NamedArea {
+        AreaRef area;
+        std::vector<std::string> codes; // the area's code, then those above it up to the city
+    };
+    std::vector<NamedArea> areas_named_in(std::string_view text);
+    // The codes of the cities above the counties (the county layer's parent codes).
+    std::vector<std::string> city_codes();
+
     struct Snapshot;
 
 private:

@@ -67,6 +67,40 @@ Scope scope_of(const Event& e) {
     return s;
 }
 
+Scope scope_of(const PendingReport& r) {
+    Scope s;
+    s.areas = r.area_codes;
+    s.owner_user_id = r.reporter_user_id;
+    return s;
+}
+
+std::string normalize_address(std::string_view in) {
+    std::string out;
+    out.reserve(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        auto c = static_cast<unsigned char>(in[i]);
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+            continue;
+        // Three-byte sequences: U+3000 (ideographic space) and U+FF01..U+FF5E (full width).
+        if (c == 0xE3 && i + 2 < in.size() && in.substr(i, 3) == "\xE3\x80\x80") {
+            i += 2;
+            continue;
+        }
+        if (c == 0xEF && i + 2 < in.size()) {
+            unsigned cp = ((c & 0x0Fu) << 12) |
+                          ((static_cast<unsigned char>(in[i + 1]) & 0x3Fu) << 6) |
+                          (static_cast<unsigned char>(in[i + 2]) & 0x3Fu);
+            if (cp >= 0xFF01 && cp <= 0xFF5E) {
+                out += static_cast<char>(cp - 0xFEE0);
+                i += 2;
+                continue;
+            }
+        }
+        out += in[i];
+    }
+    return out;
+}
+
 Time system_clock_now() {
     return std::chrono::time_point_cast<std::chrono::milliseconds>(
         std::chrono::system_clock::now());
@@ -109,9 +143,19 @@ void EventDesk::notify(const Event& e, const std::vector<TimelineEntry>& entries
         l(change);
 }
 
-Intake EventDesk::report(const EventReport& r, const Principal* who, const std::string& actor) {
-    const Category* cat = category(r.category);
-    if (!cat)
+struct EventDesk::Draft {
+    Event e;
+    const Category* cat = nullptr;
+    std::optional<LocateQuery> where; // nullopt: only an address
+    std::string intake_note;          // how it was placed, when not by the reporter
+    std::optional<Time> received_at;  // DEFAULT: now
+};
+
+EventDesk::Draft EventDesk::draft(const EventReport& r,
+                                  std::optional<std::int64_t> reporter_user_id) const {
+    Draft d;
+    d.cat = category(r.category);
+    if (!d.cat)
         throw bad("unknown category '" + r.category.substr(0, 80) +
                   "' (GET /open311/v2/services.json lists the categories)");
     check_length(r.description, max_description, "description");
@@ -122,15 +166,14 @@ Intake EventDesk::report(const EventReport& r, const Principal* who, const std::
         check_length(*r.alert_type, max_short_text, "alert_type");
     check_photos(r.photos);
 
-    Event e;
-    e.category = cat->code;
+    Event& e = d.e;
+    e.category = d.cat->code;
     e.description = r.description;
     e.source = r.source;
-    e.severity = r.severity.value_or(cat->severity);
+    e.severity = r.severity.value_or(d.cat->severity);
     e.accuracy_m = r.accuracy_m;
     e.reporter = r.reporter;
-    if (who)
-        e.reporter_user_id = who->user_id;
+    e.reporter_user_id = reporter_user_id;
     e.photos = r.photos;
     e.address = r.address;
 
@@ -175,12 +218,129 @@ Intake EventDesk::report(const EventReport& r, const Principal* who, const std::
             throw bad("only drone findings have a footprint; send a Point location");
         if (r.camera_code || r.flight_code)
             throw bad("camera and flight belong to camera and drone reports (source)");
-        if (!r.position)
-            throw bad("a report needs a location (a Point)");
+        if (!r.position) {
+            bool by_address = r.source == EventSource::hotline || r.source == EventSource::citizen;
+            if (by_address && r.address && !normalize_address(*r.address).empty())
+                return d; // placed by its address (report())
+            throw bad(by_address ? "a report needs a location (a Point) or an address"
+                                 : "a report needs a location (a Point)");
+        }
         where.position = *r.position;
         where.crs = r.crs;
     }
-    Assignment a = m_assigner.locate(where);
+    d.where = where;
+    return d;
+}
+
+Intake EventDesk::report(const EventReport& r, const Principal* who, const std::string& actor) {
+    Draft d = draft(r, who ? std::optional(who->user_id) : std::nullopt);
+    if (!d.where) {
+        PendingReport p;
+        if (!place_by_address(r, d, p)) {
+            p.category = d.e.category;
+            p.description = d.e.description;
+            p.source = d.e.source;
+            p.severity = r.severity;
+            p.reporter = d.e.reporter;
+            p.reporter_user_id = d.e.reporter_user_id;
+            p.photos = d.e.photos;
+            p.address = *r.address;
+            p.received_at = m_clock();
+            Intake out;
+            out.pending = m_store.add_pending_report(p);
+            return out;
+        }
+    }
+    Intake out = file(std::move(d), actor, {});
+    notify(out.event, out.timeline);
+    return out;
+}
+
+bool EventDesk::place_by_address(const EventReport& r, Draft& d, PendingReport& p) {
+    std::string address = normalize_address(*r.address);
+    // The building's address may follow a province, city, county or township the caller named:
+    // look up every suffix that starts on a character boundary.
+    std::vector<std::string> suffixes;
+    for (std::size_t i = 0; i < address.size(); ++i)
+        if ((static_cast<unsigned char>(address[i]) & 0xC0) != 0x80)
+            suffixes.push_back(address.substr(i));
+    std::vector<Building> matches = m_store.buildings_at(suffixes);
+
+    auto assignment_of = [&](const Building& b) {
+        LocateQuery q;
+        q.position = b.position;
+        q.with_owners = false;
+        return m_assigner.locate(q);
+    };
+    // Several buildings share the address (two villages called 王庄 in different townships):
+    // keep those in the most specific area the caller named before it (a community beats a
+    // township, a township a county). Equally specific ones stay ambiguous.
+    std::vector<std::pair<Building, Assignment>> kept;
+    int best = 0;
+    for (auto& b : matches) {
+        Assignment a = assignment_of(b);
+        std::string_view before(address.data(), address.size() - b.address.size());
+        int named = matches.size() == 1 ? 1 : 0;
+        int specificity = 3;
+        for (const auto* area : {&a.community, &a.township, &a.county}) {
+            if (*area && !(*area)->name.empty() && before.find((*area)->name) != before.npos)
+                named = std::max(named, specificity);
+            --specificity;
+        }
+        if (named == 0 || named < best)
+            continue;
+        if (named > best)
+            kept.clear();
+        best = named;
+        kept.emplace_back(std::move(b), std::move(a));
+    }
+    if (kept.size() == 1) {
+        LocateQuery where;
+        where.position = kept.front().first.position;
+        where.with_owners = false;
+        d.where = where;
+        d.intake_note = "placed by its address at building " + kept.front().first.code + " (" +
+                        kept.front().first.address + ")";
+        return true;
+    }
+
+    // Not placed: say why, and let the areas it could be in see it.
+    auto add_codes = [&](const std::vector<std::string>& codes) {
+        for (const auto& c : codes)
+            if (!c.empty() &&
+                std::find(p.area_codes.begin(), p.area_codes.end(), c) == p.area_codes.end())
+                p.area_codes.push_back(c);
+    };
+    if (!matches.empty()) {
+        p.reason = std::to_string(matches.size()) + " buildings have this address" +
+                   (kept.empty() ? " and the call names none of their areas"
+                                 : " in the areas the call names");
+        if (kept.empty())
+            for (auto& b : matches)
+                kept.emplace_back(b, assignment_of(b));
+        for (const auto& [b, a] : kept) {
+            if (p.candidates.size() < 20)
+                p.candidates.push_back(b.code);
+            add_codes({a.community ? a.community->code : "", a.township ? a.township->code : "",
+                       a.county ? a.county->code : "", a.city_code.value_or("")});
+        }
+        return false;
+    }
+    p.reason = "no building has this address";
+    for (const auto& named : m_assigner.areas_named_in(address))
+        add_codes(named.codes);
+    if (p.area_codes.empty()) {
+        p.reason += ", and it names no county, township or community we know";
+        add_codes(m_assigner.city_codes());
+    }
+    return false;
+}
+
+Intake EventDesk::file(Draft d, const std::string& actor,
+                       const std::function<void(const Event&)>& also) {
+    Event& e = d.e;
+    const Category* cat = d.cat;
+    Assignment a = m_assigner.locate(*d.where);
     e.position = a.wgs84;
     e.outside_grid = a.status == Assignment::Status::outside_grid;
     e.layer_version = a.layer_version;
@@ -193,13 +353,21 @@ Intake EventDesk::report(const EventReport& r, const Principal* who, const std::
     e.city_code = a.city_code.value_or("");
 
     Time now = m_clock();
-    e.reported_at = e.updated_at = now;
+    e.reported_at = d.received_at.value_or(now);
+    e.updated_at = now;
     e.deadline_at = now + m_config.deadlines.for_severity(e.severity);
 
     Intake out;
     std::string who_name = actor.empty() ? std::string("anonymous") : actor;
-    out.timeline.push_back(
-        {0, 0, now, who_name, EventAction::report, std::nullopt, EventStatus::reported, "", {}});
+    out.timeline.push_back({0,
+                            0,
+                            now,
+                            who_name,
+                            EventAction::report,
+                            std::nullopt,
+                            EventStatus::reported,
+                            d.intake_note,
+                            {}});
     auto by_rule = [&](EventAction action, EventStatus to, std::string note) {
         out.timeline.push_back(
             {0, 0, now, "system", action, e.status, to, std::move(note), std::nullopt});
@@ -226,11 +394,93 @@ Intake EventDesk::report(const EventReport& r, const Principal* who, const std::
     }
     // Complex events, and events outside every grid, wait for the command center.
 
+    std::unique_ptr<Transaction> tx;
+    if (also)
+        tx = m_store.begin();
     out.event = m_store.add_event(e, out.timeline);
+    if (also) {
+        also(out.event);
+        tx->commit();
+    }
     for (auto& t : out.timeline)
         t.event_id = out.event.id;
+    return out;
+}
+
+PendingPage EventDesk::pending(PendingQuery query, const Principal* who) {
+    if (!who)
+        throw Error(ErrorCode::unauthorized, "log in to see the manual-location queue");
+    query.visible_to = event_visibility(*who);
+    return m_store.pending_reports(query);
+}
+
+PendingReport EventDesk::pending_report(std::int64_t id, const Principal* who) {
+    if (!who)
+        throw Error(ErrorCode::unauthorized, "log in to see the manual-location queue");
+    auto p = m_store.pending_report(id);
+    if (!p || !may(who, Action::view, Resource::event, scope_of(*p)))
+        throw Error(ErrorCode::not_found, "no pending report " + std::to_string(id));
+    return *p;
+}
+
+PendingReport EventDesk::waiting_report(std::int64_t id, const Principal& who) {
+    PendingReport p = pending_report(id, &who);
+    if (!may_locate(who, scope_of(p)))
+        throw Error(ErrorCode::forbidden, who.username + " (" + std::string(to_string(who.role)) +
+                                              ") may not locate or discard pending reports");
+    if (p.status != PendingStatus::waiting)
+        throw Error(ErrorCode::conflict,
+                    "pending report " + std::to_string(id) + " is already " +
+                        std::string(to_string(p.status)) +
+                        (p.event_id ? " as event " + std::to_string(*p.event_id) : ""));
+    return p;
+}
+
+Intake EventDesk::locate_pending(std::int64_t id, const LocateRequest& request,
+                                 const Principal& who) {
+    check_length(request.note, max_description, "note");
+    PendingReport p = waiting_report(id, who);
+    EventReport r;
+    r.category = p.category;
+    r.description = p.description;
+    r.source = p.source;
+    r.severity = p.severity;
+    r.reporter = p.reporter;
+    r.photos = p.photos;
+    r.address = p.address;
+    r.position = request.position;
+    r.crs = request.crs;
+    Draft d = draft(r, p.reporter_user_id);
+    d.received_at = p.received_at;
+    d.intake_note = "located by " + who.username +
+                    " from the manual-location queue (pending report " + std::to_string(id) + ")" +
+                    (request.note.empty() ? "" : ": " + request.note);
+    PendingReport located = p;
+    Intake out = file(std::move(d), who.username, [&](const Event& e) {
+        located.status = PendingStatus::located;
+        located.handled_at = m_clock();
+        located.handled_by = who.username;
+        located.note = request.note;
+        located.event_id = e.id;
+        m_store.update_pending_report(located, PendingStatus::waiting);
+    });
+    out.pending = located;
     notify(out.event, out.timeline);
     return out;
+}
+
+PendingReport EventDesk::discard_pending(std::int64_t id, const std::string& note,
+                                         const Principal& who) {
+    check_length(note, max_description, "note");
+    if (note.empty())
+        throw bad("discarding a report needs a note saying why");
+    PendingReport p = waiting_report(id, who);
+    p.status = PendingStatus::discarded;
+    p.handled_at = m_clock();
+    p.handled_by = who.username;
+    p.note = note;
+    m_store.update_pending_report(p, PendingStatus::waiting);
+    return p;
 }
 
 std::optional<Event> EventDesk::find_duplicate(const Event& e) {

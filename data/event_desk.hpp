@@ -53,6 +53,16 @@ struct Intake {
     Event event;
     std::vector<TimelineEntry> timeline;
     bool duplicate = false; // event.duplicate_of names the open event it repeats
+    // Set, and `event` left empty, when the report had only an address that no building
+    // resolves to one place: it waits in the manual-location queue instead.
+    std::optional<PendingReport> pending;
+};
+
+// An operator's placing of a pending report: a point in `crs`, and why there.
+struct LocateRequest {
+    geo::LonLat position;
+    std::string crs = "wgs84";
+    std::string note;
 };
 
 // One change to an event, as the live feed and other listeners receive it.
@@ -69,7 +79,10 @@ public:
     // DEFAULT clock: the system clock.
     EventDesk(Store& store, Assigner& assigner, DeskConfig config = {}, Clock clock = {});
 
-    // Validates, assigns and stores a report as one durable write. `who` is the logged-in
+    // Validates, assigns and stores a report as one durable write. A hotline or citizen report
+    // with an address but no location is placed at the building with that address (docs/
+    // events.md: "Address-only reports"); when no building, or more than one, matches, the
+    // report goes to the manual-location queue and Intake::pending says so. `who` is the logged-in
     // reporter (nullptr for an anonymous channel such as an Open311 app with an api key);
     // `actor` names the reporter in the timeline. Throws Error(invalid_argument) for an unknown
     // category, camera or flight, a missing or extra location, or text fields too long;
@@ -90,6 +103,17 @@ public:
     // the request lacks a note, target, rating or photo the action needs.
     Event act(std::int64_t id, const ActionRequest& request, const Principal& who);
 
+    // The manual-location queue, oldest first, narrowed to what `who` may see.
+    PendingPage pending(PendingQuery query, const Principal* who);
+    // A pending report `who` may see; Error(not_found) otherwise (as get()).
+    PendingReport pending_report(std::int64_t id, const Principal* who);
+    // Places a waiting report where the operator says: the event is opened (assigned, with
+    // its deadline from now) and the report marked located, in one write. Error(forbidden)
+    // unless `who` may locate it; Error(conflict) when it was already located or discarded.
+    Intake locate_pending(std::int64_t id, const LocateRequest& request, const Principal& who);
+    // Drops a waiting report (a prank, a duplicate call, outside the city) with a note.
+    PendingReport discard_pending(std::int64_t id, const std::string& note, const Principal& who);
+
     // The actions `who` may take on `e` now (workflow and policy together).
     std::vector<EventAction> actions_for(const Event& e, const Principal* who) const;
 
@@ -105,6 +129,12 @@ public:
     const Category* category(std::string_view code) const;
 
 private:
+    struct Draft;
+    Draft draft(const EventReport& r, std::optional<std::int64_t> reporter_user_id) const;
+    Intake file(Draft d, const std::string& actor, const std::function<void(const Event&)>& also);
+    // Places an address-only report (true), or says in `pending` why it cannot (false).
+    bool place_by_address(const EventReport& r, Draft& d, PendingReport& pending);
+    PendingReport waiting_report(std::int64_t id, const Principal& who);
     void notify(const Event& e, const std::vector<TimelineEntry>& entries);
     std::optional<Event> find_duplicate(const Event& e);
 
@@ -133,6 +163,11 @@ private:
 
 // Where an event sits, for the policy.
 Scope scope_of(const Event& e);
+// Where a pending report sits: the areas its address could be in, and its reporter.
+Scope scope_of(const PendingReport& r);
+// An address as the lookup compares it: without spaces (ASCII or ideographic), with full-width
+// letters and digits made ASCII ("１２号" -> "12号").
+std::string normalize_address(std::string_view address);
 
 // The system clock, to the millisecond.
 Time system_clock_now();

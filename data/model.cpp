@@ -116,6 +116,12 @@ constexpr std::array<std::pair<EventAction, std::string_view>, 11> event_actions
     {EventAction::report, "report"},
 }};
 
+constexpr std::array<std::pair<PendingStatus, std::string_view>, 3> pending_statuses{{
+    {PendingStatus::waiting, "waiting"},
+    {PendingStatus::located, "located"},
+    {PendingStatus::discarded, "discarded"},
+}};
+
 } // namespace
 
 std::string_view to_string(LayerKind k) {
@@ -126,6 +132,12 @@ std::optional<LayerKind> parse_layer_kind(std::string_view s) {
 }
 bool is_admin(LayerKind k) {
     return k == LayerKind::county || k == LayerKind::township || k == LayerKind::community;
+}
+std::string_view to_string(PendingStatus s) {
+    return name_of(s, pending_statuses);
+}
+std::optional<PendingStatus> parse_pending_status(std::string_view s) {
+    return parse_enum(s, pending_statuses);
 }
 std::string_view to_string(PersonRole r) {
     return name_of(r, person_roles);

@@ -298,6 +298,51 @@ struct EventPage {
     std::int64_t total = 0;
 };
 
+// A report that could not be placed on the map: a hotline ticket (or an Open311 request) with
+// only an address that no building resolves to one place. It waits in the manual-location queue
+// (待定位) until an operator locates it, which opens the event, or discards it. Tessera never
+// guesses a location silently.
+enum class PendingStatus { waiting, located, discarded };
+std::string_view to_string(PendingStatus s);
+std::optional<PendingStatus> parse_pending_status(std::string_view s);
+
+struct PendingReport {
+    std::int64_t id = 0;
+    // The report as it came in.
+    std::string category;
+    std::string description;
+    EventSource source = EventSource::hotline;
+    std::optional<Severity> severity; // as given; the category's when located
+    std::string reporter;
+    std::optional<std::int64_t> reporter_user_id;
+    std::vector<std::string> photos;
+    std::string address;
+    // Why it could not be placed, and the buildings the address matched (when ambiguous).
+    std::string reason;
+    std::vector<std::string> candidates;
+    // Who may see and locate it: the admin areas the address could be in (their codes and the
+    // codes above them), or the city when nothing in the address is recognised.
+    std::vector<std::string> area_codes;
+    PendingStatus status = PendingStatus::waiting;
+    Time received_at{};
+    std::optional<Time> handled_at;
+    std::string handled_by;
+    std::string note;                     // the operator's note when locating or discarding
+    std::optional<std::int64_t> event_id; // the event it became
+};
+
+struct PendingQuery {
+    std::optional<PendingStatus> status = PendingStatus::waiting; // nullopt: any
+    std::optional<EventQuery::Visibility> visible_to; // as for events; nullopt: everything
+    std::size_t limit = 100;
+    std::size_t offset = 0;
+};
+
+struct PendingPage {
+    std::vector<PendingReport> reports;
+    std::int64_t total = 0;
+};
+
 // ---- users, roles, jurisdiction ----
 
 enum class Role {

@@ -85,4 +85,9 @@ bool may_take(const Principal& who, EventAction action, const Scope& scope) {
     return false;
 }
 
+bool may_locate(const Principal& who, const Scope& scope) {
+    return who.role == Role::admin ||
+           (who.role == Role::command_operator && jurisdiction_covers(who.jurisdiction, scope));
+}
+
 } // namespace tessera::data

@@ -48,6 +48,10 @@ bool may(const Principal* who, Action action, Resource resource, const Scope& sc
 // jurisdiction.
 bool may_take(const Principal& who, EventAction action, const Scope& scope);
 
+// Whether `who` may locate or discard a report in the manual-location queue at `scope`: admins,
+// and command operators whose area covers it (the command center works the queue).
+bool may_locate(const Principal& who, const Scope& scope);
+
 // The events `who` may see, as a store filter (nullopt: all of them). Agrees with `may(view,
 // event)`: an event passes the filter exactly when `may` allows viewing it.
 std::optional<EventQuery::Visibility> event_visibility(const Principal& who);

@@ -58,6 +58,8 @@ public:
     virtual std::vector<Department> departments() = 0;
     virtual std::int64_t add_building(const Building& b) = 0;
     virtual std::vector<Building> buildings(std::optional<geo::BBox> bbox = {}) = 0;
+    // The buildings whose address is exactly one of `addresses` (an indexed lookup).
+    virtual std::vector<Building> buildings_at(std::span<const std::string> addresses) = 0;
     virtual std::int64_t add_camera(const Camera& c) = 0;
     virtual std::vector<Camera> cameras(std::optional<geo::BBox> bbox = {}) = 0;
     virtual std::optional<Camera> find_camera(std::string_view code) = 0;
@@ -86,6 +88,16 @@ public:
     virtual void update_event(const Event& updated, EventStatus expected, TimelineEntry entry) = 0;
     // Oldest first.
     virtual std::vector<TimelineEntry> timeline(std::int64_t event_id) = 0;
+
+    // ---- the manual-location queue (待定位) ----
+    // Returns the stored report with its id.
+    virtual PendingReport add_pending_report(const PendingReport& r) = 0;
+    virtual std::optional<PendingReport> pending_report(std::int64_t id) = 0;
+    // Oldest first (received_at, then id): the queue is worked in order.
+    virtual PendingPage pending_reports(const PendingQuery& q) = 0;
+    // Replaces a report's state (status, handled_at/by, note, event_id) provided its stored
+    // status is still `expected`; otherwise Error(conflict). Error(not_found) for an unknown id.
+    virtual void update_pending_report(const PendingReport& updated, PendingStatus expected) = 0;
 
     // ---- users and sessions ----
     virtual std::int64_t add_user(const User& u) = 0;

@@ -33,10 +33,15 @@ constexpr Route routes[] = {
     {"POST", "/api/v1/events", detail::post_event},
     {"GET", "/api/v1/events/{id}", detail::get_event},
     {"POST", "/api/v1/events/{id}/actions", detail::post_event_action},
+    {"GET", "/api/v1/location-queue", detail::get_location_queue},
+    {"GET", "/api/v1/location-queue/{id}", detail::get_pending_report},
+    {"POST", "/api/v1/location-queue/{id}/locate", detail::post_pending_locate},
+    {"POST", "/api/v1/location-queue/{id}/discard", detail::post_pending_discard},
     {"GET", "/open311/v2/{document}", detail::get_open311_document},
     {"POST", "/open311/v2/{document}", detail::post_open311_request},
     {"GET", "/open311/v2/services/{service}", detail::get_open311_service},
     {"GET", "/open311/v2/requests/{request}", detail::get_open311_request},
+    {"GET", "/open311/v2/tokens/{token}", detail::get_open311_token},
 };
 
 // Matches a raw path against a pattern; fills `params` with the percent-decoded values.

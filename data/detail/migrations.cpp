@@ -226,6 +226,39 @@ CREATE TABLE api_keys (
     created_at INTEGER NOT NULL
 );
 )sql"},
+    {5, "address lookup and the manual-location queue",
+     R"sql(
+-- Hotline tickets that carry only an address are placed through the buildings' addresses.
+CREATE INDEX buildings_address ON buildings(address);
+
+-- Reports no address resolved to one place, waiting for an operator (docs/events.md).
+CREATE TABLE pending_reports (
+    id               INTEGER PRIMARY KEY,
+    category         TEXT NOT NULL,
+    description      TEXT NOT NULL,
+    source           TEXT NOT NULL,
+    severity         TEXT,
+    reporter         TEXT NOT NULL,
+    reporter_user_id INTEGER REFERENCES users(id),
+    photos           TEXT NOT NULL,  -- JSON array of URLs
+    address          TEXT NOT NULL,
+    reason           TEXT NOT NULL,
+    candidates       TEXT NOT NULL,  -- JSON array of building codes
+    status           TEXT NOT NULL,
+    received_at      INTEGER NOT NULL,
+    handled_at       INTEGER,
+    handled_by       TEXT NOT NULL DEFAULT '',
+    note             TEXT NOT NULL DEFAULT '',
+    event_id         INTEGER REFERENCES events(id)
+);
+CREATE INDEX pending_reports_status ON pending_reports(status, received_at);
+-- Who may see a pending report: any of its area codes in the caller's jurisdiction.
+CREATE TABLE pending_report_areas (
+    report_id INTEGER NOT NULL REFERENCES pending_reports(id),
+    code      TEXT NOT NULL,
+    PRIMARY KEY (report_id, code)
+);
+)sql"},
 };
 
 } // namespace

@@ -634,6 +634,20 @@ public:
         });
     }
 
+    std::vector<Building> buildings_at(std::span<const std::string> addresses) override {
+        std::lock_guard lock(m_mutex);
+        auto& q = stmt("SELECT id, code, households, address, community_code, AsBinary(geom) "
+                       "FROM buildings WHERE address IN (SELECT value FROM json_each(?1)) "
+                       "ORDER BY id");
+        q.bind(1, json(std::vector<std::string>(addresses.begin(), addresses.end())).dump());
+        std::vector<Building> out;
+        while (q.step())
+            out.push_back(
+                {q.int64(0), q.text(1), read_point(q, 5), q.int64(2), q.text(3), q.text(4)});
+        q.reset();
+        return out;
+    }
+
     std::vector<Building> buildings(std::optional<geo::BBox> bbox) override {
         std::lock_guard lock(m_mutex);
         auto& q =
@@ -822,6 +836,21 @@ public:
         return out + ")";
     }
 
+    // Codes joined by char(31), for the instr() matches above.
+    static std::string joined_codes(const std::vector<std::string>& codes) {
+        std::string out;
+        for (const auto& c : codes)
+            out += (out.empty() ? "" : "\x1f") + c;
+        return out;
+    }
+
+    static std::vector<std::string> strings_from_json(const std::string& text) {
+        std::vector<std::string> out;
+        for (const auto& item : nlohmann::json::parse(text))
+            out.push_back(item.get<std::string>());
+        return out;
+    }
+
     static Event event_from_row(const Statement& q) {
         auto parsed = [](auto value, std::string_view what) {
             if (!value)
@@ -844,8 +873,7 @@ public:
         e.reporter = q.text(9);
         if (!q.is_null(10))
             e.reporter_user_id = q.int64(10);
-        for (const auto& url : nlohmann::json::parse(q.text(11)))
-            e.photos.push_back(url.get<std::string>());
+        e.photos = strings_from_json(q.text(11));
         e.address = q.optional_text(12);
         e.grid_code = q.text(13);
         e.community_code = q.text(14);
@@ -1003,12 +1031,6 @@ public:
         auto ms = [](const std::optional<Time>& t) {
             return t ? std::optional<std::int64_t>(to_ms(*t)) : std::nullopt;
         };
-        auto code_list = [](const std::vector<std::string>& codes) {
-            std::string out;
-            for (const auto& c : codes)
-                out += (out.empty() ? "" : "\x1f") + c;
-            return out;
-        };
         auto bind = [&](Statement& s) {
             s.bind(1, name(query.status)).bind(2, name(query.severity)).bind(3, query.category);
             bind_bbox(s, query.bbox, 4);
@@ -1018,12 +1040,12 @@ public:
             if (query.area_codes.empty())
                 s.bind_null(11);
             else
-                s.bind(11, code_list(query.area_codes));
+                s.bind(11, joined_codes(query.area_codes));
             s.bind(12, query.open ? std::optional<std::int64_t>(*query.open ? 1 : 0) : std::nullopt)
                 .bind(13, query.visible_to ? 1 : 0);
             s.bind(18, name(query.level));
             if (query.visible_to)
-                s.bind(14, code_list(query.visible_to->codes))
+                s.bind(14, joined_codes(query.visible_to->codes))
                     .bind(15, query.visible_to->reporter_user_id);
             else
                 s.bind_null(14).bind_null(15);
@@ -1069,6 +1091,166 @@ public:
             up.bind(30, e.id).run();
             entry.event_id = e.id;
             append_timeline(entry);
+        });
+    }
+
+    PendingReport add_pending_report(const PendingReport& r) override {
+        return write([&] {
+            stmt("INSERT INTO pending_reports(category, description, source, severity, reporter, "
+                 "reporter_user_id, photos, address, reason, candidates, status, received_at, "
+                 "handled_at, handled_by, note, event_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                .bind(1, r.category)
+                .bind(2, r.description)
+                .bind(3, to_string(r.source))
+                .bind(4, r.severity ? std::optional<std::string_view>(to_string(*r.severity))
+                                    : std::nullopt)
+                .bind(5, r.reporter)
+                .bind(6, r.reporter_user_id)
+                .bind(7, json(r.photos).dump())
+                .bind(8, r.address)
+                .bind(9, r.reason)
+                .bind(10, json(r.candidates).dump())
+                .bind(11, to_string(r.status))
+                .bind(12, to_ms(r.received_at))
+                .bind(13, r.handled_at ? std::optional<std::int64_t>(to_ms(*r.handled_at))
+                                       : std::nullopt)
+                .bind(14, r.handled_by)
+                .bind(15, r.note)
+                .bind(16, r.event_id)
+                .run();
+            PendingReport stored = r;
+            stored.id = last_id();
+            auto& area = stmt("INSERT OR IGNORE INTO pending_report_areas(report_id, code) "
+                              "VALUES (?,?)");
+            for (const auto& code : r.area_codes)
+                area.bind(1, stored.id).bind(2, code).run();
+            return stored;
+        });
+    }
+
+    static constexpr const char* pending_columns =
+        "p.id, p.category, p.description, p.source, p.severity, p.reporter, p.reporter_user_id, "
+        "p.photos, p.address, p.reason, p.candidates, p.status, p.received_at, p.handled_at, "
+        "p.handled_by, p.note, p.event_id, (SELECT group_concat(code, char(31)) FROM "
+        "pending_report_areas a WHERE a.report_id = p.id)";
+
+    static PendingReport pending_from_row(const Statement& q) {
+        PendingReport r;
+        r.id = q.int64(0);
+        r.category = q.text(1);
+        r.description = q.text(2);
+        auto source = parse_event_source(q.text(3));
+        auto status = parse_pending_status(q.text(11));
+        if (!source || !status)
+            throw Error(ErrorCode::store_error, "stored pending report is not understood");
+        r.source = *source;
+        if (!q.is_null(4))
+            r.severity = parse_severity(q.text(4));
+        r.reporter = q.text(5);
+        if (!q.is_null(6))
+            r.reporter_user_id = q.int64(6);
+        r.photos = strings_from_json(q.text(7));
+        r.address = q.text(8);
+        r.reason = q.text(9);
+        r.candidates = strings_from_json(q.text(10));
+        r.status = *status;
+        r.received_at = from_ms(q.int64(12));
+        if (!q.is_null(13))
+            r.handled_at = from_ms(q.int64(13));
+        r.handled_by = q.text(14);
+        r.note = q.text(15);
+        if (!q.is_null(16))
+            r.event_id = q.int64(16);
+        if (!q.is_null(17))
+            r.area_codes = split_codes(q.text(17));
+        return r;
+    }
+
+    static std::vector<std::string> split_codes(const std::string& joined) {
+        std::vector<std::string> out;
+        std::size_t start = 0;
+        while (start <= joined.size()) {
+            std::size_t end = joined.find('\x1f', start);
+            if (end == std::string::npos)
+                end = joined.size();
+            if (end > start)
+                out.push_back(joined.substr(start, end - start));
+            start = end + 1;
+        }
+        std::sort(out.begin(), out.end());
+        return out;
+    }
+
+    std::optional<PendingReport> pending_report(std::int64_t id) override {
+        std::lock_guard lock(m_mutex);
+        static const std::string sql =
+            std::string("SELECT ") + pending_columns + " FROM pending_reports p WHERE p.id = ?";
+        auto& q = stmt(sql.c_str());
+        q.bind(1, id);
+        std::optional<PendingReport> out;
+        if (q.step())
+            out = pending_from_row(q);
+        q.reset();
+        return out;
+    }
+
+    PendingPage pending_reports(const PendingQuery& query) override {
+        std::lock_guard lock(m_mutex);
+        // ?1 status ?2 visibility on (0/1) ?3 visible codes ?4 visible reporter ?5 limit
+        // ?6 offset
+        static const std::string where =
+            " WHERE (?1 IS NULL OR p.status = ?1) AND (?2 = 0 OR p.reporter_user_id = ?4 OR "
+            "EXISTS (SELECT 1 FROM pending_report_areas a WHERE a.report_id = p.id AND "
+            "instr(char(31) || ?3 || char(31), char(31) || a.code || char(31)) > 0))";
+        static const std::string count_sql = "SELECT COUNT(*) FROM pending_reports p" + where;
+        static const std::string page_sql = std::string("SELECT ") + pending_columns +
+                                            " FROM pending_reports p" + where +
+                                            " ORDER BY p.received_at, p.id LIMIT ?5 OFFSET ?6";
+        auto bind = [&](Statement& s) {
+            s.bind(1, query.status ? std::optional<std::string_view>(to_string(*query.status))
+                                   : std::nullopt)
+                .bind(2, query.visible_to ? 1 : 0);
+            if (query.visible_to)
+                s.bind(3, joined_codes(query.visible_to->codes))
+                    .bind(4, query.visible_to->reporter_user_id);
+            else
+                s.bind_null(3).bind_null(4);
+        };
+        PendingPage page;
+        page.total = count_matching(count_sql, bind);
+        auto& q = stmt(page_sql.c_str());
+        bind(q);
+        q.bind(5, static_cast<std::int64_t>(query.limit))
+            .bind(6, static_cast<std::int64_t>(query.offset));
+        while (q.step())
+            page.reports.push_back(pending_from_row(q));
+        q.reset();
+        return page;
+    }
+
+    void update_pending_report(const PendingReport& r, PendingStatus expected) override {
+        write([&] {
+            auto& cur = stmt("SELECT status FROM pending_reports WHERE id = ?");
+            cur.bind(1, r.id);
+            if (!cur.step()) {
+                cur.reset();
+                throw Error(ErrorCode::not_found, "no pending report " + std::to_string(r.id));
+            }
+            std::string status = cur.text(0);
+            cur.reset();
+            if (status != to_string(expected))
+                throw Error(ErrorCode::conflict,
+                            "pending report " + std::to_string(r.id) + " is already " + status);
+            stmt("UPDATE pending_reports SET status = ?1, handled_at = ?2, handled_by = ?3, "
+                 "note = ?4, event_id = ?5 WHERE id = ?6")
+                .bind(1, to_string(r.status))
+                .bind(2, r.handled_at ? std::optional<std::int64_t>(to_ms(*r.handled_at))
+                                      : std::nullopt)
+                .bind(3, r.handled_by)
+                .bind(4, r.note)
+                .bind(5, r.event_id)
+                .bind(6, r.id)
+                .run();
         });
     }
 

@@ -68,10 +68,15 @@ Response get_events(const Request& req, Services& services, const PathParams& pa
 Response get_event(const Request& req, Services& services, const PathParams& params);
 Response post_event_action(const Request& req, Services& services, const PathParams& params);
 Response get_categories(const Request& req, Services& services, const PathParams& params);
+Response get_location_queue(const Request& req, Services& services, const PathParams& params);
+Response get_pending_report(const Request& req, Services& services, const PathParams& params);
+Response post_pending_locate(const Request& req, Services& services, const PathParams& params);
+Response post_pending_discard(const Request& req, Services& services, const PathParams& params);
 // open311.cpp
 Response get_open311_document(const Request& req, Services& services, const PathParams& params);
 Response post_open311_request(const Request& req, Services& services, const PathParams& params);
 Response get_open311_service(const Request& req, Services& services, const PathParams& params);
 Response get_open311_request(const Request& req, Services& services, const PathParams& params);
+Response get_open311_token(const Request& req, Services& services, const PathParams& params);
 
 } // namespace tessera::server::detail

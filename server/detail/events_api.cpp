@@ -165,6 +165,46 @@ Response geojson_ok(const json& j, int status = 200) {
     return res;
 }
 
+json pending_json(const data::PendingReport& p) {
+    auto optional = [](const auto& v) { return v ? json(*v) : json(nullptr); };
+    return json{
+        {"id", p.id},
+        {"status", to_string(p.status)},
+        {"category", p.category},
+        {"description", p.description},
+        {"source", to_string(p.source)},
+        {"severity", p.severity ? json(to_string(*p.severity)) : json(nullptr)},
+        {"reporter", p.reporter},
+        {"photos", p.photos},
+        {"address", p.address},
+        {"reason", p.reason},
+        {"candidates", p.candidates},
+        {"area_codes", p.area_codes},
+        {"received_at", data::format_time(p.received_at)},
+        {"handled_at", p.handled_at ? json(data::format_time(*p.handled_at)) : json(nullptr)},
+        {"handled_by", p.handled_by},
+        {"note", p.note},
+        {"event_id", optional(p.event_id)}};
+}
+
+std::int64_t pending_id(const PathParams& params) {
+    std::string_view text = param(params, "id");
+    auto id = parse_id(text);
+    if (!id)
+        throw Error(ErrorCode::not_found,
+                    "no pending report '" + std::string(text.substr(0, 40)) + "'");
+    return *id;
+}
+
+// 201 with the new event, its first timeline entries and its Location.
+Response created(const data::Intake& intake, Services& services, const data::Principal& who) {
+    json out = event_json(intake.event, services.desk, &who, services.desk.now());
+    out["properties"]["timeline"] = timeline_json(intake.timeline);
+    Response res = geojson_ok(out, 201);
+    res.set_header("Location", "/api/v1/events/" + std::to_string(intake.event.id));
+    return res;
+}
+
 data::EventReport parse_event_report(const nlohmann::json& body, const data::Principal* who) {
     reject_unknown_fields(body, {"category", "description", "source", "severity", "location", "crs",
                                  "accuracy", "reporter", "photos", "address", "camera",
@@ -219,11 +259,13 @@ Response post_event(const Request& req, Services& services, const PathParams&) {
         req,
         "{\"category\", \"location\": {\"type\": \"Point\", \"coordinates\": [lon, lat]}, ...}");
     data::Intake intake = services.desk.report(parse_event_report(body, &who), &who, who.username);
-    json out = event_json(intake.event, services.desk, &who, services.desk.now());
-    out["properties"]["timeline"] = timeline_json(intake.timeline);
-    Response res = geojson_ok(out, 201);
-    res.set_header("Location", "/api/v1/events/" + std::to_string(intake.event.id));
-    return res;
+    if (intake.pending) {
+        // Stored, but not yet an event: the address did not place it (docs/events.md).
+        Response res = json_ok(pending_json(*intake.pending), 202);
+        res.set_header("Location", "/api/v1/location-queue/" + std::to_string(intake.pending->id));
+        return res;
+    }
+    return created(intake, services, who);
 }
 
 Response get_event(const Request& req, Services& services, const PathParams& params) {
@@ -359,6 +401,72 @@ Response post_event_action(const Request& req, Services& services, const PathPar
                     {"allowed_actions", actions_json(services.desk.actions_for(now, &who))}};
         return json_ok(out, 409);
     }
+}
+
+Response get_location_queue(const Request& req, Services& services, const PathParams&) {
+    Target target = parse_target(req.target);
+    reject_unknown_params(target, {"status", "limit", "offset"});
+    data::PendingQuery q;
+    if (auto v = query_param(target, "status")) {
+        if (*v == "all")
+            q.status.reset();
+        else
+            q.status = parse_named<data::PendingStatus>("status", *v, data::parse_pending_status,
+                                                        "waiting, located, discarded, all");
+    }
+    q.limit = default_event_limit;
+    if (auto v = query_param(target, "limit"))
+        q.limit = std::min(parse_count("limit", *v, 1), max_event_limit);
+    if (auto v = query_param(target, "offset"))
+        q.offset = parse_count("offset", *v, 0);
+    data::Principal who = require_login(req, services);
+    data::PendingPage page = services.desk.pending(q, &who);
+    json reports = json::array();
+    for (const auto& p : page.reports)
+        reports.push_back(pending_json(p));
+    Response res = json_ok(json{{"numberMatched", page.total},
+                                {"numberReturned", reports.size()},
+                                {"reports", std::move(reports)}});
+    res.set_header("Cache-Control", "no-store");
+    return res;
+}
+
+Response get_pending_report(const Request& req, Services& services, const PathParams& params) {
+    reject_unknown_params(parse_target(req.target), {});
+    data::Principal who = require_login(req, services);
+    Response res = json_ok(pending_json(services.desk.pending_report(pending_id(params), &who)));
+    res.set_header("Cache-Control", "no-store");
+    return res;
+}
+
+Response post_pending_locate(const Request& req, Services& services, const PathParams& params) {
+    reject_unknown_params(parse_target(req.target), {});
+    data::Principal who = require_login(req, services);
+    std::int64_t id = pending_id(params);
+    in_json body = parse_object(
+        req,
+        "{\"location\": {\"type\": \"Point\", \"coordinates\": [lon, lat]}, \"crs\", \"note\"}");
+    reject_unknown_fields(body, {"location", "crs", "note"});
+    const in_json* loc = field(body, "location");
+    if (!loc)
+        throw bad_request("location is required: where the operator places the report");
+    geo::Geometry g = geometry_from_geojson(*loc, "location");
+    const auto* pt = std::get_if<geo::Point>(&g);
+    if (!pt)
+        throw bad_request("location must be a Point");
+    data::LocateRequest r{pt->pos, string_field(body, "crs", "wgs84"), string_field(body, "note")};
+    data::Intake intake = services.desk.locate_pending(id, r, who);
+    return created(intake, services, who);
+}
+
+Response post_pending_discard(const Request& req, Services& services, const PathParams& params) {
+    reject_unknown_params(parse_target(req.target), {});
+    data::Principal who = require_login(req, services);
+    std::int64_t id = pending_id(params);
+    in_json body = parse_object(req, "{\"note\": \"why it is dropped\"}");
+    reject_unknown_fields(body, {"note"});
+    return json_ok(
+        pending_json(services.desk.discard_pending(id, string_field(body, "note"), who)));
 }
 
 Response get_categories(const Request& req, Services& services, const PathParams&) {

@@ -332,6 +332,31 @@ Response get_open311_document(const Request& req, Services& services, const Path
     });
 }
 
+Response get_open311_token(const Request& req, Services& services, const PathParams& params) {
+    Format format = format_of_path(req);
+    return open311_call(format, [&] {
+        Resource r = split_resource(param(params, "token"));
+        Target target = parse_target(req.target);
+        reject_unknown_params(target, {"jurisdiction_id", "api_key"});
+        data::Principal who = open311_reader(req, target, services);
+        auto id = parse_id(r.name);
+        if (!id)
+            throw Error(ErrorCode::not_found, "token '" + r.name + "' was not found");
+        data::PendingReport p;
+        try {
+            p = services.desk.pending_report(*id, &who);
+        } catch (const Error& e) {
+            if (e.code() == ErrorCode::not_found)
+                throw Error(ErrorCode::not_found, "token '" + r.name + "' was not found");
+            throw;
+        }
+        json one = {{"token", std::to_string(p.id)}};
+        if (p.event_id)
+            one["service_request_id"] = std::to_string(*p.event_id);
+        return render(r.format, "service_requests", json::array({one}));
+    });
+}
+
 Response get_open311_service(const Request& req, Services& services, const PathParams& params) {
     Format format = format_of_path(req);
     return open311_call(format, [&] {
@@ -404,11 +429,8 @@ Response post_open311_request(const Request& req, Services& services, const Path
             report.position = geo::LonLat{*lon, *lat};
         if (auto address = query_param(target, "address_string"))
             report.address = std::string(*address);
-        if (!report.position)
-            throw bad_request(report.address
-                                  ? "this server needs lat and long: address_string alone is not "
-                                    "located yet"
-                                  : "a location is required: lat and long");
+        if (!report.position && !report.address)
+            throw bad_request("a location is required: lat and long, or address_string");
         if (auto media = query_param(target, "media_url"))
             report.photos.push_back(std::string(*media));
         std::string reporter;
@@ -418,6 +440,16 @@ Response post_open311_request(const Request& req, Services& services, const Path
         report.reporter = reporter.empty() ? app->display_name : reporter;
 
         data::Intake intake = services.desk.report(report, &*app, "open311:" + app->username);
+        if (intake.pending) {
+            // The spec's token: the address did not place the request; an operator will.
+            json out = json::array(
+                {json{{"token", std::to_string(intake.pending->id)},
+                      {"service_notice", "received; the address is being located by the command "
+                                         "center (" +
+                                             intake.pending->reason + ")"},
+                      {"account_id", nullptr}}});
+            return render(r.format, "service_requests", out, 201);
+        }
         const data::Event& e = intake.event;
         std::string notice =
             intake.duplicate

@@ -402,6 +402,135 @@ TEST_F(EventDeskTest, ListenersHearEveryChange) {
     EXPECT_EQ(heard[1], std::make_pair(e.id, A::dispatch));
 }
 
+// ---- address-only reports and the manual-location queue ----
+
+EventReport by_address(const char* address, EventSource source = EventSource::hotline) {
+    EventReport r;
+    r.category = "garbage";
+    r.description = "12345 来电：垃圾堆放";
+    r.source = source;
+    r.address = address;
+    r.reporter = "138****0000";
+    return r;
+}
+
+TEST(NormalizeAddress, DropsSpacesAndMakesFullWidthAscii) {
+    EXPECT_EQ(normalize_address(" 滨西社区\u3000１２号楼 A座 "), "滨西社区12号楼A座");
+    EXPECT_EQ(normalize_address("幸福路８号"), "幸福路8号");
+    EXPECT_EQ(normalize_address("\u3000 \t"), "");
+}
+
+TEST_F(EventDeskTest, AnAddressOnlyHotlineTicketIsPlacedAtItsBuilding) {
+    // Spaces and full-width digits as a hotline operator types them, after the county's name.
+    Intake in = desk.report(by_address("源汇区 滨西社区１号楼"), nullptr, "hotline");
+    ASSERT_FALSE(in.pending);
+    EXPECT_EQ(in.event.grid_code, "G1");
+    EXPECT_DOUBLE_EQ(in.event.position.lon, 114.01);
+    EXPECT_EQ(in.event.address, "源汇区 滨西社区１号楼");
+    EXPECT_NE(in.timeline.front().note.find("building B1 (滨西社区1号楼)"), std::string::npos)
+        << in.timeline.front().note;
+    EXPECT_EQ(in.event.status, S::dispatched); // general: to its grid by rule, as any report
+}
+
+TEST_F(EventDeskTest, ASharedAddressIsPlacedWhenTheCallNamesTheCommunity) {
+    Intake in = desk.report(by_address("老街街道滨东社区幸福路8号"), nullptr, "hotline");
+    ASSERT_FALSE(in.pending);
+    EXPECT_EQ(in.event.grid_code, "G3");
+    EXPECT_NE(in.timeline.front().note.find("B4"), std::string::npos);
+    // Naming only the township both are in leaves it ambiguous.
+    Intake both = desk.report(by_address("老街街道幸福路8号"), nullptr, "hotline");
+    ASSERT_TRUE(both.pending);
+    EXPECT_EQ(both.pending->candidates, (std::vector<std::string>{"B3", "B4"}));
+}
+
+TEST_F(EventDeskTest, AnAmbiguousAddressWaitsForAnOperatorAndIsNeverGuessed) {
+    Intake in = desk.report(by_address("幸福路8号"), &citizen, "citizen");
+    ASSERT_TRUE(in.pending);
+    EXPECT_EQ(in.event.id, 0);
+    EXPECT_EQ(store->events({}).total, 0);
+    const PendingReport& p = *in.pending;
+    EXPECT_EQ(p.status, PendingStatus::waiting);
+    EXPECT_EQ(p.candidates, (std::vector<std::string>{"B3", "B4"}));
+    EXPECT_NE(p.reason.find("2 buildings"), std::string::npos) << p.reason;
+    EXPECT_EQ(std::set<std::string>(p.area_codes.begin(), p.area_codes.end()),
+              (std::set<std::string>{"C1", "C2", "T1", "411102", "411100"}));
+
+    // Who sees it: the areas it could be in and its reporter; not a grid officer.
+    EXPECT_EQ(desk.pending({}, &city).total, 1);
+    EXPECT_EQ(desk.pending({}, &chief_c1).total, 1);
+    EXPECT_EQ(desk.pending({}, &citizen).total, 1);
+    EXPECT_EQ(desk.pending({}, &officer_g1).total, 0);
+    EXPECT_EQ(code_of([&] { desk.pending_report(p.id, &officer_g1); }), ErrorCode::not_found);
+    // Only the command center locates it.
+    LocateRequest where{{114.03, 33.52}, "wgs84", "caller confirmed: the west one"};
+    EXPECT_EQ(code_of([&] { desk.locate_pending(p.id, where, chief_c1); }), ErrorCode::forbidden);
+    EXPECT_EQ(code_of([&] { desk.locate_pending(p.id, where, citizen); }), ErrorCode::forbidden);
+
+    now += 30min;
+    Intake located = desk.locate_pending(p.id, where, city);
+    EXPECT_EQ(located.event.grid_code, "G2");
+    EXPECT_EQ(located.event.reporter_user_id, citizen.user_id); // still the citizen's report
+    EXPECT_EQ(located.event.reported_at, now - 30min);          // when the call came in
+    EXPECT_EQ(located.event.deadline_at,                        // the clock runs from placing
+              now + desk.config().deadlines.for_severity(located.event.severity));
+    EXPECT_NE(located.timeline.front().note.find("located by city"), std::string::npos);
+    PendingReport after = *store->pending_report(p.id);
+    EXPECT_EQ(after.status, PendingStatus::located);
+    EXPECT_EQ(after.event_id, located.event.id);
+    EXPECT_EQ(after.handled_by, "city");
+    EXPECT_EQ(desk.pending({}, &city).total, 0); // the queue shows waiting reports by default
+    PendingQuery all;
+    all.status.reset();
+    EXPECT_EQ(desk.pending(all, &city).total, 1);
+    // Once only.
+    EXPECT_EQ(code_of([&] { desk.locate_pending(p.id, where, city); }), ErrorCode::conflict);
+    EXPECT_EQ(code_of([&] { desk.discard_pending(p.id, "prank", city); }), ErrorCode::conflict);
+    EXPECT_EQ(store->events({}).total, 1);
+}
+
+TEST_F(EventDeskTest, AnUnknownAddressIsSeenByTheAreasItNamesOrElseByTheCity) {
+    Intake named = desk.report(by_address("老街街道人民路100号"), nullptr, "hotline");
+    ASSERT_TRUE(named.pending);
+    EXPECT_EQ(named.pending->reason, "no building has this address");
+    EXPECT_TRUE(named.pending->candidates.empty());
+    EXPECT_EQ(
+        std::set<std::string>(named.pending->area_codes.begin(), named.pending->area_codes.end()),
+        (std::set<std::string>{"T1", "411102", "411100"}));
+
+    Intake unnamed = desk.report(by_address("人民路100号"), nullptr, "hotline");
+    ASSERT_TRUE(unnamed.pending);
+    EXPECT_EQ(unnamed.pending->area_codes, std::vector<std::string>{"411100"});
+    EXPECT_NE(unnamed.pending->reason.find("names no county"), std::string::npos);
+    EXPECT_EQ(desk.pending({}, &chief_c1).total, 0);
+    EXPECT_EQ(desk.pending({}, &city).total, 2);
+
+    // Discarding needs a reason and leaves no event.
+    EXPECT_EQ(code_of([&] { desk.discard_pending(unnamed.pending->id, "", city); }),
+              ErrorCode::invalid_argument);
+    PendingReport dropped =
+        desk.discard_pending(unnamed.pending->id, "外地地址，已告知来电人", city);
+    EXPECT_EQ(dropped.status, PendingStatus::discarded);
+    EXPECT_EQ(store->pending_report(unnamed.pending->id)->note, "外地地址，已告知来电人");
+    EXPECT_EQ(store->events({}).total, 0);
+    // A bad placing changes nothing.
+    EXPECT_EQ(code_of([&] {
+                  desk.locate_pending(named.pending->id, {{200, 33.5}, "wgs84", ""}, city);
+              }),
+              ErrorCode::invalid_argument);
+    EXPECT_EQ(store->pending_report(named.pending->id)->status, PendingStatus::waiting);
+}
+
+TEST_F(EventDeskTest, OnlyHotlineAndCitizenReportsMayComeWithJustAnAddress) {
+    EXPECT_EQ(code_of([&] {
+                  desk.report(by_address("滨西社区1号楼", EventSource::officer), &officer_g1,
+                              "officer1");
+              }),
+              ErrorCode::invalid_argument);
+    EXPECT_EQ(code_of([&] { desk.report(by_address("  "), nullptr, "hotline"); }),
+              ErrorCode::invalid_argument);
+    EXPECT_EQ(store->pending_reports({}).total, 0);
+}
+
 TEST(EscalationScheduler, TicksUntilDestroyed) {
     TempDir dir;
     auto store = open_spatialite_store(dir / "s.db");

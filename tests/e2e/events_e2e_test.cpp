@@ -365,6 +365,77 @@ TEST_F(EventsE2E, ARepeatReportIsLinkedAsADuplicate) {
     EXPECT_EQ(total(city, "?open=true"), 1);
 }
 
+TEST_F(EventsE2E, HotlineTicketsWithOnlyAnAddressArePlacedOrQueuedNeverGuessed) {
+    ServerProcess server(dir);
+    Caller hotline(server.port(), "city"); // the 12345 hotline is a city command-center seat
+    Caller officer1(server.port(), "officer1");
+
+    // One building has this address: placed there, assigned like any report.
+    json placed = hotline.report({{"category", "garbage"},
+                                  {"source", "hotline"},
+                                  {"address", "源汇区滨西社区１号楼"},
+                                  {"reporter", "138****0000"}});
+    EXPECT_EQ(placed["grid_code"], "G1");
+    EXPECT_EQ(placed["source"], "hotline");
+    EXPECT_NE(placed["timeline"][0]["note"].get<std::string>().find("building B1"),
+              std::string::npos);
+
+    // Two buildings have this one: 202, queued with the candidates, no event.
+    auto queued =
+        hotline.post("/api/v1/events",
+                     {{"category", "garbage"}, {"source", "hotline"}, {"address", "幸福路8号"}});
+    ASSERT_EQ(queued.status, 202) << queued.body;
+    json pending = json::parse(queued.body);
+    std::string at = "/api/v1/location-queue/" + std::to_string(pending["id"].get<int>());
+    EXPECT_EQ(queued.header("location"), at);
+    EXPECT_EQ(pending["status"], "waiting");
+    EXPECT_EQ(pending["candidates"], json({"B3", "B4"}));
+    EXPECT_EQ(total(hotline), 1);
+
+    json queue = hotline.get_json("/api/v1/location-queue");
+    ASSERT_EQ(queue["numberMatched"], 1);
+    EXPECT_EQ(queue["reports"][0]["address"], "幸福路8号");
+    // A grid officer neither sees nor places it.
+    EXPECT_EQ(officer1.get(at).status, 404);
+    EXPECT_EQ(officer1.get_json("/api/v1/location-queue")["numberMatched"], 0);
+    EXPECT_EQ(officer1.post(at + "/locate", {{"location", point(114.03, 33.52)}}).status, 404);
+    // Bad placings change nothing.
+    EXPECT_EQ(hotline.post(at + "/locate", json::object()).status, 400);
+    EXPECT_EQ(hotline.post(at + "/locate", {{"location", point(114.03, 95)}}).status, 400);
+    EXPECT_EQ(
+        hotline.post(at + "/locate", {{"location", point(114.03, 33.52)}, {"crs", "nope"}}).status,
+        400);
+    EXPECT_EQ(hotline.get_json(at)["status"], "waiting");
+
+    auto located = hotline.post(
+        at + "/locate", {{"location", point(114.03, 33.52)}, {"note", "来电人确认：西边那栋"}});
+    ASSERT_EQ(located.status, 201) << located.body;
+    json event = json::parse(located.body)["properties"];
+    EXPECT_EQ(event["grid_code"], "G2");
+    EXPECT_EQ(located.header("location"),
+              "/api/v1/events/" + std::to_string(event["id"].get<int>()));
+    json after = hotline.get_json(at);
+    EXPECT_EQ(after["status"], "located");
+    EXPECT_EQ(after["event_id"], event["id"]);
+    EXPECT_EQ(hotline.post(at + "/locate", {{"location", point(114.03, 33.52)}}).status, 409);
+    EXPECT_EQ(hotline.get_json("/api/v1/location-queue")["numberMatched"], 0);
+    EXPECT_EQ(hotline.get_json("/api/v1/location-queue?status=all")["numberMatched"], 1);
+    EXPECT_EQ(total(hotline), 2);
+
+    // An unknown address, then discarded with a reason.
+    auto unknown =
+        hotline.post("/api/v1/events",
+                     {{"category", "noise"}, {"source", "hotline"}, {"address", "人民路100号"}});
+    ASSERT_EQ(unknown.status, 202) << unknown.body;
+    std::string unknown_at =
+        "/api/v1/location-queue/" + std::to_string(json::parse(unknown.body)["id"].get<int>());
+    EXPECT_EQ(hotline.post(unknown_at + "/discard", json::object()).status, 400);
+    auto discarded = hotline.post(unknown_at + "/discard", {{"note", "外地地址"}});
+    ASSERT_EQ(discarded.status, 200) << discarded.body;
+    EXPECT_EQ(json::parse(discarded.body)["status"], "discarded");
+    EXPECT_EQ(total(hotline), 2);
+}
+
 TEST_F(EventsE2E, OverdueEventsEscalateThroughAllFourLevelsOnAnAcceleratedClock) {
     // 20,000x: the 2-hour red deadline passes in 0.36 s; the scheduler looks every 20 ms.
     ServerProcess server(dir, {"--clock-start", "2026-03-02T08:00:00Z", "--clock-rate", "20000",
@@ -542,6 +613,50 @@ TEST_F(Open311E2E, PostAndReadRequestsWithAnApiKey) {
     EXPECT_EQ(json::parse(city.body).size(), 3u);
 }
 
+TEST_F(Open311E2E, AnAddressOnlyRequestGetsATokenUntilItIsLocated) {
+    ServerProcess server(dir);
+    HttpClient client(server.port());
+    std::string key = std::string("api_key=") + app_key;
+    // 滨东社区1号楼, percent-encoded: one building, a request id at once.
+    auto placed = post_form(client, "/open311/v2/requests.json",
+                            key + "&service_code=garbage&address_string=%E6%BB%A8%E4%B8%9C%E7%A4"
+                                  "%BE%E5%8C%BA1%E5%8F%B7%E6%A5%BC");
+    ASSERT_EQ(placed.status, 201) << placed.body;
+    EXPECT_TRUE(json::parse(placed.body)[0]["service_request_id"].is_string());
+
+    // 幸福路8号: two buildings, so a token and no request id (the spec's "batch" answer).
+    auto queued = post_form(client, "/open311/v2/requests.json",
+                            key + "&service_code=garbage&address_string=%E5%B9%B8%E7%A6%8F%E8%B7"
+                                  "%AF8%E5%8F%B7");
+    ASSERT_EQ(queued.status, 201) << queued.body;
+    json answer = json::parse(queued.body)[0];
+    ASSERT_TRUE(answer["token"].is_string()) << queued.body;
+    EXPECT_FALSE(answer.contains("service_request_id"));
+    std::string token = answer["token"];
+    auto before = client.get("/open311/v2/tokens/" + token + ".json?" + key);
+    ASSERT_EQ(before.status, 200) << before.body;
+    EXPECT_EQ(json::parse(before.body), json::parse(R"([{"token": ")" + token + R"("}])"));
+    EXPECT_EQ(client.get("/open311/v2/tokens/" + token + ".json").status, 401);
+    EXPECT_EQ(client.get("/open311/v2/tokens/999.json?" + key).status, 404);
+
+    Caller city(server.port(), "city");
+    auto located = city.post("/api/v1/location-queue/" + token + "/locate",
+                             {{"location", point(114.09, 33.52)}});
+    ASSERT_EQ(located.status, 201) << located.body;
+    std::string id = std::to_string(json::parse(located.body)["id"].get<int>());
+    auto after = client.get("/open311/v2/tokens/" + token + ".xml?" + key);
+    ASSERT_EQ(after.status, 200) << after.body;
+    EXPECT_EQ(check_xml(dir, after.body, "service_requests", "request"), "");
+    EXPECT_NE(after.body.find("<service_request_id>" + id + "</service_request_id>"),
+              std::string::npos)
+        << after.body;
+    // The app now reads the request like any other; it is still the app's report.
+    auto one = client.get("/open311/v2/requests/" + id + ".json?" + key);
+    ASSERT_EQ(one.status, 200) << one.body;
+    EXPECT_EQ(check_json(dir, one.body, "requests.json"), "");
+    EXPECT_EQ(json::parse(one.body)[0]["extended_attributes"]["grid_code"], "G3");
+}
+
 TEST_F(Open311E2E, BadRequestsAreRefusedInTheSpecsErrorFormat) {
     ServerProcess server(dir);
     HttpClient client(server.port());
@@ -560,7 +675,7 @@ TEST_F(Open311E2E, BadRequestsAreRefusedInTheSpecsErrorFormat) {
         {key + "&service_code=garbage&lat=95&long=114.01", 400, "range"},
         {key + "&service_code=garbage&lat=abc&long=114.01", 400, "lat must be a number"},
         {key + "&service_code=garbage&lat=33.52", 400, "together"},
-        {key + "&service_code=garbage&address_string=somewhere", 400, "address_string"},
+        {key + "&service_code=garbage&address_string=%20%20", 400, "address"},
         {key + "&service_code=garbage&lat=33.52&long=114.01&attribute[X]=1", 400, "attribute"},
         {key + "&service_code=garbage&lat=33.52&long=114.01&colour=red", 400, "colour"},
     };

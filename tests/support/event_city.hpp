@@ -8,7 +8,9 @@
 //   y 33.50 +------------+------------+-------------------------+
 //        x 114.00     114.025      114.05                    114.10
 //
-// plus a camera looking north-east into G1, a drone flight, and two departments.
+// plus a camera looking north-east into G1, a drone flight, two departments, and buildings
+// with addresses: 滨西社区1号楼 in G1, 滨东社区1号楼 in G3, and two called 幸福路8号 (one in
+// G2 of 滨西社区, one in G3 of 滨东社区).
 #pragma once
 
 #include "data/store.hpp"
@@ -46,6 +48,10 @@ inline void seed_event_city(data::Store& store) {
     store.add_drone_flight({0, "F1", "违建巡查", path, 80});
     store.add_department({0, "D01", "城市管理局", {"garbage", "road_damage"}, "411100"});
     store.add_department({0, "D02", "住房和城乡建设局", {"illegal_construction"}, "411100"});
+    store.add_building({0, "B1", {114.01, 33.52}, 24, "滨西社区1号楼", "C1"});
+    store.add_building({0, "B2", {114.07, 33.52}, 36, "滨东社区1号楼", "C2"});
+    store.add_building({0, "B3", {114.03, 33.52}, 2, "幸福路8号", "C1"});
+    store.add_building({0, "B4", {114.09, 33.52}, 2, "幸福路8号", "C2"});
 }
 
 } // namespace tessera::testing
