@@ -33,6 +33,7 @@ constexpr Route routes[] = {
     {"POST", "/api/v1/events", detail::post_event},
     {"GET", "/api/v1/events/{id}", detail::get_event},
     {"POST", "/api/v1/events/{id}/actions", detail::post_event_action},
+    {"GET", "/api/v1/live", detail::get_live},
     {"GET", "/api/v1/location-queue", detail::get_location_queue},
     {"GET", "/api/v1/location-queue/{id}", detail::get_pending_report},
     {"POST", "/api/v1/location-queue/{id}/locate", detail::post_pending_locate},

@@ -1,5 +1,6 @@
 #include "server/server.hpp"
 
+#include "server/live.hpp"
 #include "server/router.hpp"
 
 #include <atomic>
@@ -12,7 +13,9 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -22,6 +25,7 @@ namespace tessera::server {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using error_code = beast::error_code;
@@ -107,19 +111,145 @@ struct Shared {
 
     std::mutex sessions_mutex;
     std::unordered_map<const Session*, std::weak_ptr<Session>> sessions;
+    // The live feed's subscribers (WebSocket sessions), fed by the desk's listener.
+    std::shared_ptr<LiveHub> live;
 
     BufferedLog access_log;
 
     Shared(Services& s, ServerConfig c)
         : services(s)
         , config(std::move(c))
-        , access_log(config.access_log) {}
+        , live(std::make_shared<LiveHub>(s))
+        , access_log(config.access_log) {
+        // The desk outlives no server in particular: hold the hub weakly.
+        services.desk.subscribe(
+            [weak = std::weak_ptr<LiveHub>(live)](const data::EventChange& change) {
+                if (auto hub = weak.lock())
+                    hub->publish(change);
+            });
+    }
 
     void log(const std::string& line) { access_log.append(line); }
+    // Live-feed connections not yet torn down (LiveSession objects).
+    std::atomic<std::size_t> live_sessions{0};
+
+    // HTTP connections and live-feed connections still open.
     std::size_t session_count() {
         std::lock_guard lock(sessions_mutex);
-        return sessions.size();
+        return sessions.size() + live_sessions;
     }
+};
+
+// One live-feed subscription: a WebSocket that the server writes the hub's messages to, in
+// order, one at a time. Messages from the client are read (so pings and the close handshake
+// work) and ignored. A subscriber that falls `max_queue` messages behind is closed rather than
+// buffered without bound.
+class LiveSession : public LiveSubscriber, public std::enable_shared_from_this<LiveSession> {
+public:
+    static constexpr std::size_t max_queue = 4096;
+
+    LiveSession(beast::tcp_stream&& stream, std::shared_ptr<Shared> shared)
+        : m_ws(std::move(stream))
+        , m_shared(std::move(shared)) {
+        ++m_shared->live_sessions;
+    }
+    ~LiveSession() override { --m_shared->live_sessions; }
+
+    void start(const http::request<http::string_body>& upgrade, data::Principal who,
+               std::string token) {
+        beast::get_lowest_layer(m_ws).expires_never(); // the WebSocket's own timeouts instead
+        // Pings after 150 s of silence, closed after 300 s; a peer that does not answer our close
+        // frame within 5 s is dropped (so a shutdown does not wait on frozen clients).
+        auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+        timeouts.handshake_timeout = std::chrono::seconds(5);
+        m_ws.set_option(timeouts);
+        m_ws.set_option(websocket::stream_base::decorator(
+            [](websocket::response_type& res) { res.set(http::field::server, "Tessera"); }));
+        m_ws.read_message_max(64 * 1024);
+        m_ws.async_accept(upgrade, [self = shared_from_this(), who = std::move(who),
+                                    token = std::move(token)](error_code ec) mutable {
+            if (ec)
+                return;
+            self->m_open = true;
+            self->m_shared->live->add(self, std::move(who), std::move(token));
+            self->do_read();
+        });
+    }
+
+    void send(std::shared_ptr<const std::string> message) override {
+        net::post(m_ws.get_executor(), [self = shared_from_this(), message = std::move(message)] {
+            if (self->m_closing)
+                return;
+            if (self->m_queue.size() >= max_queue)
+                return self->begin_close(websocket::close_code::policy_error,
+                                         "too slow: more than " + std::to_string(max_queue) +
+                                             " messages behind; reconnect and reload");
+            self->m_queue.push_back(std::move(message));
+            if (self->m_queue.size() == 1 && self->m_open)
+                self->do_write();
+        });
+    }
+
+    void close(std::string reason) override {
+        net::post(m_ws.get_executor(), [self = shared_from_this(), reason = std::move(reason)] {
+            self->begin_close(websocket::close_code::going_away, reason);
+        });
+    }
+
+private:
+    void do_read() {
+        m_ws.async_read(m_in, [self = shared_from_this()](error_code ec, std::size_t) {
+            if (ec) {
+                self->m_shared->live->remove(self.get());
+                return;
+            }
+            self->m_in.consume(self->m_in.size());
+            self->do_read();
+        });
+    }
+
+    void do_write() {
+        m_ws.text(true);
+        m_ws.async_write(net::buffer(*m_queue.front()),
+                         [self = shared_from_this()](error_code ec, std::size_t) {
+                             self->m_queue.pop_front();
+                             if (ec) {
+                                 self->m_queue.clear();
+                                 return;
+                             }
+                             if (self->m_close_reason)
+                                 return self->do_close();
+                             if (!self->m_queue.empty())
+                                 self->do_write();
+                         });
+    }
+
+    // Called on the strand. The close frame goes after the write in progress, if any.
+    void begin_close(websocket::close_code code, std::string reason) {
+        if (m_closing || !m_open)
+            return;
+        m_closing = true;
+        m_shared->live->remove(this);
+        if (reason.size() > 120)
+            reason.resize(120); // a close frame's reason is at most 123 bytes
+        m_close_reason = websocket::close_reason(code, reason);
+        bool writing = !m_queue.empty();
+        m_queue.erase(m_queue.begin() + (writing ? 1 : 0), m_queue.end());
+        if (!writing)
+            do_close();
+    }
+
+    void do_close() {
+        m_ws.async_close(*m_close_reason, [self = shared_from_this()](error_code) {});
+    }
+
+    websocket::stream<beast::tcp_stream> m_ws;
+    std::shared_ptr<Shared> m_shared;
+    beast::flat_buffer m_in;
+    std::deque<std::shared_ptr<const std::string>> m_queue; // front: being written
+    bool m_open = false;
+    bool m_closing = false;
+    std::optional<websocket::close_reason> m_close_reason;
 };
 
 std::string endpoint_string(const tcp::endpoint& ep) {
@@ -217,6 +347,8 @@ private:
             return do_close();
 
         auto msg = m_parser->release();
+        if (websocket::is_upgrade(msg))
+            return upgrade(std::move(msg));
         Request req;
         req.method = std::string(msg.method_string());
         req.target = std::string(msg.target());
@@ -241,6 +373,27 @@ private:
                 error_response(500, "internal", "internal error (details are in the server log)"),
                 true, false);
         }
+    }
+
+    // A WebSocket handshake: the live feed takes the connection over when the caller may
+    // subscribe; anything else gets an ordinary HTTP answer and the connection closes.
+    void upgrade(http::request<http::string_body> msg) {
+        Request req;
+        req.method = std::string(msg.method_string());
+        req.target = std::string(msg.target());
+        for (const auto& field : msg)
+            req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+        m_method = req.method;
+        m_target = redact_token(req.target);
+        m_version = msg.version();
+        LiveAdmission admission = admit_live(req, m_shared->services);
+        if (!admission.who)
+            return do_write(std::move(admission.refusal), true, false);
+        m_status = 101;
+        m_bytes = 0;
+        log_access();
+        auto live = std::make_shared<LiveSession>(std::move(m_stream), m_shared);
+        live->start(msg, std::move(*admission.who), std::move(admission.token));
     }
 
     void do_write(Response res, bool close, bool drain) {
@@ -274,12 +427,16 @@ private:
                           beast::bind_front_handler(&Session::on_write, shared_from_this()));
     }
 
-    void on_write(error_code ec, std::size_t) {
+    void log_access() {
         std::chrono::duration<double, std::milli> ms = std::chrono::steady_clock::now() - m_start;
         auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(
             std::chrono::system_clock::now());
         m_shared->log(
             access_log_line(now, m_remote, m_method, m_target, m_status, m_bytes, ms.count()));
+    }
+
+    void on_write(error_code ec, std::size_t) {
+        log_access();
         if (ec)
             return do_close();
         if (m_drain)
@@ -448,6 +605,7 @@ struct Server::Impl {
         }
         for (auto& s : live)
             net::post(s->executor(), [s] { s->stop(); });
+        shared->live->close_all("server shutting down");
         drain_deadline = std::chrono::steady_clock::now() + shared->config.drain_timeout;
         poll_drain();
     }

@@ -174,6 +174,15 @@ Response get_healthz(const Request&, Services& services, const PathParams&) {
     return json_ok(json{{"status", "ok"}, {"schema_version", stats.schema_version}});
 }
 
+Response get_live(const Request&, Services&, const PathParams&) {
+    Response res = error_response(426, "upgrade_required",
+                                  "/api/v1/live is a WebSocket: connect with ws:// (or wss://) and "
+                                  "?access_token=<token> or an Authorization header");
+    res.set_header("Upgrade", "websocket");
+    res.set_header("Connection", "Upgrade");
+    return res;
+}
+
 Response get_metrics(const Request&, Services& services, const PathParams&) {
     Response res;
     res.body = services.metrics.render(services.store);

@@ -53,6 +53,13 @@ inline constexpr std::size_t max_feature_limit = 10000;
 inline constexpr std::size_t default_event_limit = 100;
 inline constexpr std::size_t max_event_limit = 1000;
 
+// An event as a GeoJSON Feature (GET /api/v1/events/{id} without the timeline), with the actions
+// `who` may take now.
+json event_json(const data::Event& e, data::EventDesk& desk, const data::Principal* who,
+                data::Time now);
+// Timeline entries as a JSON array.
+json timeline_json(const std::vector<data::TimelineEntry>& entries);
+
 Response get_healthz(const Request& req, Services& services, const PathParams& params);
 Response get_metrics(const Request& req, Services& services, const PathParams& params);
 Response get_layers(const Request& req, Services& services, const PathParams& params);
@@ -68,6 +75,8 @@ Response get_events(const Request& req, Services& services, const PathParams& pa
 Response get_event(const Request& req, Services& services, const PathParams& params);
 Response post_event_action(const Request& req, Services& services, const PathParams& params);
 Response get_categories(const Request& req, Services& services, const PathParams& params);
+// GET /api/v1/live without a WebSocket handshake: 426 (server.cpp takes the handshakes).
+Response get_live(const Request& req, Services& services, const PathParams& params);
 Response get_location_queue(const Request& req, Services& services, const PathParams& params);
 Response get_pending_report(const Request& req, Services& services, const PathParams& params);
 Response post_pending_locate(const Request& req, Services& services, const PathParams& params);

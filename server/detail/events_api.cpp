@@ -79,6 +79,8 @@ json actions_json(const std::vector<data::EventAction>& actions) {
     return a;
 }
 
+} // namespace
+
 json event_json(const data::Event& e, data::EventDesk& desk, const data::Principal* who,
                 data::Time now) {
     auto optional = [](const auto& v) { return v ? json(*v) : json(nullptr); };
@@ -142,6 +144,8 @@ json timeline_json(const std::vector<data::TimelineEntry>& entries) {
                            {"target", t.target ? json(*t.target) : json(nullptr)}});
     return out;
 }
+
+namespace {
 
 data::Principal require_login(const Request& req, Services& services) {
     auto who = principal_of(req, services);

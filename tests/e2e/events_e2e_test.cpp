@@ -8,6 +8,7 @@
 #include "tests/support/http_client.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/ws_client.hpp"
 
 #include <cstdlib>
 #include <fstream>
@@ -19,6 +20,7 @@ using tessera::testing::HttpClient;
 using tessera::testing::HttpReply;
 using tessera::testing::ServerProcess;
 using tessera::testing::TempDir;
+using tessera::testing::WsClient;
 using json = nlohmann::json;
 namespace http = boost::beast::http;
 using namespace std::chrono_literals;
@@ -69,6 +71,8 @@ public:
         EXPECT_EQ(reply.status, 200) << reply.body;
         m_token = json::parse(reply.body)["token"].get<std::string>();
     }
+
+    const std::string& token() const { return m_token; }
 
     HttpReply post(const std::string& target, const json& body) {
         return post_raw(target, body.dump());
@@ -434,6 +438,72 @@ TEST_F(EventsE2E, HotlineTicketsWithOnlyAnAddressArePlacedOrQueuedNeverGuessed) 
     ASSERT_EQ(discarded.status, 200) << discarded.body;
     EXPECT_EQ(json::parse(discarded.body)["status"], "discarded");
     EXPECT_EQ(total(hotline), 2);
+}
+
+TEST_F(EventsE2E, TheLiveFeedDeliversEveryChangeToThoseWhoMaySeeIt) {
+    ServerProcess server(dir);
+    Caller officer1(server.port(), "officer1");
+    Caller officer3(server.port(), "officer3");
+    Caller city(server.port(), "city");
+    // A browser passes the token in the query; other clients may send the header.
+    WsClient feed1(server.port(), "/api/v1/live?access_token=" + officer1.token());
+    WsClient feed3(server.port(), "/api/v1/live",
+                   {{"Authorization", "Bearer " + officer3.token()}});
+    WsClient feed_city(server.port(), "/api/v1/live?access_token=" + city.token());
+    auto next = [](WsClient& feed) { return json::parse(feed.read()); };
+    EXPECT_EQ(next(feed1)["user"], "officer1");
+    EXPECT_EQ(next(feed3)["user"], "officer3");
+    EXPECT_EQ(next(feed_city)["type"], "hello");
+
+    std::int64_t a =
+        officer1.report({{"category", "garbage"}, {"location", point(114.01, 33.52)}})["id"];
+    std::int64_t b =
+        officer3.report({{"category", "garbage"}, {"location", point(114.07, 33.52)}})["id"];
+    json m = next(feed1);
+    EXPECT_EQ(m["type"], "event");
+    EXPECT_EQ(m["event"]["id"], a);
+    EXPECT_EQ(m["action"], "dispatch");
+    EXPECT_EQ(m["event"]["properties"]["status"], "dispatched");
+    EXPECT_EQ(next(feed_city)["event"]["id"], a);
+    EXPECT_EQ(next(feed_city)["event"]["id"], b);
+    // officer3's first message is B: A, in G1, was never sent to it.
+    EXPECT_EQ(next(feed3)["event"]["id"], b);
+
+    officer1.must_act(a, {{"action", "accept"}});
+    json accepted = next(feed1);
+    EXPECT_EQ(accepted["action"], "accept");
+    EXPECT_EQ(accepted["entry"]["actor"], "officer1");
+    EXPECT_EQ(accepted["event"]["properties"]["status"], "accepted");
+    EXPECT_EQ(next(feed_city)["action"], "accept");
+
+    // Refused handshakes are plain HTTP answers; a plain GET is told to upgrade.
+    auto declined = [&](const std::string& target) {
+        try {
+            WsClient c(server.port(), target);
+        } catch (const std::runtime_error& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    EXPECT_NE(declined("/api/v1/live").find("HTTP 401"), std::string::npos);
+    EXPECT_NE(declined("/api/v1/live?access_token=wrong").find("HTTP 401"), std::string::npos);
+    EXPECT_NE(declined("/api/v1/other?access_token=" + city.token()).find("HTTP 404"),
+              std::string::npos);
+    auto plain = city.get("/api/v1/live");
+    EXPECT_EQ(plain.status, 426) << plain.body;
+    EXPECT_EQ(plain.header("upgrade"), "websocket");
+
+    // Shutting down closes subscriptions with a reason, and the server exits.
+    server.signal(SIGTERM);
+    EXPECT_THROW(feed1.read(), std::runtime_error);
+    EXPECT_TRUE(feed1.closed());
+    EXPECT_EQ(feed1.reason(), "server shutting down");
+    EXPECT_TRUE(server.exited(20s));
+    // The token never reaches the access log (flushed at exit).
+    EXPECT_EQ(server.stdout_text().find(city.token()), std::string::npos);
+    EXPECT_NE(server.stdout_text().find("/api/v1/live?access_token=REDACTED 101"),
+              std::string::npos)
+        << server.stdout_text();
 }
 
 TEST_F(EventsE2E, OverdueEventsEscalateThroughAllFourLevelsOnAnAcceleratedClock) {
