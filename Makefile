@@ -46,6 +46,8 @@ bench: deps
 	cmake --build build/bench -j $(JOBS)
 	build/bench/bench/crs_bench
 	build/bench/bench/locate_bench
+	@if [ -f $(DEMO_DB) ]; then build/bench/bench/ingest_bench --db $(DEMO_DB); \
+	else echo "ingest_bench skipped: no $(DEMO_DB) (make demo builds it)"; fi
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

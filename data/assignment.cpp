@@ -378,6 +378,22 @@ std::vector<Assigner::NamedArea> Assigner::areas_named_in(std::string_view text)
     return out;
 }
 
+std::optional<Assigner::AreaInfo> Assigner::area_info(std::string_view code) {
+    auto snap = current();
+    const std::pair<LayerKind, StatsUnit> levels[] = {{LayerKind::grid, StatsUnit::grid},
+                                                      {LayerKind::community, StatsUnit::community},
+                                                      {LayerKind::township, StatsUnit::township},
+                                                      {LayerKind::county, StatsUnit::county}};
+    for (auto [kind, level] : levels)
+        if (const LayerIndex* l = snap->first_of(kind))
+            if (auto i = l->find(std::string(code)))
+                return AreaInfo{l->codes[*i], l->names[*i], level};
+    auto cities = city_codes();
+    if (std::find(cities.begin(), cities.end(), code) != cities.end())
+        return AreaInfo{std::string(code), "", StatsUnit::city};
+    return std::nullopt;
+}
+
 std::vector<std::string> Assigner::city_codes() {
     auto snap = current();
     std::vector<std::string> out;

@@ -105,6 +105,14 @@ public:
     std::vector<NamedArea> areas_named_in(std::string_view text);
     // The codes of the cities above the counties (the county layer's parent codes).
     std::vector<std::string> city_codes();
+    // An admin area or grid by code: its name and level (grid, community, township, county, or
+    // city for a county layer's parent code, which has no name of its own).
+    struct AreaInfo {
+        std::string code;
+        std::string name;
+        StatsUnit level = StatsUnit::total;
+    };
+    std::optional<AreaInfo> area_info(std::string_view code);
 
     struct Snapshot;
 

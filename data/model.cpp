@@ -122,6 +122,16 @@ constexpr std::array<std::pair<PendingStatus, std::string_view>, 3> pending_stat
     {PendingStatus::discarded, "discarded"},
 }};
 
+constexpr std::array<std::pair<StatsUnit, std::string_view>, 7> stats_units{{
+    {StatsUnit::total, "total"},
+    {StatsUnit::grid, "grid"},
+    {StatsUnit::community, "community"},
+    {StatsUnit::township, "township"},
+    {StatsUnit::county, "county"},
+    {StatsUnit::city, "city"},
+    {StatsUnit::category, "category"},
+}};
+
 } // namespace
 
 std::string_view to_string(LayerKind k) {
@@ -132,6 +142,12 @@ std::optional<LayerKind> parse_layer_kind(std::string_view s) {
 }
 bool is_admin(LayerKind k) {
     return k == LayerKind::county || k == LayerKind::township || k == LayerKind::community;
+}
+std::string_view to_string(StatsUnit u) {
+    return name_of(u, stats_units);
+}
+std::optional<StatsUnit> parse_stats_unit(std::string_view s) {
+    return parse_enum(s, stats_units);
 }
 std::string_view to_string(PendingStatus s) {
     return name_of(s, pending_statuses);

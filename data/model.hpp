@@ -3,6 +3,7 @@
 
 #include "geo/geometry.hpp"
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -341,6 +342,41 @@ struct PendingQuery {
 struct PendingPage {
     std::vector<PendingReport> reports;
     std::int64_t total = 0;
+};
+
+// ---- figures: KPIs and the daily digest (docs/figures.md) ----
+
+// What the figures are broken down by: one total, or one row per unit at a level.
+enum class StatsUnit { total, grid, community, township, county, city, category };
+std::string_view to_string(StatsUnit u);
+std::optional<StatsUnit> parse_stats_unit(std::string_view s);
+
+struct StatsQuery {
+    std::vector<std::string> area_codes; // events with any of these codes; empty: all
+    std::optional<Time> from, to;        // reported in [from, to)
+    std::optional<EventQuery::Visibility> visible_to;
+    StatsUnit by = StatsUnit::total;
+    Time now{}; // for "overdue"
+    // A repeat: an event of the same category within this distance of an earlier one reported
+    // in the window.
+    double repeat_radius_m = 50;
+};
+
+// The raw counts behind the KPIs for the events reported in the window (data::figures turns
+// them into rates).
+struct EventStats {
+    std::string unit; // the unit's code; "" for the total (and for events outside every unit)
+    std::int64_t reported = 0;
+    std::array<std::int64_t, 7> by_status{}; // indexed by EventStatus
+    std::int64_t duplicates = 0;             // linked to an open event at intake
+    std::int64_t closed = 0;                 // closed, not counting duplicates
+    std::int64_t on_time = 0;                // of those, closed by their deadline
+    std::int64_t open = 0;                   // not resolved or closed: the backlog
+    std::int64_t overdue = 0;                // open and past the deadline at `now`
+    std::int64_t escalated = 0;              // above the grid level
+    std::int64_t rated = 0, satisfied = 0;
+    std::int64_t repeats = 0;
+    std::vector<std::int64_t> handling_ms; // reported -> closed, of `closed`; ascending
 };
 
 // ---- users, roles, jurisdiction ----

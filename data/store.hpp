@@ -88,6 +88,9 @@ public:
     virtual void update_event(const Event& updated, EventStatus expected, TimelineEntry entry) = 0;
     // Oldest first.
     virtual std::vector<TimelineEntry> timeline(std::int64_t event_id) = 0;
+    // The counts behind the KPIs, one row per unit (ordered by code; only units with events),
+    // or one row for by = total. Error(invalid_argument) for a negative radius.
+    virtual std::vector<EventStats> event_stats(const StatsQuery& q) = 0;
 
     // ---- the manual-location queue (待定位) ----
     // Returns the stored report with its id.

@@ -118,12 +118,11 @@ void LiveHub::publish(const data::EventChange& change) {
         }
         if (!data::may(&d.who, data::Action::view, data::Resource::event, scope))
             continue;
-        detail::json message = {
-            {"type", "event"},
-            {"action", to_string(change.entry.action)},
-            {"event", detail::event_json(change.event, m_services.desk, &d.who,
-                                         m_services.desk.now())},
-            {"entry", entry}};
+        detail::json message = {{"type", "event"},
+                                {"action", to_string(change.entry.action)},
+                                {"event", detail::event_json(change.event, m_services.desk, &d.who,
+                                                             m_services.desk.now())},
+                                {"entry", entry}};
         d.subscriber->send(std::make_shared<const std::string>(
             message.dump(-1, ' ', false, detail::json::error_handler_t::replace)));
     }

@@ -34,6 +34,8 @@ constexpr Route routes[] = {
     {"GET", "/api/v1/events/{id}", detail::get_event},
     {"POST", "/api/v1/events/{id}/actions", detail::post_event_action},
     {"GET", "/api/v1/live", detail::get_live},
+    {"GET", "/api/v1/kpis", detail::get_kpis},
+    {"GET", "/api/v1/digest", detail::get_digest},
     {"GET", "/api/v1/location-queue", detail::get_location_queue},
     {"GET", "/api/v1/location-queue/{id}", detail::get_pending_report},
     {"POST", "/api/v1/location-queue/{id}/locate", detail::post_pending_locate},

@@ -7,6 +7,8 @@
 #include "geo/wkb.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -14,6 +16,7 @@
 #include <regex>
 #include <set>
 #include <spatialite.h>
+#include <thread>
 
 namespace tessera::data {
 namespace {
@@ -127,6 +130,8 @@ public:
     void commit() override;
 
 private:
+    void leave();
+
     SpatialiteStore& m_store;
     std::unique_lock<std::recursive_mutex> m_lock;
     bool m_done = false;
@@ -960,29 +965,83 @@ public:
             .run();
     }
 
+    // One writer's place in a group commit (see m_group_queue).
+    struct GroupWrite {
+        const Event* event;
+        std::vector<TimelineEntry>* entries;
+        Event stored;
+        std::exception_ptr error;
+        bool done = false;
+    };
+
     Event add_event(const Event& e, std::vector<TimelineEntry> entries) override {
         if (!geo::coordinates_in_lonlat_range(geo::Point{e.position}))
             throw Error(ErrorCode::invalid_geometry, "event position out of range");
         if (entries.empty())
             throw Error(ErrorCode::invalid_argument, "an event needs its intake timeline entry");
-        return write([&] {
-            auto& ins = stmt(
-                "INSERT INTO events(category, description, source, severity, status, level, "
-                "footprint, accuracy_m, reporter, reporter_user_id, photos, address, grid_code, "
-                "community_code, township_code, county_code, layer_version, outside_grid, "
-                "camera_code, flight_code, duplicate_of, department_code, reported_at, "
-                "updated_at, deadline_at, closed_at, satisfied, geom, city_code) VALUES "
-                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, GeomFromWKB(?, 4326), ?)");
-            bind_event(ins, e);
-            ins.run();
-            Event stored = e;
-            stored.id = last_id();
-            for (auto& entry : entries) {
-                entry.event_id = stored.id;
-                append_timeline(entry);
+        if (m_tx_thread.load() == std::this_thread::get_id())
+            return write([&] { return insert_event(e, entries); }); // inside the caller's
+        GroupWrite mine{&e, &entries, {}, {}, false};
+        std::unique_lock lock(m_group_mutex);
+        m_group_queue.push_back(&mine);
+        while (!mine.done) {
+            if (m_group_leader) {
+                m_group_done.wait(lock);
+                continue;
             }
-            return stored;
-        });
+            m_group_leader = true;
+            std::vector<GroupWrite*> batch;
+            batch.swap(m_group_queue);
+            lock.unlock();
+            commit_group(batch);
+            lock.lock();
+            for (GroupWrite* w : batch)
+                w->done = true;
+            m_group_leader = false;
+            m_group_done.notify_all();
+        }
+        if (mine.error)
+            std::rethrow_exception(mine.error);
+        return mine.stored;
+    }
+
+    // One transaction for the batch, one savepoint per event: an event that fails is rolled
+    // back alone and its writer gets the error; if the commit fails, every writer does.
+    void commit_group(const std::vector<GroupWrite*>& batch) {
+        try {
+            write([&] {
+                for (GroupWrite* w : batch) {
+                    try {
+                        w->stored = write([&] { return insert_event(*w->event, *w->entries); });
+                    } catch (...) {
+                        w->error = std::current_exception();
+                    }
+                }
+            });
+        } catch (...) {
+            for (GroupWrite* w : batch)
+                w->error = std::current_exception();
+        }
+    }
+
+    // The rows of one event; the caller holds the lock and a transaction.
+    Event insert_event(const Event& e, std::vector<TimelineEntry>& entries) {
+        auto& ins = stmt(
+            "INSERT INTO events(category, description, source, severity, status, level, "
+            "footprint, accuracy_m, reporter, reporter_user_id, photos, address, grid_code, "
+            "community_code, township_code, county_code, layer_version, outside_grid, "
+            "camera_code, flight_code, duplicate_of, department_code, reported_at, "
+            "updated_at, deadline_at, closed_at, satisfied, geom, city_code) VALUES "
+            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, GeomFromWKB(?, 4326), ?)");
+        bind_event(ins, e);
+        ins.run();
+        Event stored = e;
+        stored.id = last_id();
+        for (auto& entry : entries) {
+            entry.event_id = stored.id;
+            append_timeline(entry);
+        }
+        return stored;
     }
 
     std::optional<Event> event(std::int64_t id) override {
@@ -1092,6 +1151,122 @@ public:
             entry.event_id = e.id;
             append_timeline(entry);
         });
+    }
+
+    // The three statements behind event_stats for one grouping: the counts, the handling
+    // times and the repeats. ?1 from ?2 to ?3 area codes ?4 visibility on ?5 visible codes
+    // ?6 visible reporter ?7 now ?8 radius (m) ?9 half box width (deg lon) ?10 (deg lat)
+    struct StatsSql {
+        std::string counts, durations, repeats;
+    };
+
+    static const StatsSql& stats_sql(StatsUnit by) {
+        static const std::array<StatsSql, 7> all = [] {
+            std::array<StatsSql, 7> out;
+            const char* units[] = {"''",
+                                   "e.grid_code",
+                                   "e.community_code",
+                                   "e.township_code",
+                                   "e.county_code",
+                                   "e.city_code",
+                                   "e.category"};
+            std::string where =
+                std::string(" FROM events e WHERE (?1 IS NULL OR e.reported_at >= ?1)"
+                            " AND (?2 IS NULL OR e.reported_at < ?2)"
+                            " AND (?3 IS NULL OR ") +
+                any_area_code_in("?3") + ") AND (?4 = 0 OR " + any_area_code_in("?5") +
+                " OR e.reporter_user_id = ?6)";
+            for (std::size_t i = 0; i < out.size(); ++i) {
+                std::string unit = units[i];
+                std::string counts = "SELECT " + unit + ", COUNT(*)";
+                for (auto status : {"reported", "dispatched", "accepted", "in_progress", "resolved",
+                                    "closed", "rejected"})
+                    counts += std::string(", SUM(e.status = '") + status + "')";
+                counts += ", SUM(e.duplicate_of IS NOT NULL)"
+                          ", SUM(e.status = 'closed' AND e.duplicate_of IS NULL)"
+                          ", SUM(e.status = 'closed' AND e.duplicate_of IS NULL AND "
+                          "      e.closed_at <= e.deadline_at)"
+                          ", SUM(e.status NOT IN ('resolved', 'closed'))"
+                          ", SUM(e.status NOT IN ('resolved', 'closed') AND e.deadline_at <= ?7)"
+                          ", SUM(e.level <> 'grid')"
+                          ", SUM(e.satisfied IS NOT NULL), SUM(e.satisfied = 1)" +
+                          where + " GROUP BY 1 ORDER BY 1";
+                out[i].counts = counts;
+                out[i].durations = "SELECT " + unit + ", e.closed_at - e.reported_at" + where +
+                                   " AND e.status = 'closed' AND e.duplicate_of IS NULL "
+                                   "ORDER BY 1, 2";
+                out[i].repeats =
+                    "SELECT " + unit + ", COUNT(*)" + where +
+                    " AND EXISTS (SELECT 1 FROM events o WHERE o.id IN (SELECT pkid FROM "
+                    "idx_events_geom WHERE xmin <= X(e.geom) + ?9 AND xmax >= X(e.geom) - ?9 "
+                    "AND ymin <= Y(e.geom) + ?10 AND ymax >= Y(e.geom) - ?10) "
+                    "AND o.category = e.category AND (o.reported_at < e.reported_at OR "
+                    "(o.reported_at = e.reported_at AND o.id < e.id)) "
+                    "AND (?1 IS NULL OR o.reported_at >= ?1) "
+                    "AND ST_Distance(o.geom, e.geom, 1) <= ?8) GROUP BY 1 ORDER BY 1";
+            }
+            return out;
+        }();
+        return all[static_cast<std::size_t>(by)];
+    }
+
+    std::vector<EventStats> event_stats(const StatsQuery& query) override {
+        if (!(query.repeat_radius_m >= 0))
+            throw Error(ErrorCode::invalid_argument, "the repeat radius must be >= 0 metres");
+        std::lock_guard lock(m_mutex);
+        const StatsSql& sql = stats_sql(query.by);
+        auto ms = [](const std::optional<Time>& t) {
+            return t ? std::optional<std::int64_t>(to_ms(*t)) : std::nullopt;
+        };
+        auto bind = [&](Statement& q) {
+            q.bind(1, ms(query.from)).bind(2, ms(query.to));
+            if (query.area_codes.empty())
+                q.bind_null(3);
+            else
+                q.bind(3, joined_codes(query.area_codes));
+            q.bind(4, query.visible_to ? 1 : 0);
+            if (query.visible_to)
+                q.bind(5, joined_codes(query.visible_to->codes))
+                    .bind(6, query.visible_to->reporter_user_id);
+            else
+                q.bind_null(5).bind_null(6);
+        };
+        std::vector<EventStats> out;
+        std::map<std::string, std::size_t> row_of;
+        auto& counts = stmt(sql.counts.c_str());
+        bind(counts);
+        counts.bind(7, to_ms(query.now));
+        while (counts.step()) {
+            EventStats st;
+            st.unit = counts.text(0);
+            st.reported = counts.int64(1);
+            for (std::size_t i = 0; i < st.by_status.size(); ++i)
+                st.by_status[i] = counts.int64(static_cast<int>(2 + i));
+            int c = 9;
+            for (auto* field : {&st.duplicates, &st.closed, &st.on_time, &st.open, &st.overdue,
+                                &st.escalated, &st.rated, &st.satisfied})
+                *field = counts.int64(c++);
+            row_of[st.unit] = out.size();
+            out.push_back(std::move(st));
+        }
+        counts.reset();
+        auto& durations = stmt(sql.durations.c_str());
+        bind(durations);
+        while (durations.step())
+            out[row_of.at(durations.text(0))].handling_ms.push_back(durations.int64(1));
+        durations.reset();
+        auto& repeats = stmt(sql.repeats.c_str());
+        bind(repeats);
+        // A box that holds the radius at any latitude up to 80 degrees; the distance decides.
+        repeats.bind(8, query.repeat_radius_m)
+            .bind(9, query.repeat_radius_m / 19'000.0)
+            .bind(10, query.repeat_radius_m / 110'000.0);
+        while (repeats.step())
+            out[row_of.at(repeats.text(0))].repeats = repeats.int64(1);
+        repeats.reset();
+        if (out.empty() && query.by == StatsUnit::total)
+            out.emplace_back(); // no events: one row of zeros
+        return out;
     }
 
     PendingReport add_pending_report(const PendingReport& r) override {
@@ -1494,12 +1669,29 @@ private:
     std::recursive_mutex m_mutex;
     int m_depth = 0;
     std::map<std::string, Statement, std::less<>> m_statements;
+
+public:
+    // The thread inside a Transaction, and how deeply (changed by that thread only, under
+    // m_mutex): its writes join its transaction instead of a group commit.
+    std::atomic<std::thread::id> m_tx_thread{};
+    int m_tx_nesting = 0;
+
+private:
+    // Group commit for add_event (docs/events.md, "Durable before acknowledged"): writers queue
+    // their event; one of them, the leader, writes everything queued in one transaction and
+    // commits once, and each waits until its own event is committed (or failed).
+    std::mutex m_group_mutex;
+    std::condition_variable m_group_done;
+    std::vector<GroupWrite*> m_group_queue;
+    bool m_group_leader = false;
 };
 
 SpatialiteTransaction::SpatialiteTransaction(SpatialiteStore& store)
     : m_store(store)
     , m_lock(store.mutex()) {
     m_store.open_scope();
+    if (m_store.m_tx_nesting++ == 0)
+        m_store.m_tx_thread = std::this_thread::get_id();
 }
 
 SpatialiteTransaction::~SpatialiteTransaction() {
@@ -1508,6 +1700,7 @@ SpatialiteTransaction::~SpatialiteTransaction() {
             m_store.close_scope(false);
         } catch (...) {
         }
+        leave();
     }
 }
 
@@ -1515,7 +1708,13 @@ void SpatialiteTransaction::commit() {
     if (m_done)
         throw Error(ErrorCode::internal, "transaction committed twice");
     m_done = true;
+    leave();
     m_store.close_scope(true);
+}
+
+void SpatialiteTransaction::leave() {
+    if (--m_store.m_tx_nesting == 0)
+        m_store.m_tx_thread = std::thread::id();
 }
 
 } // namespace

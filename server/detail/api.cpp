@@ -163,6 +163,13 @@ std::optional<data::Principal> principal_of(const Request& req, Services& servic
     return p;
 }
 
+data::Principal require_login(const Request& req, Services& services) {
+    auto who = principal_of(req, services);
+    if (!who)
+        throw Error(ErrorCode::unauthorized, "log in first: send 'Authorization: Bearer <token>'");
+    return *who;
+}
+
 Response get_healthz(const Request&, Services& services, const PathParams&) {
     data::StoreStats stats;
     try {

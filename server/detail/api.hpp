@@ -26,6 +26,9 @@ std::optional<std::string> bearer_token(const Request& req);
 // malformed, unknown or expired token, so a client learns that its token went stale.
 std::optional<data::Principal> principal_of(const Request& req, Services& services);
 
+// The caller, who must be logged in: Error(unauthorized) otherwise.
+data::Principal require_login(const Request& req, Services& services);
+
 using json = nlohmann::ordered_json;
 
 // ---- helpers shared by the handler files ----
@@ -75,6 +78,9 @@ Response get_events(const Request& req, Services& services, const PathParams& pa
 Response get_event(const Request& req, Services& services, const PathParams& params);
 Response post_event_action(const Request& req, Services& services, const PathParams& params);
 Response get_categories(const Request& req, Services& services, const PathParams& params);
+// figures_api.cpp
+Response get_kpis(const Request& req, Services& services, const PathParams& params);
+Response get_digest(const Request& req, Services& services, const PathParams& params);
 // GET /api/v1/live without a WebSocket handshake: 426 (server.cpp takes the handshakes).
 Response get_live(const Request& req, Services& services, const PathParams& params);
 Response get_location_queue(const Request& req, Services& services, const PathParams& params);

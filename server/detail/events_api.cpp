@@ -147,13 +147,6 @@ json timeline_json(const std::vector<data::TimelineEntry>& entries) {
 
 namespace {
 
-data::Principal require_login(const Request& req, Services& services) {
-    auto who = principal_of(req, services);
-    if (!who)
-        throw Error(ErrorCode::unauthorized, "log in first: send 'Authorization: Bearer <token>'");
-    return *who;
-}
-
 std::int64_t event_id(const PathParams& params) {
     std::string_view text = param(params, "id");
     auto id = parse_id(text);

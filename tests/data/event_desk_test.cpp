@@ -3,6 +3,7 @@
 // levels, reopening on a bad rating, and jurisdiction.
 #include "data/auth.hpp"
 #include "data/event_desk.hpp"
+#include "data/figures.hpp"
 #include "geo/crs.hpp"
 #include "geo/error.hpp"
 #include "geo/measure.hpp"
@@ -558,4 +559,105 @@ TEST(EscalationScheduler, TicksUntilDestroyed) {
     std::lock_guard lock(m);
     ASSERT_FALSE(lines.empty());
     EXPECT_NE(lines.front().find("escalated 1 overdue event"), std::string::npos) << lines.front();
+}
+
+// ---- figures: KPIs and the daily digest ----
+
+TEST_F(EventDeskTest, KpisCountEachUnitsEventsAndTurnThemIntoRates) {
+    std::vector<std::string> photo = {"https://example.org/done.jpg"};
+    auto close_after = [&](Event e, std::chrono::minutes after) {
+        now += after;
+        e = act(e, A::accept, admin);
+        e = act(e, A::start, admin);
+        e = act(e, A::resolve, admin, "已处理", {}, photo);
+        return act(e, A::rate, city, "", true);
+    };
+    Time t0 = now;
+    // G1: handled in an hour (on time), and a repeat ten minutes later (a duplicate).
+    Event g1 = desk.report(at("garbage", 114.01, 33.52), &officer_g1, "officer1").event;
+    now += 10min;
+    Event dup = desk.report(at("garbage", 114.0101, 33.5201), &officer_g1, "officer1").event;
+    ASSERT_TRUE(dup.duplicate_of);
+    close_after(g1, 50min);
+    // G2: noise closed after 100 hours, past its 72-hour deadline.
+    now = t0;
+    Event g2 = desk.report(at("noise", 114.03, 33.52), &admin, "admin").event;
+    // G3: a red fire hazard nobody handles: overdue after 2 h, escalated.
+    Event g3 = desk.report(at("fire_hazard", 114.07, 33.52), &admin, "admin").event;
+    now = t0 + 3h;
+    ASSERT_EQ(desk.escalate_overdue().size(), 1u);
+    close_after(store->event(g2.id).value(), 97h);
+
+    KpiRequest r;
+    r.area = "T1";
+    r.from = t0 - 1h;
+    r.to = t0 + 1h;
+    r.by = StatsUnit::grid;
+    KpiReport k = kpis(desk, *store, assigner, r, city);
+    ASSERT_TRUE(k.area);
+    EXPECT_EQ(k.area->name, "老街街道");
+    const EventStats& total = k.total.counts;
+    EXPECT_EQ(total.reported, 4);
+    EXPECT_EQ(total.duplicates, 1);
+    EXPECT_EQ(total.closed, 2);
+    EXPECT_EQ(total.on_time, 1);
+    EXPECT_EQ(total.escalated, 1);
+    EXPECT_EQ(total.open, 1);
+    EXPECT_EQ(total.rated, 2);
+    EXPECT_EQ(total.repeats, 1); // the duplicate repeats G1's report
+    EXPECT_DOUBLE_EQ(*k.total.on_time_rate, 0.5);
+    EXPECT_DOUBLE_EQ(*k.total.median_handling_minutes, (60.0 + 100 * 60) / 2);
+    EXPECT_DOUBLE_EQ(*k.total.escalation_rate, 1.0 / 3);
+    EXPECT_DOUBLE_EQ(*k.total.satisfaction_rate, 1.0);
+    EXPECT_DOUBLE_EQ(*k.total.repeat_rate, 0.25);
+
+    ASSERT_EQ(k.units.size(), 3u);
+    EXPECT_EQ(k.units[0].counts.unit, "G1");
+    EXPECT_EQ(k.units[0].name, "第一网格");
+    EXPECT_EQ(k.units[0].counts.reported, 2);
+    EXPECT_DOUBLE_EQ(*k.units[0].median_handling_minutes, 60);
+    EXPECT_EQ(k.units[1].counts.unit, "G2");
+    EXPECT_EQ(k.units[1].counts.on_time, 0);
+    EXPECT_EQ(k.units[2].counts.unit, "G3");
+    EXPECT_EQ(k.units[2].counts.by_status[static_cast<std::size_t>(S::dispatched)], 1);
+    EXPECT_FALSE(k.units[2].on_time_rate); // nothing closed: no rate, not 0 %
+
+    // An officer's figures cover their own grid only, whatever area they ask for.
+    EXPECT_EQ(kpis(desk, *store, assigner, r, officer_g1).total.counts.reported, 2);
+    // A window with nothing in it: zeros and no rates.
+    r.from = t0 + 1h;
+    r.to = t0 + 2h;
+    KpiReport empty = kpis(desk, *store, assigner, r, city);
+    EXPECT_EQ(empty.total.counts.reported, 0);
+    EXPECT_FALSE(empty.total.median_handling_minutes);
+    EXPECT_TRUE(empty.units.empty());
+    r.area = "nowhere";
+    EXPECT_EQ(code_of([&] { kpis(desk, *store, assigner, r, city); }), ErrorCode::not_found);
+    r.area.reset();
+    r.to = r.from;
+    EXPECT_EQ(code_of([&] { kpis(desk, *store, assigner, r, city); }), ErrorCode::invalid_argument);
+}
+
+TEST_F(EventDeskTest, TheDailyDigestCoversOneChinaDay) {
+    // 2026-03-02T08:00Z is 16:00 in China: the digest of 2026-03-02 holds these.
+    desk.report(at("garbage", 114.01, 33.52), &officer_g1, "officer1");
+    desk.report(at("fire_hazard", 114.07, 33.52), &admin, "admin");
+    now = *parse_time("2026-03-02T16:30:00Z"); // 00:30 on 03-03 in China
+    desk.report(at("noise", 114.03, 33.52), &admin, "admin");
+
+    Digest d = digest(desk, *store, assigner, std::nullopt, std::string("411102"), city);
+    EXPECT_EQ(d.date, "2026-03-02"); // DEFAULT: yesterday, China time
+    EXPECT_EQ(d.day.total.counts.reported, 2);
+    EXPECT_EQ(d.day.by, StatsUnit::township);
+    ASSERT_EQ(d.by_category.size(), 2u);
+    EXPECT_EQ(d.backlog.open, 2); // reported by the end of the day and still open
+    ASSERT_EQ(d.red_open.size(), 1u);
+    EXPECT_EQ(d.red_open[0].category, "fire_hazard");
+    ASSERT_FALSE(d.summary.empty());
+    EXPECT_NE(d.summary[0].find("源汇区新报事件 2 件"), std::string::npos) << d.summary[0];
+
+    Digest next = digest(desk, *store, assigner, std::string("2026-03-03"), std::nullopt, city);
+    EXPECT_EQ(next.day.total.counts.reported, 1);
+    EXPECT_EQ(code_of([&] { digest(desk, *store, assigner, std::string("03/03"), {}, city); }),
+              ErrorCode::invalid_argument);
 }

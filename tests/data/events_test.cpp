@@ -6,8 +6,11 @@
 #include "tests/support/shapes.hpp"
 #include "tests/support/temp_dir.hpp"
 
+#include <algorithm>
 #include <gtest/gtest.h>
+#include <mutex>
 #include <sqlite3.h>
+#include <thread>
 
 using namespace tessera;
 using namespace tessera::data;
@@ -291,4 +294,54 @@ TEST(EventStore, PositionOutOfRangeIsRejectedAndNothingIsStored) {
               ErrorCode::invalid_geometry);
     EXPECT_EQ(store->events({}).total, 0);
     EXPECT_TRUE(store->timeline(1).empty());
+}
+
+TEST(EventStore, ConcurrentWritersShareCommitsAndAFailureStaysWithItsWriter) {
+    TempDir dir;
+    std::vector<std::int64_t> ids;
+    std::mutex m;
+    int failures = 0;
+    {
+        auto store = open_spatialite_store(dir / "g.db");
+        std::vector<std::thread> writers;
+        for (int w = 0; w < 8; ++w)
+            writers.emplace_back([&, w] {
+                for (int i = 0; i < 40; ++i) {
+                    std::string grid = "G" + std::to_string(w);
+                    Event e = sample_event(grid.c_str(), "2026-05-01T08:00:00Z");
+                    // Every tenth write names a user that does not exist: a foreign-key error
+                    // for that writer alone, in the middle of someone's batch.
+                    if (i % 10 == 9)
+                        e.reporter_user_id = 999'999;
+                    try {
+                        Event stored = store->add_event(e, {intake_entry(e)});
+                        std::lock_guard lock(m);
+                        ids.push_back(stored.id);
+                    } catch (const Error&) {
+                        std::lock_guard lock(m);
+                        ++failures;
+                    }
+                }
+            });
+        for (auto& t : writers)
+            t.join();
+        // A Transaction's own writes join it, not a group commit: rolled back with it.
+        {
+            auto tx = store->begin();
+            Event e = sample_event("G9", "2026-05-01T08:00:00Z");
+            store->add_event(e, {intake_entry(e)});
+        }
+        EventQuery q;
+        q.area_codes = {"G9"};
+        EXPECT_EQ(store->events(q).total, 0);
+    }
+    EXPECT_EQ(failures, 8 * 4);
+    ASSERT_EQ(ids.size(), 8u * 36);
+    std::sort(ids.begin(), ids.end());
+    EXPECT_EQ(std::adjacent_find(ids.begin(), ids.end()), ids.end()) << "ids are distinct";
+    // Everything acknowledged is there after reopening, with its timeline.
+    auto store = open_spatialite_store(dir / "g.db");
+    EXPECT_EQ(store->events({}).total, static_cast<std::int64_t>(ids.size()));
+    for (std::int64_t id : {ids.front(), ids.back()})
+        EXPECT_EQ(store->timeline(id).size(), 1u);
 }

@@ -11,6 +11,7 @@
 #include "tests/support/ws_client.hpp"
 
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -504,6 +505,58 @@ TEST_F(EventsE2E, TheLiveFeedDeliversEveryChangeToThoseWhoMaySeeIt) {
     EXPECT_NE(server.stdout_text().find("/api/v1/live?access_token=REDACTED 101"),
               std::string::npos)
         << server.stdout_text();
+}
+
+TEST_F(EventsE2E, KpisAndTheDailyDigestAsJsonAndCsv) {
+    ServerProcess server(dir);
+    Caller city(server.port(), "city");
+    Caller officer1(server.port(), "officer1");
+    officer1.report({{"category", "garbage"}, {"location", point(114.01, 33.52)}});
+    officer1.report({{"category", "garbage"}, {"location", point(114.0101, 33.5201)}}); // repeat
+    city.report({{"category", "noise"}, {"location", point(114.07, 33.52)}});
+
+    json k = city.get_json("/api/v1/kpis?area=T1&by=grid");
+    EXPECT_EQ(k["area"]["name"], "老街街道");
+    EXPECT_EQ(k["by"], "grid");
+    EXPECT_EQ(k["total"]["reported"], 3);
+    EXPECT_EQ(k["total"]["duplicates"], 1);
+    EXPECT_EQ(k["total"]["repeats"], 1);
+    EXPECT_EQ(k["total"]["backlog"], 2);
+    EXPECT_TRUE(k["total"]["on_time_rate"].is_null()); // nothing closed yet
+    ASSERT_EQ(k["units"].size(), 2u);
+    EXPECT_EQ(k["units"][0]["code"], "G1");
+    EXPECT_EQ(k["units"][0]["by_status"]["closed"], 1);
+    // The officer's figures hold their grid only.
+    EXPECT_EQ(officer1.get_json("/api/v1/kpis")["total"]["reported"], 2);
+
+    auto csv = city.get("/api/v1/kpis?area=T1&by=grid&format=csv");
+    ASSERT_EQ(csv.status, 200) << csv.body;
+    EXPECT_EQ(csv.header("content-type"), "text/csv; charset=utf-8");
+    ASSERT_TRUE(csv.body.starts_with("\xEF\xBB\xBF"
+                                     "code,name,reported,"));
+    EXPECT_NE(csv.body.find("\r\nG1,第一网格,2,1,"), std::string::npos) << csv.body;
+    EXPECT_NE(csv.body.find("\r\ntotal,老街街道,3,"), std::string::npos) << csv.body;
+
+    // Today's digest (the server's clock is the real one).
+    std::time_t t = std::time(nullptr) + 8 * 3600;
+    char today[16];
+    std::strftime(today, sizeof today, "%Y-%m-%d", std::gmtime(&t));
+    json d = city.get_json(std::string("/api/v1/digest?area=411102&date=") + today);
+    EXPECT_EQ(d["title"], "民情速报");
+    EXPECT_EQ(d["date"], today);
+    EXPECT_EQ(d["day"]["total"]["reported"], 3);
+    EXPECT_EQ(d["by_category"][0]["code"], "garbage");
+    EXPECT_FALSE(d["summary"].empty());
+    auto digest_csv = city.get(std::string("/api/v1/digest?format=csv&date=") + today);
+    EXPECT_EQ(digest_csv.status, 200);
+    EXPECT_EQ(digest_csv.header("content-disposition"),
+              std::string("attachment; filename=\"digest-") + today + ".csv\"");
+
+    EXPECT_EQ(HttpClient(server.port()).get("/api/v1/kpis").status, 401);
+    EXPECT_EQ(city.get("/api/v1/kpis?by=street").status, 400);
+    EXPECT_EQ(city.get("/api/v1/kpis?area=nowhere").status, 404);
+    EXPECT_EQ(city.get("/api/v1/kpis?format=xls").status, 400);
+    EXPECT_EQ(city.get("/api/v1/digest?date=yesterday").status, 400);
 }
 
 TEST_F(EventsE2E, OverdueEventsEscalateThroughAllFourLevelsOnAnAcceleratedClock) {

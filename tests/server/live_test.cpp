@@ -60,9 +60,8 @@ protected:
     Services services{*store, auth, assigner, desk, metrics, std::nullopt};
 
     // Creates the user and subscribes it; returns the recorder and the login token.
-    std::pair<std::shared_ptr<Recorder>, std::string> subscribe(LiveHub& hub, const char* name,
-                                                                data::Role role,
-                                                                data::Jurisdiction j) {
+    std::pair<std::shared_ptr<Recorder>, std::string>
+    subscribe(LiveHub& hub, const char* name, data::Role role, data::Jurisdiction j) {
         auth.create_user({name, name, role, std::move(j), "live-password", {}, {}});
         auto login = auth.login(name, "live-password");
         EXPECT_TRUE(login);
@@ -111,8 +110,8 @@ TEST_F(LiveHubTest, EachSubscriberHearsTheChangesItMaySeeAndNothingElse) {
     EXPECT_EQ(m["action"], "dispatch"); // general: dispatched to G1 by rule at intake
     EXPECT_EQ(m["event"]["properties"]["grid_code"], "G1");
     EXPECT_EQ(m["event"]["properties"]["status"], "dispatched");
-    EXPECT_EQ(m["event"]["properties"]["allowed_actions"], json({"accept", "reject", "transfer",
-                                                                  "escalate"}));
+    EXPECT_EQ(m["event"]["properties"]["allowed_actions"],
+              json({"accept", "reject", "transfer", "escalate"}));
     EXPECT_EQ(m["entry"]["actor"], "system");
 
     // An action is a change too.
@@ -129,9 +128,12 @@ TEST_F(LiveHubTest, EachSubscriberHearsTheChangesItMaySeeAndNothingElse) {
 TEST_F(LiveHubTest, SubscriptionsEndWithTheSubscriberOrItsSession) {
     LiveHub hub(services, std::chrono::milliseconds(0)); // recheck the token at every message
     desk.subscribe([&](const data::EventChange& c) { hub.publish(c); });
-    auto [stays, t1] = subscribe(hub, "city", data::Role::command_operator, {K::area, "411100", {}});
-    auto [leaves, t2] = subscribe(hub, "city2", data::Role::command_operator, {K::area, "411100", {}});
-    auto [gone, t3] = subscribe(hub, "city3", data::Role::command_operator, {K::area, "411100", {}});
+    auto [stays, t1] =
+        subscribe(hub, "city", data::Role::command_operator, {K::area, "411100", {}});
+    auto [leaves, t2] =
+        subscribe(hub, "city2", data::Role::command_operator, {K::area, "411100", {}});
+    auto [gone, t3] =
+        subscribe(hub, "city3", data::Role::command_operator, {K::area, "411100", {}});
     gone.reset(); // the connection went away
     EXPECT_EQ(hub.size(), 2u);
 
