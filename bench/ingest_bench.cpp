@@ -163,8 +163,8 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(tmp);
     std::filesystem::copy_file(o.db, tmp / "demo.db");
     auto pts = points(o.events, o.seed);
-    std::printf("ingest_bench: %d events, %d clients, %u hardware threads\n", o.events,
-                o.clients, std::thread::hardware_concurrency());
+    std::printf("ingest_bench: %d events, %d clients, %u hardware threads\n", o.events, o.clients,
+                std::thread::hardware_concurrency());
     int status = 0;
 
     // Plain SQLite, one durable commit per event.
@@ -187,7 +187,8 @@ int main(int argc, char** argv) {
         auto start = Clock::now();
         for (int i = 0; i < o.events; ++i) {
             if (i % 1000 == 0)
-                check(sqlite3_exec(plain.db, "BEGIN", nullptr, nullptr, nullptr), plain.db, "begin");
+                check(sqlite3_exec(plain.db, "BEGIN", nullptr, nullptr, nullptr), plain.db,
+                      "begin");
             plain.add(pts[static_cast<std::size_t>(i)], i);
             if (i % 1000 == 999 || i + 1 == o.events)
                 check(sqlite3_exec(plain.db, "COMMIT", nullptr, nullptr, nullptr), plain.db,

@@ -359,45 +359,51 @@ Intake EventDesk::file(Draft d, const std::string& actor,
 
     Intake out;
     std::string who_name = actor.empty() ? std::string("anonymous") : actor;
-    out.timeline.push_back({0,
-                            0,
-                            now,
-                            who_name,
-                            EventAction::report,
-                            std::nullopt,
-                            EventStatus::reported,
-                            d.intake_note,
-                            {}});
-    auto by_rule = [&](EventAction action, EventStatus to, std::string note) {
-        out.timeline.push_back(
-            {0, 0, now, "system", action, e.status, to, std::move(note), std::nullopt});
-        e.status = to;
+    // Decided inside the store's write, so no other report slips in between the duplicate
+    // check and the insert.
+    auto rule = [&](Event& x) {
+        out.timeline = {{0,
+                         0,
+                         now,
+                         who_name,
+                         EventAction::report,
+                         std::nullopt,
+                         EventStatus::reported,
+                         d.intake_note,
+                         {}}};
+        out.duplicate = false;
+        auto by_rule = [&](EventAction action, EventStatus to, std::string note) {
+            out.timeline.push_back(
+                {0, 0, now, "system", action, x.status, to, std::move(note), std::nullopt});
+            x.status = to;
+        };
+        if (auto original = find_duplicate(x)) {
+            x.duplicate_of = original->id;
+            double metres = geo::distance_m(x.position, original->position);
+            auto minutes =
+                std::chrono::duration_cast<std::chrono::minutes>(now - original->reported_at);
+            by_rule(EventAction::close, EventStatus::closed,
+                    "duplicate of event " + std::to_string(original->id) + ": same category, " +
+                        std::to_string(static_cast<long>(std::lround(metres))) +
+                        " m away, reported " + std::to_string(minutes.count()) + " min earlier");
+            x.closed_at = now;
+            out.duplicate = true;
+        } else if (cat->handling == Handling::simple) {
+            by_rule(EventAction::close, EventStatus::closed,
+                    "closed by rule: " + cat->name + " is handled on the spot (simple)");
+            x.closed_at = now;
+        } else if (cat->handling == Handling::general && !x.grid_code.empty()) {
+            by_rule(EventAction::dispatch, EventStatus::dispatched,
+                    "dispatched by rule to grid " + x.grid_code + " (general)");
+        }
+        // Complex events, and events outside every grid, wait for the command center.
+        return out.timeline;
     };
-    if (auto original = find_duplicate(e)) {
-        e.duplicate_of = original->id;
-        double metres = geo::distance_m(e.position, original->position);
-        auto minutes =
-            std::chrono::duration_cast<std::chrono::minutes>(now - original->reported_at);
-        by_rule(EventAction::close, EventStatus::closed,
-                "duplicate of event " + std::to_string(original->id) + ": same category, " +
-                    std::to_string(static_cast<long>(std::lround(metres))) + " m away, reported " +
-                    std::to_string(minutes.count()) + " min earlier");
-        e.closed_at = now;
-        out.duplicate = true;
-    } else if (cat->handling == Handling::simple) {
-        by_rule(EventAction::close, EventStatus::closed,
-                "closed by rule: " + cat->name + " is handled on the spot (simple)");
-        e.closed_at = now;
-    } else if (cat->handling == Handling::general && !e.grid_code.empty()) {
-        by_rule(EventAction::dispatch, EventStatus::dispatched,
-                "dispatched by rule to grid " + e.grid_code + " (general)");
-    }
-    // Complex events, and events outside every grid, wait for the command center.
 
     std::unique_ptr<Transaction> tx;
     if (also)
         tx = m_store.begin();
-    out.event = m_store.add_event(e, out.timeline);
+    out.event = m_store.add_event(e, rule);
     if (also) {
         also(out.event);
         tx->commit();

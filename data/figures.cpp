@@ -154,8 +154,8 @@ Digest digest(EventDesk& desk, Store& store, Assigner& assigner, std::optional<s
     d.summary.push_back("上报升级 " + std::to_string(c.escalated) + " 件，满意率 " +
                         percent(d.day.total.satisfaction_rate) + "，同一地点重复发生 " +
                         std::to_string(c.repeats) + " 件。");
-    d.summary.push_back("当前辖区在办事件 " + std::to_string(d.backlog.open) +
-                        " 件，其中超期 " + std::to_string(d.backlog.overdue) + " 件，红色预警 " +
+    d.summary.push_back("当前辖区在办事件 " + std::to_string(d.backlog.open) + " 件，其中超期 " +
+                        std::to_string(d.backlog.overdue) + " 件，红色预警 " +
                         std::to_string(d.red_open.size()) + " 件。");
     if (!d.by_category.empty() && d.by_category.front().counts.reported > 0)
         d.summary.push_back("当日最多的事项：" + d.by_category.front().name + "（" +

@@ -45,9 +45,9 @@ KpiReport kpis(EventDesk& desk, Store& store, Assigner& assigner, const KpiReque
 struct Digest {
     std::string date; // YYYY-MM-DD, China Standard Time (UTC+8, the day the digest is about)
     KpiReport day;    // the day's KPIs, by the level below the area
-    std::vector<Kpis> by_category; // the day's reports by category, most first
-    EventStats backlog;            // every open event in the area, whenever reported
-    std::vector<Event> red_open;   // open red events in the area, oldest first (at most 20)
+    std::vector<Kpis> by_category;    // the day's reports by category, most first
+    EventStats backlog;               // every open event in the area, whenever reported
+    std::vector<Event> red_open;      // open red events in the area, oldest first (at most 20)
     std::vector<std::string> summary; // the lines a command center reads out
 };
 

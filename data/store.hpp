@@ -11,6 +11,7 @@
 #include "data/model.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <span>
 
@@ -77,7 +78,16 @@ public:
     // rule at intake) as one atomic, durable write; returns the event with its id (the ids in
     // `e` and `entries` are ignored). Throws Error(invalid_geometry) for a position out of
     // range, Error(invalid_argument) without entries.
-    virtual Event add_event(const Event& e, std::vector<TimelineEntry> entries) = 0;
+    Event add_event(const Event& e, std::vector<TimelineEntry> entries) {
+        return add_event(e, [&](Event&) { return entries; });
+    }
+    // The same, with the entries decided inside the write: `rule` runs after every earlier
+    // write is visible and before any later one, may change the event (mark it a duplicate,
+    // close it) and returns its first timeline entries (at least one). A rule that reads the
+    // store (the duplicate check) is thus atomic with the insert. Concurrent calls share one
+    // commit (group commit, docs/events.md); each returns once its own event is durable.
+    using IntakeRule = std::function<std::vector<TimelineEntry>(Event&)>;
+    virtual Event add_event(const Event& e, const IntakeRule& rule) = 0;
     virtual std::optional<Event> event(std::int64_t id) = 0;
     // Newest first (reported_at, then id).
     virtual EventPage events(const EventQuery& q) = 0;

@@ -17,6 +17,7 @@
 #include <set>
 #include <spatialite.h>
 #include <thread>
+#include <variant>
 
 namespace tessera::data {
 namespace {
@@ -968,20 +969,19 @@ public:
     // One writer's place in a group commit (see m_group_queue).
     struct GroupWrite {
         const Event* event;
-        std::vector<TimelineEntry>* entries;
+        const IntakeRule* rule;
         Event stored;
         std::exception_ptr error;
         bool done = false;
     };
 
-    Event add_event(const Event& e, std::vector<TimelineEntry> entries) override {
+    using Store::add_event;
+    Event add_event(const Event& e, const IntakeRule& rule) override {
         if (!geo::coordinates_in_lonlat_range(geo::Point{e.position}))
             throw Error(ErrorCode::invalid_geometry, "event position out of range");
-        if (entries.empty())
-            throw Error(ErrorCode::invalid_argument, "an event needs its intake timeline entry");
         if (m_tx_thread.load() == std::this_thread::get_id())
-            return write([&] { return insert_event(e, entries); }); // inside the caller's
-        GroupWrite mine{&e, &entries, {}, {}, false};
+            return write([&] { return insert_event(e, rule); }); // inside the caller's
+        GroupWrite mine{&e, &rule, {}, {}, false};
         std::unique_lock lock(m_group_mutex);
         m_group_queue.push_back(&mine);
         while (!mine.done) {
@@ -1012,7 +1012,7 @@ public:
             write([&] {
                 for (GroupWrite* w : batch) {
                     try {
-                        w->stored = write([&] { return insert_event(*w->event, *w->entries); });
+                        w->stored = write([&] { return insert_event(*w->event, *w->rule); });
                     } catch (...) {
                         w->error = std::current_exception();
                     }
@@ -1024,8 +1024,12 @@ public:
         }
     }
 
-    // The rows of one event; the caller holds the lock and a transaction.
-    Event insert_event(const Event& e, std::vector<TimelineEntry>& entries) {
+    // The rows of one event, after its rule; the caller holds the lock and a transaction.
+    Event insert_event(const Event& e, const IntakeRule& rule) {
+        Event stored = e;
+        std::vector<TimelineEntry> entries = rule(stored);
+        if (entries.empty())
+            throw Error(ErrorCode::invalid_argument, "an event needs its intake timeline entry");
         auto& ins = stmt(
             "INSERT INTO events(category, description, source, severity, status, level, "
             "footprint, accuracy_m, reporter, reporter_user_id, photos, address, grid_code, "
@@ -1033,9 +1037,8 @@ public:
             "camera_code, flight_code, duplicate_of, department_code, reported_at, "
             "updated_at, deadline_at, closed_at, satisfied, geom, city_code) VALUES "
             "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, GeomFromWKB(?, 4326), ?)");
-        bind_event(ins, e);
+        bind_event(ins, stored);
         ins.run();
-        Event stored = e;
         stored.id = last_id();
         for (auto& entry : entries) {
             entry.event_id = stored.id;
@@ -1059,62 +1062,65 @@ public:
 
     EventPage events(const EventQuery& query) override {
         std::lock_guard lock(m_mutex);
-        // ?1 status ?2 severity ?3 category ?4..?7 bbox ?8 from ?9 to ?10 overdue-at
-        // ?11 area codes (char(31)-separated, NULL = any) ?12 open (1) or not (0), NULL = any
-        // ?13 visibility on (0/1) ?14 visible codes (char(31)-separated) ?15 visible reporter
-        // ?16 limit ?17 offset ?18 level
-        static const std::string where =
-            std::string(" WHERE (?1 IS NULL OR e.status = ?1) AND (?2 IS NULL OR e.severity = ?2)"
-                        " AND (?3 IS NULL OR e.category = ?3)"
-                        " AND (?4 IS NULL OR e.id IN (SELECT pkid FROM idx_events_geom WHERE"
-                        "      xmin <= ?6 AND xmax >= ?4 AND ymin <= ?7 AND ymax >= ?5))"
-                        " AND (?8 IS NULL OR e.reported_at >= ?8)"
-                        " AND (?9 IS NULL OR e.reported_at < ?9)"
-                        " AND (?10 IS NULL OR (e.status NOT IN ('resolved', 'closed') AND "
-                        "      e.deadline_at <= ?10))"
-                        " AND (?11 IS NULL OR ") +
-            any_area_code_in("?11") +
-            ")"
-            " AND (?12 IS NULL OR ?12 = (e.status NOT IN ('resolved', 'closed')))"
-            " AND (?18 IS NULL OR e.level = ?18)"
-            " AND (?13 = 0 OR " +
-            any_area_code_in("?14") + " OR e.reporter_user_id = ?15)";
-        static const std::string count_sql = "SELECT COUNT(*) FROM events e" + where;
-        static const std::string page_sql = std::string("SELECT ") + event_columns +
-                                            " FROM events e" + where +
-                                            " ORDER BY e.reported_at DESC, e.id DESC "
-                                            "LIMIT ?16 OFFSET ?17";
-        auto name = [](auto v) {
-            return v ? std::optional<std::string>(std::string(to_string(*v))) : std::nullopt;
+        // Only the filters that are set go into the SQL, so the planner can drive the query from
+        // the R*Tree or an index (a "?n IS NULL OR ..." form makes it scan every event). The
+        // statement is cached per combination of filters.
+        std::vector<std::variant<std::int64_t, double, std::string>> values;
+        auto param = [&](auto value) {
+            values.emplace_back(std::move(value));
+            return "?" + std::to_string(values.size());
         };
-        auto ms = [](const std::optional<Time>& t) {
-            return t ? std::optional<std::int64_t>(to_ms(*t)) : std::nullopt;
-        };
+        auto ms = [](Time t) { return static_cast<std::int64_t>(to_ms(t)); };
+        std::string where = " WHERE 1 = 1";
+        auto cond = [&](const std::string& clause) { where += " AND " + clause; };
+        // With a box, the R*Tree is the selective index: a unary + keeps the planner from
+        // driving the query from a column's index instead (every event of the last day, say).
+        std::string c = query.bbox ? "+e." : "e.";
+        if (query.status)
+            cond(c + "status = " + param(std::string(to_string(*query.status))));
+        if (query.severity)
+            cond(c + "severity = " + param(std::string(to_string(*query.severity))));
+        if (query.category)
+            cond(c + "category = " + param(*query.category));
+        if (query.bbox)
+            cond("e.id IN (SELECT pkid FROM idx_events_geom WHERE xmin <= " +
+                 param(query.bbox->max_x) + " AND xmax >= " + param(query.bbox->min_x) +
+                 " AND ymin <= " + param(query.bbox->max_y) +
+                 " AND ymax >= " + param(query.bbox->min_y) + ")");
+        if (query.reported_from)
+            cond(c + "reported_at >= " + param(ms(*query.reported_from)));
+        if (query.reported_to)
+            cond(c + "reported_at < " + param(ms(*query.reported_to)));
+        if (query.overdue_at)
+            cond(c + "status NOT IN ('resolved', 'closed') AND " + c +
+                 "deadline_at <= " + param(ms(*query.overdue_at)));
+        if (!query.area_codes.empty())
+            cond(any_area_code_in(param(joined_codes(query.area_codes)).c_str()));
+        if (query.open)
+            cond(c + "status " + (*query.open ? "NOT IN" : "IN") + " ('resolved', 'closed')");
+        if (query.level)
+            cond(c + "level = " + param(std::string(to_string(*query.level))));
+        if (query.visible_to) {
+            std::string codes = param(joined_codes(query.visible_to->codes));
+            std::string reporter =
+                query.visible_to->reporter_user_id
+                    ? " OR e.reporter_user_id = " + param(*query.visible_to->reporter_user_id)
+                    : std::string();
+            cond("(" + any_area_code_in(codes.c_str()) + reporter + ")");
+        }
         auto bind = [&](Statement& s) {
-            s.bind(1, name(query.status)).bind(2, name(query.severity)).bind(3, query.category);
-            bind_bbox(s, query.bbox, 4);
-            s.bind(8, ms(query.reported_from))
-                .bind(9, ms(query.reported_to))
-                .bind(10, ms(query.overdue_at));
-            if (query.area_codes.empty())
-                s.bind_null(11);
-            else
-                s.bind(11, joined_codes(query.area_codes));
-            s.bind(12, query.open ? std::optional<std::int64_t>(*query.open ? 1 : 0) : std::nullopt)
-                .bind(13, query.visible_to ? 1 : 0);
-            s.bind(18, name(query.level));
-            if (query.visible_to)
-                s.bind(14, joined_codes(query.visible_to->codes))
-                    .bind(15, query.visible_to->reporter_user_id);
-            else
-                s.bind_null(14).bind_null(15);
+            for (std::size_t i = 0; i < values.size(); ++i)
+                std::visit([&](const auto& v) { s.bind(static_cast<int>(i + 1), v); }, values[i]);
         };
         EventPage page;
-        page.total = count_matching(count_sql, bind);
+        page.total = count_matching("SELECT COUNT(*) FROM events e" + where, bind);
+        std::string limit = param(static_cast<std::int64_t>(query.limit));
+        std::string offset = param(static_cast<std::int64_t>(query.offset));
+        std::string page_sql = std::string("SELECT ") + event_columns + " FROM events e" + where +
+                               " ORDER BY e.reported_at DESC, e.id DESC LIMIT " + limit +
+                               " OFFSET " + offset;
         auto& q = stmt(page_sql.c_str());
         bind(q);
-        q.bind(16, static_cast<std::int64_t>(query.limit))
-            .bind(17, static_cast<std::int64_t>(query.offset));
         while (q.step())
             page.events.push_back(event_from_row(q));
         q.reset();

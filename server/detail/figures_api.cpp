@@ -1,8 +1,7 @@
 // The figures endpoints (docs/figures.md): KPIs and the daily digest, as JSON or CSV. Counting
 // and rates are data::figures'; this file parses and renders.
-#include "server/detail/api.hpp"
-
 #include "data/figures.hpp"
+#include "server/detail/api.hpp"
 
 #include <cstdio>
 
@@ -96,8 +95,8 @@ std::string kpis_csv(const data::KpiReport& r) {
         out += csv_field(code) + "," + csv_field(k.name) + "," + std::to_string(c.reported) + "," +
                std::to_string(c.duplicates) + "," + std::to_string(c.closed) + "," +
                csv_number(k.on_time_rate, "%.3f") + "," +
-               csv_number(k.median_handling_minutes, "%.1f") + "," + std::to_string(c.open) +
-               "," + std::to_string(c.overdue) + "," + std::to_string(c.escalated) + "," +
+               csv_number(k.median_handling_minutes, "%.1f") + "," + std::to_string(c.open) + "," +
+               std::to_string(c.overdue) + "," + std::to_string(c.escalated) + "," +
                csv_number(k.escalation_rate, "%.3f") + "," + std::to_string(c.rated) + "," +
                csv_number(k.satisfaction_rate, "%.3f") + "," + std::to_string(c.repeats) + "," +
                csv_number(k.repeat_rate, "%.3f") + "\r\n";
@@ -149,8 +148,7 @@ Response get_kpis(const Request& req, Services& services, const PathParams&) {
     // DEFAULT window: the last 30 days.
     if (!r.from && !r.to)
         r.from = services.desk.now() - std::chrono::days(30);
-    data::KpiReport report =
-        data::kpis(services.desk, services.store, services.assigner, r, who);
+    data::KpiReport report = data::kpis(services.desk, services.store, services.assigner, r, who);
     if (csv)
         return csv_ok(kpis_csv(report), "kpis.csv");
     Response res = json_ok(report_json(report));
@@ -182,13 +180,14 @@ Response get_digest(const Request& req, Services& services, const PathParams&) {
                            {"level", to_string(e.level)},
                            {"reported_at", data::format_time(e.reported_at)},
                            {"deadline_at", data::format_time(e.deadline_at)}});
-    Response res = json_ok(json{{"title", "民情速报"},
-                                {"date", d.date},
-                                {"summary", d.summary},
-                                {"day", report_json(d.day)},
-                                {"by_category", std::move(categories)},
-                                {"backlog", {{"open", d.backlog.open}, {"overdue", d.backlog.overdue}}},
-                                {"red_open", std::move(red)}});
+    Response res =
+        json_ok(json{{"title", "民情速报"},
+                     {"date", d.date},
+                     {"summary", d.summary},
+                     {"day", report_json(d.day)},
+                     {"by_category", std::move(categories)},
+                     {"backlog", {{"open", d.backlog.open}, {"overdue", d.backlog.overdue}}},
+                     {"red_open", std::move(red)}});
     res.set_header("Cache-Control", "no-store");
     return res;
 }
