@@ -1,7 +1,10 @@
 #include "data/demo_city.hpp"
 
+#include "data/assignment.hpp"
 #include "data/auth.hpp"
+#include "data/categories.hpp"
 #include "data/gdal_io.hpp"
+#include "data/workflow.hpp"
 #include "geo/crs.hpp"
 #include "geo/error.hpp"
 #include "geo/measure.hpp"
@@ -365,6 +368,7 @@ public:
         write_users();
         tx->commit();
         stage("committed");
+        write_events();
         return m_summary;
     }
 
@@ -1100,6 +1104,149 @@ private:
         stage("wrote " + std::to_string(m_summary.patrol_tracks) + " patrol tracks (" +
               std::to_string(m_summary.patrol_fixes) + " GPS fixes) over " +
               std::to_string(m_opt.patrol_days) + " days");
+    }
+
+    // A year of the closed loop (docs/demo-city.md): events at buildings, assigned by the real
+    // engine, each walked through the workflow with plausible delays, so every state occurs —
+    // old events mostly closed (some late, escalated, rated unsatisfied and reopened), recent
+    // ones at every step. Written in one transaction after the city.
+    void write_events() {
+        if (m_opt.event_days <= 0 || m_opt.events_per_day <= 0)
+            return;
+        Assigner assigner(m_store);
+        assigner.refresh();
+        std::span<const Category> cats = default_categories();
+        DeadlinePolicy deadlines;
+        using std::chrono::minutes;
+        auto tx = m_store.begin();
+        Time start = m_now - std::chrono::days(m_opt.event_days);
+        std::int64_t target = static_cast<std::int64_t>(m_opt.event_days) * m_opt.events_per_day;
+        const EventSource sources[] = {EventSource::officer, EventSource::officer,
+                                       EventSource::citizen, EventSource::hotline};
+        for (std::int64_t n = 0; n < target; ++n) {
+            // When: uniform over the days, daytime-weighted within the day.
+            double day = m_rng.uniform(0, m_opt.event_days);
+            double hour = std::clamp(13 + m_rng.normal() * 3.5, 0.0, 23.99);
+            Time at =
+                start + minutes(static_cast<std::int64_t>(std::floor(day) * 1440 + hour * 60));
+            if (at >= m_now)
+                continue;
+            const Building& b = m_rng.pick(m_buildings);
+            LonLat where = offset_m(b.pos, m_rng.normal() * 15, m_rng.normal() * 15);
+            const Category& cat = cats[static_cast<std::size_t>(std::pow(m_rng.uniform(), 1.8) *
+                                                                static_cast<double>(cats.size()))];
+            LocateQuery q;
+            q.position = where;
+            q.with_owners = false;
+            Assignment a = assigner.locate(q);
+
+            Event e;
+            e.category = cat.code;
+            e.description = cat.name;
+            e.source = sources[m_rng.range(0, 3)];
+            e.severity = cat.severity;
+            e.position = a.wgs84;
+            e.reporter = e.source == EventSource::officer ? "网格员" : person_name(m_rng);
+            e.address = e.source == EventSource::hotline ? std::optional<std::string>(b.code)
+                                                         : std::nullopt;
+            e.outside_grid = a.status == Assignment::Status::outside_grid;
+            e.layer_version = a.layer_version;
+            if (a.grid)
+                e.grid_code = a.grid->code;
+            if (a.community)
+                e.community_code = a.community->code;
+            if (a.township)
+                e.township_code = a.township->code;
+            if (a.county)
+                e.county_code = a.county->code;
+            e.city_code = a.city_code.value_or("");
+            e.reported_at = e.updated_at = at;
+            e.deadline_at = at + deadlines.for_severity(e.severity);
+
+            std::vector<TimelineEntry> tl;
+            std::string officer = "officer:" + (e.grid_code.empty() ? e.county_code : e.grid_code);
+            tl.push_back({0,
+                          0,
+                          at,
+                          e.source == EventSource::officer ? officer : "citizen",
+                          EventAction::report,
+                          std::nullopt,
+                          EventStatus::reported,
+                          "",
+                          {}});
+            Time t = at;
+            // The last three days' events stop part-way, so every state is on the map.
+            bool recent = m_now - at < std::chrono::days(3);
+            int steps_left = recent ? m_rng.range(0, 6) : 1000;
+            // Steps until `m_now` or until the event's fate is reached.
+            auto step = [&](EventAction action, const std::string& actor, minutes after,
+                            std::string note, std::optional<bool> satisfied = {}) {
+                Time when = t + after;
+                if (when >= m_now || steps_left-- <= 0)
+                    return false;
+                ActionRequest r{action, note, std::nullopt, satisfied, {}};
+                Step s = next_step(e.status, e.level, r);
+                bool new_level = s.level != e.level;
+                tl.push_back({0, 0, when, actor, action, e.status, s.to, std::move(note),
+                              new_level
+                                  ? std::optional<std::string>(std::string(to_string(s.level)))
+                                  : std::nullopt});
+                e.status = s.to;
+                e.level = s.level;
+                t = e.updated_at = when;
+                if (new_level || action == EventAction::reopen ||
+                    (action == EventAction::rate && satisfied == false))
+                    e.deadline_at = when + deadlines.for_severity(e.severity);
+                if (action == EventAction::rate)
+                    e.satisfied = satisfied;
+                e.closed_at =
+                    e.status == EventStatus::closed ? std::optional<Time>(when) : std::nullopt;
+                return true;
+            };
+            auto mins = [&](double lo, double hi) {
+                return minutes(static_cast<std::int64_t>(m_rng.uniform(lo, hi)));
+            };
+            if (cat.handling == Handling::simple) {
+                step(EventAction::close, "system", minutes(0),
+                     "closed by rule: " + cat.name + " is handled on the spot (simple)");
+            } else {
+                bool ok = step(
+                    EventAction::dispatch, e.grid_code.empty() ? "city" : "system", mins(1, 90),
+                    "dispatched to " + (e.grid_code.empty() ? e.county_code : e.grid_code));
+                // One in eight sits until its deadline passes and goes up a level.
+                // One in eight sits until its deadline passes and goes up a level; some of those
+                // go further.
+                for (double p = 0.12; ok && e.level != ResponseLevel::county && m_rng.chance(p);
+                     p = 0.35) {
+                    t = std::max(t, e.deadline_at - minutes(1));
+                    ok = step(EventAction::escalate, "system", minutes(2),
+                              "overdue: the " + std::string(to_string(e.level)) +
+                                  "-level deadline passed");
+                }
+                // "Not ours": handed back and dispatched again (recent ones may still wait).
+                if (ok && m_rng.chance(recent ? 0.15 : 0.02))
+                    ok = step(EventAction::reject, officer, mins(10, 240), "不属于本网格职责") &&
+                         !(recent && m_rng.chance(0.5)) &&
+                         step(EventAction::dispatch, "city", mins(30, 600), "重新派发");
+                ok = ok && step(EventAction::accept, officer, mins(5, 240), "") &&
+                     step(EventAction::start, officer, mins(5, 120), "") &&
+                     step(EventAction::resolve, officer, mins(30, 60 * 30), "已处理完毕");
+                if (ok && m_rng.chance(0.07)) // unsatisfied: reopened, handled again
+                    ok = step(EventAction::rate, "city", mins(60, 1440), "", false) &&
+                         step(EventAction::accept, officer, mins(5, 240), "") &&
+                         step(EventAction::start, officer, mins(5, 120), "") &&
+                         step(EventAction::resolve, officer, mins(60, 2880), "再次处理");
+                if (ok)
+                    step(EventAction::rate, "city", mins(60, 2880), "", true);
+            }
+            m_store.add_event(e, tl);
+            ++m_summary.events;
+            m_summary.timeline_entries += static_cast<std::int64_t>(tl.size());
+        }
+        tx->commit();
+        stage("wrote " + std::to_string(m_summary.events) + " events over " +
+              std::to_string(m_opt.event_days) + " days with " +
+              std::to_string(m_summary.timeline_entries) + " timeline entries");
     }
 
     void write_users() {

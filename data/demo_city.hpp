@@ -33,8 +33,10 @@ struct DemoOptions {
     std::filesystem::path samples_dir; // holds luohe_counties_gcj02.geojson and the codes CSV
     int grids = 9660;                  // target number of basic grids (exact)
     std::uint64_t seed = 1;
-    int patrol_days = 7;     // days of officers' patrol tracks, ending at `now`
-    std::optional<Time> now; // DEFAULT: the current time (tracks and flights end here)
+    int patrol_days = 7;      // days of officers' patrol tracks, ending at `now`
+    std::optional<Time> now;  // DEFAULT: the current time (tracks and flights end here)
+    int event_days = 365;     // a history of events ending at `now`
+    int events_per_day = 120; // on average (weekdays busier than weekends)
     std::function<void(const std::string&)> progress; // one line per stage
 };
 
@@ -47,6 +49,8 @@ struct DemoSummary {
     std::int64_t drone_flights = 0;
     std::int64_t patrol_tracks = 0;
     std::int64_t patrol_fixes = 0;
+    std::int64_t events = 0;
+    std::int64_t timeline_entries = 0;
 };
 
 // Writes the whole city into an empty store in one transaction. Throws Error(conflict) when the

@@ -25,6 +25,7 @@ DemoOptions options(std::uint64_t seed, int patrol_days) {
     o.seed = seed;
     o.patrol_days = patrol_days;
     o.now = parse_time("2026-11-22T08:00:00Z");
+    o.events_per_day = 12; // a tenth of the demo's, to keep the test quick
     return o;
 }
 
@@ -190,6 +191,45 @@ TEST_F(DemoCity, PeopleThingsAndLogins) {
     auto in_grid = store->people(officer->jurisdiction.grid_codes[0]);
     EXPECT_TRUE(std::any_of(in_grid.begin(), in_grid.end(),
                             [&](const Person& p) { return p.id == *officer->person_id; }));
+}
+
+TEST_F(DemoCity, AYearOfEventsInEveryStateWithConsistentTimelines) {
+    EXPECT_GT(summary->events, 365 * 12 * 9 / 10);
+    EXPECT_GT(summary->timeline_entries, summary->events * 3);
+    for (int s = 0; s < 7; ++s) {
+        EventQuery q;
+        q.status = static_cast<EventStatus>(s);
+        q.limit = 1;
+        EXPECT_GT(store->events(q).total, 0) << to_string(*q.status);
+    }
+    for (ResponseLevel level : {ResponseLevel::community, ResponseLevel::township}) {
+        EventQuery q;
+        q.level = level;
+        EXPECT_GT(store->events(q).total, 0) << to_string(level);
+    }
+    // The year: reports from the first week to the last day, none in the future.
+    EventQuery old_ones;
+    old_ones.reported_to = *parse_time("2025-11-30T00:00:00Z");
+    EXPECT_GT(store->events(old_ones).total, 0);
+    EventQuery future;
+    future.reported_from = *parse_time("2026-11-22T08:00:00Z");
+    EXPECT_EQ(store->events(future).total, 0);
+    // Every timeline is a walk the workflow allows, ending in the event's state.
+    EventQuery sample;
+    sample.limit = 300;
+    for (const auto& e : store->events(sample).events) {
+        auto tl = store->timeline(e.id);
+        ASSERT_FALSE(tl.empty());
+        EXPECT_EQ(tl.front().action, EventAction::report);
+        EventStatus status = EventStatus::reported;
+        for (std::size_t i = 1; i < tl.size(); ++i) {
+            EXPECT_EQ(tl[i].from, status) << "event " << e.id << " entry " << i;
+            EXPECT_GE(tl[i].at, tl[i - 1].at) << "event " << e.id;
+            status = tl[i].to;
+        }
+        EXPECT_EQ(status, e.status) << "event " << e.id;
+        EXPECT_EQ(e.closed_at.has_value(), e.status == EventStatus::closed) << "event " << e.id;
+    }
 }
 
 TEST_F(DemoCity, SameSeedSameCityOtherSeedOtherCity) {
