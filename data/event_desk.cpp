@@ -266,21 +266,22 @@ bool EventDesk::place_by_address(const EventReport& r, Draft& d, PendingReport& 
             suffixes.push_back(address.substr(i));
     std::vector<Building> matches = m_store.buildings_at(suffixes);
 
-    auto assignment_of = [&](const Building& b) {
+    std::vector<std::pair<Building, Assignment>> located;
+    for (auto& b : matches) {
         LocateQuery q;
         q.position = b.position;
         q.with_owners = false;
-        return m_assigner.locate(q);
-    };
+        Assignment a = m_assigner.locate(q);
+        located.emplace_back(std::move(b), std::move(a));
+    }
     // Several buildings share the address (two villages called 王庄 in different townships):
     // keep those in the most specific area the caller named before it (a community beats a
     // township, a township a county). Equally specific ones stay ambiguous.
     std::vector<std::pair<Building, Assignment>> kept;
     int best = 0;
-    for (auto& b : matches) {
-        Assignment a = assignment_of(b);
+    for (const auto& [b, a] : located) {
         std::string_view before(address.data(), address.size() - b.address.size());
-        int named = matches.size() == 1 ? 1 : 0;
+        int named = located.size() == 1 ? 1 : 0;
         int specificity = 3;
         for (const auto* area : {&a.community, &a.township, &a.county}) {
             if (*area && !(*area)->name.empty() && before.find((*area)->name) != before.npos)
@@ -292,7 +293,7 @@ bool EventDesk::place_by_address(const EventReport& r, Draft& d, PendingReport& 
         if (named > best)
             kept.clear();
         best = named;
-        kept.emplace_back(std::move(b), std::move(a));
+        kept.emplace_back(b, a);
     }
     if (kept.size() == 1) {
         LocateQuery where;
@@ -311,14 +312,11 @@ bool EventDesk::place_by_address(const EventReport& r, Draft& d, PendingReport& 
                 std::find(p.area_codes.begin(), p.area_codes.end(), c) == p.area_codes.end())
                 p.area_codes.push_back(c);
     };
-    if (!matches.empty()) {
-        p.reason = std::to_string(matches.size()) + " buildings have this address" +
+    if (!located.empty()) {
+        p.reason = std::to_string(located.size()) + " buildings have this address" +
                    (kept.empty() ? " and the call names none of their areas"
                                  : " in the areas the call names");
-        if (kept.empty())
-            for (auto& b : matches)
-                kept.emplace_back(b, assignment_of(b));
-        for (const auto& [b, a] : kept) {
+        for (const auto& [b, a] : kept.empty() ? located : kept) {
             if (p.candidates.size() < 20)
                 p.candidates.push_back(b.code);
             add_codes({a.community ? a.community->code : "", a.township ? a.township->code : "",

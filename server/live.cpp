@@ -108,7 +108,6 @@ void LiveHub::publish(const data::EventChange& change) {
         }
     }
     data::Scope scope = data::scope_of(change.event);
-    std::shared_ptr<const std::string> entry_text;
     detail::json entry = detail::timeline_json({change.entry}).at(0);
     for (auto& d : deliveries) {
         if (d.recheck && !m_services.auth.authenticate(d.token)) {

@@ -347,8 +347,6 @@ private:
             return do_close();
 
         auto msg = m_parser->release();
-        if (websocket::is_upgrade(msg))
-            return upgrade(std::move(msg));
         Request req;
         req.method = std::string(msg.method_string());
         req.target = std::string(msg.target());
@@ -359,6 +357,8 @@ private:
         m_method = req.method;
         m_target = req.target;
         m_version = msg.version();
+        if (websocket::is_upgrade(msg))
+            return upgrade(msg, req);
 
         m_state = State::handling;
         Response res = handle(req, m_shared->services);
@@ -377,15 +377,8 @@ private:
 
     // A WebSocket handshake: the live feed takes the connection over when the caller may
     // subscribe; anything else gets an ordinary HTTP answer and the connection closes.
-    void upgrade(http::request<http::string_body> msg) {
-        Request req;
-        req.method = std::string(msg.method_string());
-        req.target = std::string(msg.target());
-        for (const auto& field : msg)
-            req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-        m_method = req.method;
+    void upgrade(const http::request<http::string_body>& msg, const Request& req) {
         m_target = redact_token(req.target);
-        m_version = msg.version();
         LiveAdmission admission = admit_live(req, m_shared->services);
         if (!admission.who)
             return do_write(std::move(admission.refusal), true, false);

@@ -1342,24 +1342,8 @@ public:
         r.note = q.text(15);
         if (!q.is_null(16))
             r.event_id = q.int64(16);
-        if (!q.is_null(17))
-            r.area_codes = split_codes(q.text(17));
+        r.area_codes = split_list(q.optional_text(17));
         return r;
-    }
-
-    static std::vector<std::string> split_codes(const std::string& joined) {
-        std::vector<std::string> out;
-        std::size_t start = 0;
-        while (start <= joined.size()) {
-            std::size_t end = joined.find('\x1f', start);
-            if (end == std::string::npos)
-                end = joined.size();
-            if (end > start)
-                out.push_back(joined.substr(start, end - start));
-            start = end + 1;
-        }
-        std::sort(out.begin(), out.end());
-        return out;
     }
 
     std::optional<PendingReport> pending_report(std::int64_t id) override {

@@ -147,11 +147,13 @@ json timeline_json(const std::vector<data::TimelineEntry>& entries) {
 
 namespace {
 
-std::int64_t event_id(const PathParams& params) {
+// The {id} path parameter; a 404 naming `what` ("event", "pending report") if it is not an id.
+std::int64_t path_id(const PathParams& params, const char* what) {
     std::string_view text = param(params, "id");
     auto id = parse_id(text);
     if (!id)
-        throw Error(ErrorCode::not_found, "no event '" + std::string(text.substr(0, 40)) + "'");
+        throw Error(ErrorCode::not_found,
+                    std::string("no ") + what + " '" + std::string(text.substr(0, 40)) + "'");
     return *id;
 }
 
@@ -182,15 +184,6 @@ json pending_json(const data::PendingReport& p) {
         {"handled_by", p.handled_by},
         {"note", p.note},
         {"event_id", optional(p.event_id)}};
-}
-
-std::int64_t pending_id(const PathParams& params) {
-    std::string_view text = param(params, "id");
-    auto id = parse_id(text);
-    if (!id)
-        throw Error(ErrorCode::not_found,
-                    "no pending report '" + std::string(text.substr(0, 40)) + "'");
-    return *id;
 }
 
 // 201 with the new event, its first timeline entries and its Location.
@@ -268,7 +261,7 @@ Response post_event(const Request& req, Services& services, const PathParams&) {
 Response get_event(const Request& req, Services& services, const PathParams& params) {
     reject_unknown_params(parse_target(req.target), {});
     data::Principal who = require_login(req, services);
-    std::int64_t id = event_id(params);
+    std::int64_t id = path_id(params, "event");
     data::Event e = services.desk.get(id, &who);
     json out = event_json(e, services.desk, &who, services.desk.now());
     out["properties"]["timeline"] = timeline_json(services.desk.timeline(id, &who));
@@ -363,7 +356,7 @@ Response get_events(const Request& req, Services& services, const PathParams&) {
 Response post_event_action(const Request& req, Services& services, const PathParams& params) {
     reject_unknown_params(parse_target(req.target), {});
     data::Principal who = require_login(req, services);
-    std::int64_t id = event_id(params);
+    std::int64_t id = path_id(params, "event");
     in_json body =
         parse_object(req, "{\"action\", \"note\", \"target\", \"satisfied\", \"photos\"}");
     reject_unknown_fields(body, {"action", "note", "target", "satisfied", "photos"});
@@ -431,7 +424,8 @@ Response get_location_queue(const Request& req, Services& services, const PathPa
 Response get_pending_report(const Request& req, Services& services, const PathParams& params) {
     reject_unknown_params(parse_target(req.target), {});
     data::Principal who = require_login(req, services);
-    Response res = json_ok(pending_json(services.desk.pending_report(pending_id(params), &who)));
+    Response res = json_ok(
+        pending_json(services.desk.pending_report(path_id(params, "pending report"), &who)));
     res.set_header("Cache-Control", "no-store");
     return res;
 }
@@ -439,7 +433,7 @@ Response get_pending_report(const Request& req, Services& services, const PathPa
 Response post_pending_locate(const Request& req, Services& services, const PathParams& params) {
     reject_unknown_params(parse_target(req.target), {});
     data::Principal who = require_login(req, services);
-    std::int64_t id = pending_id(params);
+    std::int64_t id = path_id(params, "pending report");
     in_json body = parse_object(
         req,
         "{\"location\": {\"type\": \"Point\", \"coordinates\": [lon, lat]}, \"crs\", \"note\"}");
@@ -459,7 +453,7 @@ Response post_pending_locate(const Request& req, Services& services, const PathP
 Response post_pending_discard(const Request& req, Services& services, const PathParams& params) {
     reject_unknown_params(parse_target(req.target), {});
     data::Principal who = require_login(req, services);
-    std::int64_t id = pending_id(params);
+    std::int64_t id = path_id(params, "pending report");
     in_json body = parse_object(req, "{\"note\": \"why it is dropped\"}");
     reject_unknown_fields(body, {"note"});
     return json_ok(

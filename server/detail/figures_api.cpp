@@ -3,6 +3,7 @@
 #include "data/figures.hpp"
 #include "server/detail/api.hpp"
 
+#include <cmath>
 #include <cstdio>
 
 namespace tessera::server::detail {
@@ -11,7 +12,7 @@ namespace {
 json optional_number(const std::optional<double>& v, int decimals) {
     if (!v)
         return nullptr;
-    double scale = decimals == 1 ? 10 : decimals == 3 ? 1000 : 1;
+    double scale = std::pow(10.0, decimals);
     return std::round(*v * scale) / scale;
 }
 
