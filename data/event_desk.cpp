@@ -501,6 +501,7 @@ std::optional<Event> EventDesk::find_duplicate(const Event& e) {
                        e.position.lat + dlat};
     q.reported_from = e.reported_at - m_config.duplicate_window;
     q.limit = 200;
+    q.count_total = false;
     std::optional<Event> best;
     double best_d = r;
     for (auto& candidate : m_store.events(q).events) {

@@ -292,6 +292,8 @@ struct EventQuery {
     std::optional<Visibility> visible_to;
     std::size_t limit = 100;
     std::size_t offset = 0;
+    // false: EventPage::total is left 0 (a look-up that needs only the first page saves a count).
+    bool count_total = true;
 };
 
 struct EventPage {

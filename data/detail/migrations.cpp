@@ -259,6 +259,22 @@ CREATE TABLE pending_report_areas (
     PRIMARY KEY (report_id, code)
 );
 )sql"},
+    {6, "the store keeps the events' spatial index",
+     R"sql(
+-- Events are the hot table (docs/events.md, "Ingest"). SpatiaLite's generic triggers on
+-- events.geom cost over 100 us per insert and per update: three stamp geometry_columns_time (a
+-- scan with Lower() on every row), two check the geometry type against geometry_columns, and
+-- RTreeAlign() keeps the spatial index; any trigger also makes each statement keep an undo
+-- journal. The store checks the geometry before writing and keeps idx_events_geom itself, in the
+-- same transaction as the row. Only the delete trigger stays (events are never deleted).
+DROP TRIGGER ggi_events_geom;
+DROP TRIGGER ggu_events_geom;
+DROP TRIGGER tmi_events_geom;
+DROP TRIGGER tmu_events_geom;
+DROP TRIGGER tmd_events_geom;
+DROP TRIGGER gii_events_geom;
+DROP TRIGGER giu_events_geom;
+)sql"},
 };
 
 } // namespace

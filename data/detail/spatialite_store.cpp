@@ -159,6 +159,9 @@ public:
             exec("PRAGMA journal_mode = WAL");
             // FULL: a commit is on disk when it returns (acknowledged data is durable).
             exec("PRAGMA synchronous = FULL");
+            // Savepoints and multi-row statements keep their undo pages in memory, not in a
+            // temporary file.
+            exec("PRAGMA temp_store = MEMORY");
             migrate();
         } catch (...) {
             close();
@@ -973,6 +976,7 @@ public:
         Event stored;
         std::exception_ptr error;
         bool done = false;
+        std::condition_variable wake; // done, or time to lead the next batch
     };
 
     using Store::add_event;
@@ -981,12 +985,12 @@ public:
             throw Error(ErrorCode::invalid_geometry, "event position out of range");
         if (m_tx_thread.load() == std::this_thread::get_id())
             return write([&] { return insert_event(e, rule); }); // inside the caller's
-        GroupWrite mine{&e, &rule, {}, {}, false};
+        GroupWrite mine{&e, &rule, {}, {}, false, {}};
         std::unique_lock lock(m_group_mutex);
         m_group_queue.push_back(&mine);
         while (!mine.done) {
             if (m_group_leader) {
-                m_group_done.wait(lock);
+                mine.wake.wait(lock);
                 continue;
             }
             m_group_leader = true;
@@ -995,19 +999,35 @@ public:
             lock.unlock();
             commit_group(batch);
             lock.lock();
-            for (GroupWrite* w : batch)
+            // Each writer is woken alone (not all waiters at once), and the first of those who
+            // queued meanwhile leads the next batch.
+            for (GroupWrite* w : batch) {
                 w->done = true;
+                w->wake.notify_one();
+            }
             m_group_leader = false;
-            m_group_done.notify_all();
+            if (!m_group_queue.empty())
+                m_group_queue.front()->wake.notify_one();
         }
         if (mine.error)
             std::rethrow_exception(mine.error);
         return mine.stored;
     }
 
-    // One transaction for the batch, one savepoint per event: an event that fails is rolled
-    // back alone and its writer gets the error; if the commit fails, every writer does.
+    // One transaction for the batch. Reports are checked before they get here, so an event
+    // rarely fails in the write; the batch is written without savepoints first. If an event does
+    // fail, that attempt is rolled back and the batch written again with a savepoint per event:
+    // the failing event is rolled back alone and its writer gets the error. If the commit fails,
+    // every writer does.
     void commit_group(const std::vector<GroupWrite*>& batch) {
+        try {
+            write([&] {
+                for (GroupWrite* w : batch)
+                    w->stored = insert_event(*w->event, *w->rule);
+            });
+            return;
+        } catch (...) {
+        }
         try {
             write([&] {
                 for (GroupWrite* w : batch) {
@@ -1040,11 +1060,21 @@ public:
         bind_event(ins, stored);
         ins.run();
         stored.id = last_id();
+        index_position(stored.id, stored.position, true);
         for (auto& entry : entries) {
             entry.event_id = stored.id;
             append_timeline(entry);
         }
         return stored;
+    }
+
+    // Keeps idx_events_geom in step with an event's point (migration 6: no triggers on events).
+    void index_position(std::int64_t id, geo::LonLat p, bool added) {
+        auto& q = added ? stmt("INSERT INTO idx_events_geom(xmin, xmax, ymin, ymax, pkid) "
+                               "VALUES (?1, ?1, ?2, ?2, ?3)")
+                        : stmt("UPDATE idx_events_geom SET xmin = ?1, xmax = ?1, ymin = ?2, "
+                               "ymax = ?2 WHERE pkid = ?3");
+        q.bind(1, p.lon).bind(2, p.lat).bind(3, id).run();
     }
 
     std::optional<Event> event(std::int64_t id) override {
@@ -1113,7 +1143,8 @@ public:
                 std::visit([&](const auto& v) { s.bind(static_cast<int>(i + 1), v); }, values[i]);
         };
         EventPage page;
-        page.total = count_matching("SELECT COUNT(*) FROM events e" + where, bind);
+        if (query.count_total)
+            page.total = count_matching("SELECT COUNT(*) FROM events e" + where, bind);
         std::string limit = param(static_cast<std::int64_t>(query.limit));
         std::string offset = param(static_cast<std::int64_t>(query.offset));
         std::string page_sql = std::string("SELECT ") + event_columns + " FROM events e" + where +
@@ -1131,13 +1162,14 @@ public:
         if (!geo::coordinates_in_lonlat_range(geo::Point{e.position}))
             throw Error(ErrorCode::invalid_geometry, "event position out of range");
         write([&] {
-            auto& cur = stmt("SELECT status FROM events WHERE id = ?");
+            auto& cur = stmt("SELECT status, X(geom), Y(geom) FROM events WHERE id = ?");
             cur.bind(1, e.id);
             if (!cur.step()) {
                 cur.reset();
                 throw Error(ErrorCode::not_found, "no event " + std::to_string(e.id));
             }
             std::string status = cur.text(0);
+            bool moved = cur.real(1) != e.position.lon || cur.real(2) != e.position.lat;
             cur.reset();
             if (status != to_string(expected))
                 throw Error(ErrorCode::conflict,
@@ -1154,6 +1186,8 @@ public:
                 "geom = GeomFromWKB(?28, 4326), city_code = ?29 WHERE id = ?30");
             bind_event(up, e);
             up.bind(30, e.id).run();
+            if (moved)
+                index_position(e.id, e.position, false);
             entry.event_id = e.id;
             append_timeline(entry);
         });
@@ -1671,7 +1705,6 @@ private:
     // their event; one of them, the leader, writes everything queued in one transaction and
     // commits once, and each waits until its own event is committed (or failed).
     std::mutex m_group_mutex;
-    std::condition_variable m_group_done;
     std::vector<GroupWrite*> m_group_queue;
     bool m_group_leader = false;
 };

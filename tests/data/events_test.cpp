@@ -285,6 +285,46 @@ TEST(EventStore, FiltersAndPaging) {
     EXPECT_EQ(p2.events[1].reported_at, t(times[0]));
 }
 
+TEST(EventStore, TheSpatialIndexFollowsAddsMovesAndRollbacks) {
+    // The store keeps idx_events_geom itself (migration 6): a box finds an event where it is,
+    // after it moves, and never one whose transaction was rolled back.
+    TempDir dir;
+    auto store = open_spatialite_store(dir / "e.db");
+    auto in_box = [&](double lon, double lat) {
+        EventQuery q;
+        q.bbox = geo::BBox{lon - 0.001, lat - 0.001, lon + 0.001, lat + 0.001};
+        std::vector<std::int64_t> ids;
+        for (const auto& e : store->events(q).events)
+            ids.push_back(e.id);
+        return ids;
+    };
+    Event a = store->add_event(sample_event("G1", "2026-05-01T08:00:00Z"),
+                               {intake_entry(sample_event("G1", "2026-05-01T08:00:00Z"))});
+    EXPECT_EQ(in_box(114.015, 33.505), std::vector<std::int64_t>{a.id});
+
+    Event moved = a;
+    moved.position = {114.2, 33.7};
+    moved.status = S::dispatched;
+    store->update_event(moved, S::reported,
+                        {0, 0, a.reported_at, "township1", A::dispatch, S::reported, S::dispatched,
+                         "placed again", std::nullopt});
+    EXPECT_TRUE(in_box(114.015, 33.505).empty());
+    EXPECT_EQ(in_box(114.2, 33.7), std::vector<std::int64_t>{a.id});
+
+    {
+        auto tx = store->begin(); // rolled back: the event and its index entry alike
+        Event b = sample_event("G2", "2026-05-01T09:00:00Z");
+        b.position = {114.015, 33.505};
+        store->add_event(b, {intake_entry(b)});
+        EXPECT_EQ(in_box(114.015, 33.505).size(), 1u);
+    }
+    EXPECT_TRUE(in_box(114.015, 33.505).empty());
+    Event c = sample_event("G2", "2026-05-01T10:00:00Z");
+    Event stored = store->add_event(c, {intake_entry(c)});
+    EXPECT_EQ(in_box(114.015, 33.505), std::vector<std::int64_t>{stored.id})
+        << "the next event reuses the rolled-back id and is indexed once";
+}
+
 TEST(EventStore, PositionOutOfRangeIsRejectedAndNothingIsStored) {
     TempDir dir;
     auto store = open_spatialite_store(dir / "e.db");
