@@ -1,0 +1,339 @@
+#include "tiles/mvt.hpp"
+
+#include "geo/error.hpp"
+
+#include <protozero/pbf_reader.hpp>
+#include <protozero/pbf_writer.hpp>
+#include <set>
+
+namespace tessera::tiles {
+namespace {
+
+// Field numbers of vector_tile.proto (2.1).
+namespace field {
+constexpr protozero::pbf_tag_type tile_layers = 3;
+constexpr protozero::pbf_tag_type layer_version = 15, layer_name = 1, layer_features = 2,
+                                  layer_keys = 3, layer_values = 4, layer_extent = 5;
+constexpr protozero::pbf_tag_type feature_id = 1, feature_tags = 2, feature_type = 3,
+                                  feature_geometry = 4;
+} // namespace field
+
+[[noreturn]] void invalid(const std::string& what) {
+    throw Error(ErrorCode::invalid_argument, "invalid vector tile: " + what);
+}
+
+void write_value(protozero::pbf_writer& out, const Value& v) {
+    using K = Value::Kind;
+    switch (v.kind) {
+    case K::string: out.add_string(1, v.string); break;
+    case K::float_: out.add_float(2, static_cast<float>(v.real)); break;
+    case K::double_: out.add_double(3, v.real); break;
+    case K::int_: out.add_int64(4, v.integer); break;
+    case K::uint_: out.add_uint64(5, v.uinteger); break;
+    case K::sint_: out.add_sint64(6, v.integer); break;
+    case K::bool_: out.add_bool(7, v.boolean); break;
+    }
+}
+
+Value read_value(protozero::pbf_reader in) {
+    std::optional<Value> v;
+    auto set = [&](Value x) {
+        if (v)
+            invalid("a value with more than one field");
+        v = std::move(x);
+    };
+    using K = Value::Kind;
+    using W = protozero::pbf_wire_type;
+    while (in.next()) {
+        auto expect = [&](W w) {
+            if (in.wire_type() != w)
+                invalid("a value field with the wrong wire type");
+        };
+        switch (in.tag()) {
+        case 1: expect(W::length_delimited); set(Value::of(std::string(in.get_view()))); break;
+        case 2: expect(W::fixed32); set({K::float_, {}, in.get_float(), 0, 0, false}); break;
+        case 3: expect(W::fixed64); set({K::double_, {}, in.get_double(), 0, 0, false}); break;
+        case 4: expect(W::varint); set({K::int_, {}, 0, in.get_int64(), 0, false}); break;
+        case 5: expect(W::varint); set({K::uint_, {}, 0, 0, in.get_uint64(), false}); break;
+        case 6: expect(W::varint); set({K::sint_, {}, 0, in.get_sint64(), 0, false}); break;
+        case 7: expect(W::varint); set({K::bool_, {}, 0, 0, 0, in.get_bool()}); break;
+        default: invalid("a value of an unknown type (field " + std::to_string(in.tag()) + ")");
+        }
+    }
+    if (!v)
+        invalid("an empty value");
+    return *v;
+}
+
+LayerData read_layer(protozero::pbf_reader in) {
+    using W = protozero::pbf_wire_type;
+    LayerData layer;
+    bool named = false, versioned = false;
+    std::vector<std::string> keys;
+    std::vector<Value> values;
+    struct RawFeature {
+        FeatureData data;
+        std::vector<std::uint32_t> tags;
+        bool has_geometry = false; // a missing type is UNKNOWN, the field's default
+    };
+    std::vector<RawFeature> raw;
+    while (in.next()) {
+        auto expect = [&](W w, const char* what) {
+            if (in.wire_type() != w)
+                invalid(std::string("layer ") + what + " with the wrong wire type");
+        };
+        switch (in.tag()) {
+        case field::layer_version:
+            expect(W::varint, "version");
+            layer.version = in.get_uint32();
+            versioned = true;
+            break;
+        case field::layer_name:
+            expect(W::length_delimited, "name");
+            layer.name = std::string(in.get_view());
+            named = true;
+            break;
+        case field::layer_extent:
+            expect(W::varint, "extent");
+            layer.extent = in.get_uint32();
+            break;
+        case field::layer_keys:
+            expect(W::length_delimited, "key");
+            keys.emplace_back(in.get_view());
+            break;
+        case field::layer_values:
+            expect(W::length_delimited, "value");
+            values.push_back(read_value(in.get_message()));
+            break;
+        case field::layer_features: {
+            expect(W::length_delimited, "feature");
+            RawFeature f;
+            auto fin = in.get_message();
+            while (fin.next()) {
+                switch (fin.tag()) {
+                case field::feature_id:
+                    if (fin.wire_type() != W::varint)
+                        invalid("feature id with the wrong wire type");
+                    f.data.id = fin.get_uint64();
+                    break;
+                case field::feature_tags:
+                    if (fin.wire_type() != W::length_delimited)
+                        invalid("feature tags with the wrong wire type");
+                    for (auto t : fin.get_packed_uint32())
+                        f.tags.push_back(t);
+                    break;
+                case field::feature_type: {
+                    if (fin.wire_type() != W::varint)
+                        invalid("feature type with the wrong wire type");
+                    auto t = fin.get_uint32();
+                    if (t > 3)
+                        invalid("feature type " + std::to_string(t));
+                    f.data.type = static_cast<GeomType>(t);
+                    break;
+                }
+                case field::feature_geometry:
+                    if (fin.wire_type() != W::length_delimited)
+                        invalid("feature geometry with the wrong wire type");
+                    if (f.has_geometry)
+                        invalid("a feature with two geometry fields");
+                    for (auto g : fin.get_packed_uint32())
+                        f.data.geometry.push_back(g);
+                    f.has_geometry = true;
+                    break;
+                default: fin.skip();
+                }
+            }
+            raw.push_back(std::move(f));
+            break;
+        }
+        default: in.skip();
+        }
+    }
+    if (!named)
+        invalid("a layer without a name");
+    // Version 1 layers are readable by the 2.x rules (mvt-fixtures 039); a layer must say
+    // which it is (024: no version field).
+    if (!versioned || layer.version < 1 || layer.version > 2)
+        invalid("layer \"" + layer.name + "\" has no version 1 or 2");
+    if (layer.extent == 0)
+        invalid("layer \"" + layer.name + "\" has extent 0");
+    for (auto& f : raw) {
+        if (!f.has_geometry)
+            invalid("a feature without geometry");
+        if (f.tags.size() % 2)
+            invalid("a feature with an odd number of tags");
+        for (std::size_t i = 0; i < f.tags.size(); i += 2) {
+            if (f.tags[i] >= keys.size())
+                invalid("a tag naming key " + std::to_string(f.tags[i]) + " of " +
+                        std::to_string(keys.size()));
+            if (f.tags[i + 1] >= values.size())
+                invalid("a tag naming value " + std::to_string(f.tags[i + 1]) + " of " +
+                        std::to_string(values.size()));
+            f.data.properties.emplace_back(keys[f.tags[i]], values[f.tags[i + 1]]);
+        }
+        if (f.data.type != GeomType::unknown)
+            decode_geometry(f.data.type, f.data.geometry);
+        layer.features.push_back(std::move(f.data));
+    }
+    return layer;
+}
+
+} // namespace
+
+LayerWriter::LayerWriter(std::string name, std::uint32_t extent)
+    : m_name(std::move(name))
+    , m_extent(extent) {}
+
+std::uint32_t LayerWriter::key_index(const std::string& key) {
+    auto [it, added] = m_key_index.try_emplace(key, static_cast<std::uint32_t>(m_keys.size()));
+    if (added)
+        m_keys.push_back(key);
+    return it->second;
+}
+
+std::uint32_t LayerWriter::value_index(const Value& value) {
+    auto [it, added] =
+        m_value_index.try_emplace(value, static_cast<std::uint32_t>(m_values.size()));
+    if (added)
+        m_values.push_back(value);
+    return it->second;
+}
+
+void LayerWriter::add(std::optional<std::uint64_t> id, GeomType type,
+                      std::span<const std::uint32_t> geometry,
+                      std::span<const Property> properties) {
+    if (geometry.empty())
+        return;
+    std::vector<std::uint32_t> tags;
+    tags.reserve(properties.size() * 2);
+    for (const auto& [key, value] : properties) {
+        tags.push_back(key_index(key));
+        tags.push_back(value_index(value));
+    }
+    protozero::pbf_writer layer(m_features);
+    protozero::pbf_writer feature(layer, field::layer_features);
+    if (id)
+        feature.add_uint64(field::feature_id, *id);
+    if (!tags.empty())
+        feature.add_packed_uint32(field::feature_tags, tags.begin(), tags.end());
+    feature.add_enum(field::feature_type, static_cast<std::int32_t>(type));
+    feature.add_packed_uint32(field::feature_geometry, geometry.begin(), geometry.end());
+    ++m_count;
+}
+
+std::string LayerWriter::serialize() const {
+    std::string out;
+    protozero::pbf_writer layer(out);
+    layer.add_uint32(field::layer_version, 2);
+    layer.add_string(field::layer_name, m_name);
+    out += m_features;
+    for (const auto& k : m_keys)
+        layer.add_string(field::layer_keys, k);
+    for (const auto& v : m_values) {
+        protozero::pbf_writer value(layer, field::layer_values);
+        write_value(value, v);
+    }
+    layer.add_uint32(field::layer_extent, m_extent);
+    return out;
+}
+
+std::string encode_tile(std::span<const LayerWriter> layers) {
+    std::string out;
+    protozero::pbf_writer tile(out);
+    for (const auto& layer : layers)
+        if (layer.size() > 0)
+            tile.add_message(field::tile_layers, layer.serialize());
+    return out;
+}
+
+std::vector<LayerData> decode_tile(std::string_view data) {
+    std::vector<LayerData> layers;
+    std::set<std::string> names;
+    try {
+        protozero::pbf_reader tile(protozero::data_view(data.data(), data.size()));
+        while (tile.next()) {
+            if (tile.tag() != field::tile_layers) {
+                tile.skip();
+                continue;
+            }
+            if (tile.wire_type() != protozero::pbf_wire_type::length_delimited)
+                invalid("a layer with the wrong wire type");
+            layers.push_back(read_layer(tile.get_message()));
+            if (!names.insert(layers.back().name).second)
+                invalid("two layers named \"" + layers.back().name + "\"");
+        }
+    } catch (const protozero::exception& e) {
+        invalid(std::string("not a protocol buffer (") + e.what() + ")");
+    }
+    return layers;
+}
+
+DecodedGeometry decode_geometry(GeomType type, std::span<const std::uint32_t> geometry) {
+    DecodedGeometry out;
+    std::int64_t x = 0, y = 0;
+    std::size_t i = 0;
+    // The `count` coordinate pairs after a MoveTo or LineTo; each starts a part for MoveTo.
+    auto read_points = [&](const char* name, std::uint32_t count, bool new_parts) {
+        if (count == 0)
+            invalid(std::string(name) + " with count 0");
+        if (count > (geometry.size() - i) / 2)
+            invalid(std::string(name) + " count " + std::to_string(count) + " beyond the geometry");
+        for (std::uint32_t k = 0; k < count; ++k) {
+            x += unzigzag(geometry[i++]);
+            y += unzigzag(geometry[i++]);
+            if (new_parts)
+                out.parts.push_back({{x, y}});
+            else
+                out.parts.back().emplace_back(x, y);
+        }
+    };
+    bool ring_open = false;
+    while (i < geometry.size()) {
+        std::uint32_t id = geometry[i] & 0x7, count = geometry[i] >> 3;
+        ++i;
+        if (id == move_to) {
+            if (type != GeomType::point && count != 1)
+                invalid("MoveTo with count " + std::to_string(count) + " outside a point");
+            if (type == GeomType::polygon && ring_open)
+                invalid("a polygon ring without ClosePath");
+            read_points("MoveTo", count, true);
+            ring_open = true;
+        } else if (id == line_to) {
+            if (type == GeomType::point || out.parts.empty())
+                invalid("LineTo without a MoveTo, or in a point");
+            read_points("LineTo", count, false);
+        } else if (id == close_path) {
+            if (type != GeomType::polygon)
+                invalid("ClosePath outside a polygon");
+            if (count != 1)
+                invalid("ClosePath with count " + std::to_string(count));
+            if (out.parts.empty() || !ring_open)
+                invalid("ClosePath without a ring");
+            auto& ring = out.parts.back();
+            if (ring.size() < 3)
+                invalid("a polygon ring with fewer than three points");
+            ring.push_back(ring.front());
+            ring_open = false;
+        } else {
+            invalid("unknown command " + std::to_string(id));
+        }
+    }
+    if (type == GeomType::polygon && ring_open)
+        invalid("a polygon ring without ClosePath");
+    if (type == GeomType::linestring)
+        for (const auto& line : out.parts)
+            if (line.size() < 2)
+                invalid("a line with fewer than two points");
+    if (type == GeomType::polygon && !out.parts.empty() && ring_area2(out.parts.front()) <= 0)
+        invalid("a polygon whose first ring is not an exterior ring (positive area)");
+    return out;
+}
+
+std::int64_t ring_area2(std::span<const std::pair<std::int64_t, std::int64_t>> ring) {
+    std::int64_t sum = 0;
+    for (std::size_t i = 0; i + 1 < ring.size(); ++i)
+        sum += ring[i].first * ring[i + 1].second - ring[i + 1].first * ring[i].second;
+    return sum;
+}
+
+} // namespace tessera::tiles
