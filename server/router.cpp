@@ -40,6 +40,8 @@ constexpr Route routes[] = {
     {"GET", "/api/v1/location-queue/{id}", detail::get_pending_report},
     {"POST", "/api/v1/location-queue/{id}/locate", detail::post_pending_locate},
     {"POST", "/api/v1/location-queue/{id}/discard", detail::post_pending_discard},
+    {"GET", "/tiles/{file}", detail::get_tilejson},
+    {"GET", "/tiles/{layer}/{z}/{x}/{file}", detail::get_tile},
     {"GET", "/open311/v2/{document}", detail::get_open311_document},
     {"POST", "/open311/v2/{document}", detail::post_open311_request},
     {"GET", "/open311/v2/services/{service}", detail::get_open311_service},
@@ -75,7 +77,7 @@ bool match(std::string_view pattern, std::string_view path, detail::PathParams& 
 
 bool is_api_path(std::string_view path) {
     return path == "/api" || path.starts_with("/api/") || path.starts_with("/open311/") ||
-           path == "/healthz" || path == "/metrics";
+           path.starts_with("/tiles/") || path == "/healthz" || path == "/metrics";
 }
 
 std::string_view path_of(std::string_view target) {

@@ -25,13 +25,27 @@ constexpr protozero::pbf_tag_type feature_id = 1, feature_tags = 2, feature_type
 void write_value(protozero::pbf_writer& out, const Value& v) {
     using K = Value::Kind;
     switch (v.kind) {
-    case K::string: out.add_string(1, v.string); break;
-    case K::float_: out.add_float(2, static_cast<float>(v.real)); break;
-    case K::double_: out.add_double(3, v.real); break;
-    case K::int_: out.add_int64(4, v.integer); break;
-    case K::uint_: out.add_uint64(5, v.uinteger); break;
-    case K::sint_: out.add_sint64(6, v.integer); break;
-    case K::bool_: out.add_bool(7, v.boolean); break;
+    case K::string:
+        out.add_string(1, v.string);
+        break;
+    case K::float_:
+        out.add_float(2, static_cast<float>(v.real));
+        break;
+    case K::double_:
+        out.add_double(3, v.real);
+        break;
+    case K::int_:
+        out.add_int64(4, v.integer);
+        break;
+    case K::uint_:
+        out.add_uint64(5, v.uinteger);
+        break;
+    case K::sint_:
+        out.add_sint64(6, v.integer);
+        break;
+    case K::bool_:
+        out.add_bool(7, v.boolean);
+        break;
     }
 }
 
@@ -50,14 +64,36 @@ Value read_value(protozero::pbf_reader in) {
                 invalid("a value field with the wrong wire type");
         };
         switch (in.tag()) {
-        case 1: expect(W::length_delimited); set(Value::of(std::string(in.get_view()))); break;
-        case 2: expect(W::fixed32); set({K::float_, {}, in.get_float(), 0, 0, false}); break;
-        case 3: expect(W::fixed64); set({K::double_, {}, in.get_double(), 0, 0, false}); break;
-        case 4: expect(W::varint); set({K::int_, {}, 0, in.get_int64(), 0, false}); break;
-        case 5: expect(W::varint); set({K::uint_, {}, 0, 0, in.get_uint64(), false}); break;
-        case 6: expect(W::varint); set({K::sint_, {}, 0, in.get_sint64(), 0, false}); break;
-        case 7: expect(W::varint); set({K::bool_, {}, 0, 0, 0, in.get_bool()}); break;
-        default: invalid("a value of an unknown type (field " + std::to_string(in.tag()) + ")");
+        case 1:
+            expect(W::length_delimited);
+            set(Value::of(std::string(in.get_view())));
+            break;
+        case 2:
+            expect(W::fixed32);
+            set({K::float_, {}, in.get_float(), 0, 0, false});
+            break;
+        case 3:
+            expect(W::fixed64);
+            set({K::double_, {}, in.get_double(), 0, 0, false});
+            break;
+        case 4:
+            expect(W::varint);
+            set({K::int_, {}, 0, in.get_int64(), 0, false});
+            break;
+        case 5:
+            expect(W::varint);
+            set({K::uint_, {}, 0, 0, in.get_uint64(), false});
+            break;
+        case 6:
+            expect(W::varint);
+            set({K::sint_, {}, 0, in.get_sint64(), 0, false});
+            break;
+        case 7:
+            expect(W::varint);
+            set({K::bool_, {}, 0, 0, 0, in.get_bool()});
+            break;
+        default:
+            invalid("a value of an unknown type (field " + std::to_string(in.tag()) + ")");
         }
     }
     if (!v)
@@ -140,13 +176,15 @@ LayerData read_layer(protozero::pbf_reader in) {
                         f.data.geometry.push_back(g);
                     f.has_geometry = true;
                     break;
-                default: fin.skip();
+                default:
+                    fin.skip();
                 }
             }
             raw.push_back(std::move(f));
             break;
         }
-        default: in.skip();
+        default:
+            in.skip();
         }
     }
     if (!named)

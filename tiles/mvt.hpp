@@ -22,7 +22,7 @@ struct Value {
     enum class Kind { string, float_, double_, int_, uint_, sint_, bool_ };
     Kind kind = Kind::string;
     std::string string;
-    double real = 0;       // float_ and double_
+    double real = 0;          // float_ and double_
     std::int64_t integer = 0; // int_ and sint_
     std::uint64_t uinteger = 0;
     bool boolean = false;

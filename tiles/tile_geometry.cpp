@@ -47,10 +47,14 @@ std::vector<XY> clip_ring(std::vector<XY> ring, Box b) {
     auto at_y = [](double y) {
         return [y](XY a, XY c) { return XY{a.x + (c.x - a.x) * (y - a.y) / (c.y - a.y), y}; };
     };
-    ring = clip_side(ring, [&](XY p) { return p.x >= b.min; }, at_x(b.min));
-    ring = clip_side(ring, [&](XY p) { return p.x <= b.max; }, at_x(b.max));
-    ring = clip_side(ring, [&](XY p) { return p.y >= b.min; }, at_y(b.min));
-    ring = clip_side(ring, [&](XY p) { return p.y <= b.max; }, at_y(b.max));
+    ring = clip_side(
+        ring, [&](XY p) { return p.x >= b.min; }, at_x(b.min));
+    ring = clip_side(
+        ring, [&](XY p) { return p.x <= b.max; }, at_x(b.max));
+    ring = clip_side(
+        ring, [&](XY p) { return p.y >= b.min; }, at_y(b.min));
+    ring = clip_side(
+        ring, [&](XY p) { return p.y <= b.max; }, at_y(b.max));
     return ring;
 }
 
@@ -175,8 +179,7 @@ bool clip_segment(XY& a, XY& c, Box b) {
     return true;
 }
 
-void encode_line(const TileFrame& f, std::span<const geo::LonLat> line, Box box,
-                 CommandWriter& w) {
+void encode_line(const TileFrame& f, std::span<const geo::LonLat> line, Box box, CommandWriter& w) {
     std::vector<IXY> run;
     auto flush = [&] {
         if (run.size() >= 2) {

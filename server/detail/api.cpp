@@ -108,6 +108,13 @@ json principal_json(const data::Principal& p) {
     return j;
 }
 
+// The policy scope of a layer as a whole (its existence, name and counts): no particular area.
+data::Scope layer_scope() {
+    return data::Scope{};
+}
+
+} // namespace
+
 // Where a boundary feature sits, for the policy: its parent area and, for admin layers, itself;
 // its own code as the grid for grid layers.
 data::Scope scope_of(const data::Layer& layer, const data::Feature& f) {
@@ -120,13 +127,6 @@ data::Scope scope_of(const data::Layer& layer, const data::Feature& f) {
         s.grid = f.code;
     return s;
 }
-
-// The policy scope of a layer as a whole (its existence, name and counts): no particular area.
-data::Scope layer_scope() {
-    return data::Scope{};
-}
-
-} // namespace
 
 std::optional<std::string> bearer_token(const Request& req) {
     auto h = req.header("Authorization");

@@ -48,6 +48,10 @@ std::optional<std::int64_t> parse_id(std::string_view text);
 // A non-negative integer >= min; throws a 400 naming the parameter.
 std::size_t parse_count(std::string_view name, std::string_view text, std::size_t min);
 
+// Where a boundary feature sits, for the policy: its parent area and, for admin layers, itself;
+// its own code as the grid for grid layers.
+data::Scope scope_of(const data::Layer& layer, const data::Feature& f);
+
 // DEFAULT and maximum page size of /api/v1/layers/{name}/features.
 inline constexpr std::size_t default_feature_limit = 100;
 inline constexpr std::size_t max_feature_limit = 10000;
@@ -72,6 +76,9 @@ Response get_me(const Request& req, Services& services, const PathParams& params
 Response post_logout(const Request& req, Services& services, const PathParams& params);
 Response get_locate(const Request& req, Services& services, const PathParams& params);
 Response post_locate(const Request& req, Services& services, const PathParams& params);
+// tiles_api.cpp
+Response get_tile(const Request& req, Services& services, const PathParams& params);
+Response get_tilejson(const Request& req, Services& services, const PathParams& params);
 // events_api.cpp
 Response post_event(const Request& req, Services& services, const PathParams& params);
 Response get_events(const Request& req, Services& services, const PathParams& params);

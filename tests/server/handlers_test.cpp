@@ -8,11 +8,16 @@
 #include "server/static_files.hpp"
 #include "tests/support/shapes.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tiles/mvt.hpp"
+#include "tiles/tile_math.hpp"
 
 #include <cstring>
 #include <fstream>
+#include <gdal.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <ogr_api.h>
+#include <set>
 
 using namespace tessera;
 using namespace tessera::server;
@@ -118,6 +123,115 @@ protected:
         return body_of(r).value("token", "");
     }
 };
+
+// ---- vector tiles ----
+
+namespace {
+
+// The z12 tile over the five grids (114.00-114.05, 33.50-33.51).
+const tiles::TileId grid_tile = tiles::tile_at({114.025, 33.505}, 12);
+
+std::string tile_path(const std::string& layer, tiles::TileId t) {
+    return "/tiles/" + layer + "/" + std::to_string(t.z) + "/" + std::to_string(t.x) + "/" +
+           std::to_string(t.y) + ".mvt";
+}
+
+std::string text_of(const std::vector<tiles::Property>& props, const std::string& key) {
+    for (const auto& [k, v] : props)
+        if (k == key)
+            return v.string;
+    return "(missing)";
+}
+
+} // namespace
+
+TEST_F(HandlersTest, GridTilesAreValidMvtWithTheMapsAttributesAndPublic) {
+    Response r = get(tile_path("grid", grid_tile)); // anonymous: grid boundaries are public
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.header("Content-Type").value_or(""), "application/vnd.mapbox-vector-tile");
+    auto layers = tiles::decode_tile(r.body);
+    ASSERT_EQ(layers.size(), 1u);
+    EXPECT_EQ(layers[0].name, "grid");
+    EXPECT_EQ(layers[0].extent, 4096u);
+    ASSERT_EQ(layers[0].features.size(), 5u);
+    std::set<std::string> codes;
+    for (const auto& f : layers[0].features) {
+        codes.insert(text_of(f.properties, "code"));
+        EXPECT_EQ(text_of(f.properties, "kind"), "grid");
+        EXPECT_EQ(text_of(f.properties, "parent_code"), "411102");
+        EXPECT_EQ(f.type, tiles::GeomType::polygon);
+        auto g = tiles::decode_geometry(f.type, f.geometry);
+        ASSERT_EQ(g.parts.size(), 1u);
+        EXPECT_GT(tiles::ring_area2(g.parts[0]), 0) << "exterior rings are positive, G3 too";
+    }
+    EXPECT_EQ(codes, (std::set<std::string>{"G1", "G2", "G3", "G4", "G5"}));
+    EXPECT_EQ(text_of(layers[0].features[0].properties, "name").rfind("第", 0), 0u);
+
+    // Far from the city: a valid empty tile.
+    Response empty = get(tile_path("grid", tiles::tile_at({100.0, 20.0}, 12)));
+    ASSERT_EQ(empty.status, 200);
+    EXPECT_TRUE(empty.body.empty());
+    EXPECT_TRUE(tiles::decode_tile(empty.body).empty());
+}
+
+TEST_F(HandlersTest, GdalsMvtDriverReadsOurTile) {
+    // An independent decoder: GDAL's MVT driver, told where the tile sits, gives back the five
+    // grids as polygons in EPSG:3857 with their codes.
+    Response r = get(tile_path("grid", grid_tile));
+    ASSERT_EQ(r.status, 200);
+    auto file = dir / "grid.mvt";
+    write_file(file, r.body);
+    GDALAllRegister();
+    std::string x = "X=" + std::to_string(grid_tile.x), y = "Y=" + std::to_string(grid_tile.y),
+                z = "Z=" + std::to_string(grid_tile.z);
+    const char* drivers[] = {"MVT", nullptr};
+    const char* options[] = {x.c_str(), y.c_str(), z.c_str(), nullptr};
+    GDALDatasetH ds = GDALOpenEx(file.c_str(), GDAL_OF_VECTOR, drivers, options, nullptr);
+    ASSERT_NE(ds, nullptr) << CPLGetLastErrorMsg();
+    OGRLayerH layer = GDALDatasetGetLayerByName(ds, "grid");
+    ASSERT_NE(layer, nullptr);
+    std::set<std::string> codes;
+    auto west = tiles::to_mercator({114.0, 33.5}), east = tiles::to_mercator({114.05, 33.51});
+    OGRFeatureH f;
+    while ((f = OGR_L_GetNextFeature(layer)) != nullptr) {
+        codes.insert(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "code")));
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        EXPECT_EQ(wkbFlatten(OGR_G_GetGeometryType(g)), wkbPolygon);
+        OGREnvelope env;
+        OGR_G_GetEnvelope(g, &env);
+        double unit = (east.x - west.x) / 5 / 4096 * 24; // a z12 tile unit is ~ 1/24 of a grid
+        EXPECT_GE(env.MinX, west.x - unit);
+        EXPECT_LE(env.MaxX, east.x + unit);
+        EXPECT_GE(env.MinY, west.y - unit);
+        EXPECT_LE(env.MaxY, east.y + unit);
+        OGR_F_Destroy(f);
+    }
+    GDALClose(ds);
+    EXPECT_EQ(codes, (std::set<std::string>{"G1", "G2", "G3", "G4", "G5"}));
+}
+
+TEST_F(HandlersTest, TileErrorsAndTileJson) {
+    for (const std::string bad :
+         {"/tiles/grid/12/4096/1.mvt", "/tiles/grid/12/1/abc.mvt", "/tiles/grid/25/0/0.mvt",
+          "/tiles/grid/3/1/1.png", "/tiles/nothing/3/1/1.mvt", "/tiles/grid/-1/0/0.mvt",
+          "/tiles/grid.xml", "/tiles/nothing.json"})
+        expect_error(get(bad), 404, "not_found");
+    expect_error(get(tile_path("grid", grid_tile) + "?format=pbf"), 400, "invalid_argument");
+
+    Response r = get("/tiles/grid.json", {{"Host", "tessera.example:8080"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    json j = body_of(r);
+    EXPECT_EQ(j["tilejson"], "3.0.0");
+    EXPECT_EQ(j["tiles"][0], "http://tessera.example:8080/tiles/grid/{z}/{x}/{y}.mvt");
+    EXPECT_EQ(j["vector_layers"][0]["id"], "grid");
+    EXPECT_EQ(j["vector_layers"][0]["fields"]["code"], "String");
+    ASSERT_EQ(j["bounds"].size(), 4u);
+    EXPECT_NEAR(j["bounds"][0].get<double>(), 114.0, 1e-9);
+    EXPECT_NEAR(j["bounds"][2].get<double>(), 114.05, 1e-9);
+    // A Host header that is not a host name gives relative URLs rather than echoing it.
+    json rel = body_of(get("/tiles/grid.json", {{"Host", "evil\"><script>"}}));
+    EXPECT_EQ(rel["tiles"][0], "/tiles/grid/{z}/{x}/{y}.mvt");
+}
 
 // ---- locate ----
 
