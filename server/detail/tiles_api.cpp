@@ -65,9 +65,9 @@ Response get_tile(const Request& req, Services& services, const PathParams& para
     std::string name(param(params, "layer"));
     auto z = parse_tile_number(param(params, "z"));
     auto x = parse_tile_number(param(params, "x"));
-    auto y_text = strip_suffix(param(params, "file"), ".mvt");
-    auto y = y_text ? parse_tile_number(*y_text) : std::nullopt;
-    if (!z || !x || !y || !tiles::is_valid({*z, *x, *y}))
+    auto y = parse_tile_number(strip_suffix(param(params, "file"), ".mvt").value_or(""));
+    tiles::TileId tile{z.value_or(0), x.value_or(0), y.value_or(0)};
+    if (!z || !x || !y || !tiles::is_valid(tile))
         throw Error(ErrorCode::not_found,
                     "no tile here: tiles are /tiles/{layer}/{z}/{x}/{y}.mvt with z from 0 to " +
                         std::to_string(tiles::max_zoom) + " and x, y below 2^z");
@@ -75,7 +75,7 @@ Response get_tile(const Request& req, Services& services, const PathParams& para
     data::Layer layer = layer_named(services, name);
     auto who = principal_of(req, services);
 
-    tiles::TileFrame frame({*z, *x, *y});
+    tiles::TileFrame frame(tile);
     data::FeatureQuery query;
     query.bbox = frame.query_box();
     query.limit = max_tile_features;
@@ -89,10 +89,8 @@ Response get_tile(const Request& req, Services& services, const PathParams& para
             continue;
         auto g = tiles::encode_geometry(frame, f.geometry);
         const tiles::Property props[] = {
-            {"code", tiles::Value::of(f.code)},
-            {"name", tiles::Value::of(f.name)},
-            {"kind", tiles::Value::of(kind)},
-            {"parent_code", value_of(f.parent_code)},
+            {"code", tiles::Value::of(f.code)},       {"name", tiles::Value::of(f.name)},
+            {"kind", tiles::Value::of(kind)},         {"parent_code", value_of(f.parent_code)},
             {"version", tiles::Value::of(f.version)},
         };
         out.add(static_cast<std::uint64_t>(f.id), g.type, g.commands, props);
@@ -119,19 +117,18 @@ Response get_tilejson(const Request& req, Services& services, const PathParams& 
                    {"version", "Number"}};
     json out = {{"tilejson", "3.0.0"},
                 {"name", layer.title},
-                {"description", std::string(data::to_string(layer.kind)) + " layer '" +
-                                    layer.name + "', version " + std::to_string(layer.version)},
+                {"description", std::string(data::to_string(layer.kind)) + " layer '" + layer.name +
+                                    "', version " + std::to_string(layer.version)},
                 {"version", "1.0." + std::to_string(layer.version)},
                 {"scheme", "xyz"},
                 {"tiles", json::array({url})},
                 {"minzoom", 0},
                 {"maxzoom", advertised_max_zoom},
-                {"vector_layers",
-                 json::array({{{"id", layer.name},
-                               {"description", layer.title},
-                               {"minzoom", 0},
-                               {"maxzoom", advertised_max_zoom},
-                               {"fields", fields}}})}};
+                {"vector_layers", json::array({{{"id", layer.name},
+                                                {"description", layer.title},
+                                                {"minzoom", 0},
+                                                {"maxzoom", advertised_max_zoom},
+                                                {"fields", fields}}})}};
     if (layer.extent && !layer.extent->empty()) {
         const auto& b = *layer.extent;
         out["bounds"] = {b.min_x, b.min_y, b.max_x, b.max_y};
