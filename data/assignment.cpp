@@ -31,6 +31,7 @@ struct LayerIndex {
     std::int64_t version = 0;
     std::vector<std::string> codes, names;
     std::vector<std::optional<std::string>> parents;
+    std::vector<std::int64_t> ids, versions; // the store's row id and version of each feature
     std::vector<geo::MultiPolygon> geometries;
     std::vector<geo::BBox> boxes;
     std::unordered_map<std::string, std::uint32_t> by_code;
@@ -122,6 +123,8 @@ build_snapshot(Store& store, std::optional<Time> at, std::map<std::string, std::
             li.codes.push_back(std::move(f.code));
             li.names.push_back(std::move(f.name));
             li.parents.push_back(std::move(f.parent_code));
+            li.ids.push_back(f.id);
+            li.versions.push_back(f.version);
             li.boxes.push_back(geo::bbox_of(f.geometry));
             li.geometries.push_back(dimension_of(type_of(f.geometry)) == geo::Dimension::polygonal
                                         ? geo::as_multi_polygon(f.geometry)
@@ -232,6 +235,20 @@ std::shared_ptr<const Assigner::Snapshot> Assigner::snapshot_at(Time at) {
     if (m_past.size() > 4)
         m_past.erase(m_past.begin()); // a few recent past versions
     return snap;
+}
+
+Assigner::LayerDrawing Assigner::features_in(std::string_view layer, const geo::BBox& box) {
+    auto snap = current();
+    const LayerIndex* l = snap->layer(std::string(layer));
+    if (!l)
+        throw Error(ErrorCode::not_found, "layer '" + std::string(layer) + "' does not exist");
+    LayerDrawing out{l->name, l->kind, l->version, {}, snap};
+    // A scan of the boxes: about 10 us for 10,000 grids, small beside encoding the tile.
+    for (std::uint32_t i = 0; i < l->boxes.size(); ++i)
+        if (l->boxes[i].intersects(box))
+            out.features.push_back({l->ids[i], l->versions[i], l->codes[i], l->names[i],
+                                    &l->parents[i], &l->geometries[i]});
+    return out;
 }
 
 Assignment Assigner::locate(const LocateQuery& q) {

@@ -114,6 +114,26 @@ public:
     };
     std::optional<AreaInfo> area_info(std::string_view code);
 
+    // For drawing (vector tiles): the current features of `layer` whose bounding boxes meet
+    // `box`, in the layer's order, as the engine holds them in memory. The views stay valid
+    // while the result lives (it shares the snapshot), also across a refresh().
+    // Error(not_found) for an unknown layer.
+    struct DrawnFeature {
+        std::int64_t id = 0;      // of this version of the feature (the store's row)
+        std::int64_t version = 0; // layer version that introduced it
+        std::string_view code, name;
+        const std::optional<std::string>* parent_code = nullptr;
+        const geo::MultiPolygon* geometry = nullptr; // empty for non-polygonal features
+    };
+    struct LayerDrawing {
+        std::string layer;
+        LayerKind kind = LayerKind::grid;
+        std::int64_t version = 0;
+        std::vector<DrawnFeature> features;
+        std::shared_ptr<const void> keep; // the snapshot the views point into
+    };
+    LayerDrawing features_in(std::string_view layer, const geo::BBox& box);
+
     struct Snapshot;
 
 private:

@@ -117,14 +117,15 @@ data::Scope layer_scope() {
 
 // Where a boundary feature sits, for the policy: its parent area and, for admin layers, itself;
 // its own code as the grid for grid layers.
-data::Scope scope_of(const data::Layer& layer, const data::Feature& f) {
+data::Scope boundary_scope(data::LayerKind kind, std::string_view code,
+                           const std::optional<std::string>& parent_code) {
     data::Scope s;
-    if (f.parent_code)
-        s.areas.push_back(*f.parent_code);
-    if (data::is_admin(layer.kind))
-        s.areas.push_back(f.code);
+    if (parent_code)
+        s.areas.push_back(*parent_code);
+    if (data::is_admin(kind))
+        s.areas.emplace_back(code);
     else
-        s.grid = f.code;
+        s.grid = std::string(code);
     return s;
 }
 
@@ -252,7 +253,7 @@ Response get_features(const Request& req, Services& services, const PathParams& 
     json features = json::array();
     for (const auto& f : page.features)
         if (data::may(who ? &*who : nullptr, data::Action::view, data::Resource::boundary,
-                      scope_of(*layer, f)))
+                      boundary_scope(layer->kind, f.code, f.parent_code)))
             features.push_back(to_geojson(f));
 
     // Links keep the caller's filters and move the window; paging follows the store's order

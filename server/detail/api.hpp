@@ -50,7 +50,8 @@ std::size_t parse_count(std::string_view name, std::string_view text, std::size_
 
 // Where a boundary feature sits, for the policy: its parent area and, for admin layers, itself;
 // its own code as the grid for grid layers.
-data::Scope scope_of(const data::Layer& layer, const data::Feature& f);
+data::Scope boundary_scope(data::LayerKind kind, std::string_view code,
+                           const std::optional<std::string>& parent_code);
 
 // DEFAULT and maximum page size of /api/v1/layers/{name}/features.
 inline constexpr std::size_t default_feature_limit = 100;

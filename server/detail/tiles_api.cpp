@@ -13,9 +13,6 @@ namespace {
 // The largest zoom TileJSON advertises; clients draw deeper zooms from these tiles. Requests up
 // to tiles::max_zoom are served.
 constexpr std::uint32_t advertised_max_zoom = 16;
-// Features read for one tile at most: more than the demo city's densest layer has in all.
-constexpr std::size_t max_tile_features = 200'000;
-
 std::optional<std::uint32_t> parse_tile_number(std::string_view s) {
     std::uint32_t v = 0;
     if (s.empty() || s.size() > 8)
@@ -72,25 +69,23 @@ Response get_tile(const Request& req, Services& services, const PathParams& para
                     "no tile here: tiles are /tiles/{layer}/{z}/{x}/{y}.mvt with z from 0 to " +
                         std::to_string(tiles::max_zoom) + " and x, y below 2^z");
     reject_unknown_params(parse_target(req.target), {});
-    data::Layer layer = layer_named(services, name);
     auto who = principal_of(req, services);
 
+    // The layer as the assignment engine holds it in memory: no SQL per tile.
     tiles::TileFrame frame(tile);
-    data::FeatureQuery query;
-    query.bbox = frame.query_box();
-    query.limit = max_tile_features;
-    data::FeaturePage page = services.store.features(name, query);
-
+    auto drawing = services.assigner.features_in(name, frame.query_box());
     tiles::LayerWriter out(name);
-    std::string kind(data::to_string(layer.kind));
-    for (const auto& f : page.features) {
+    std::string kind(data::to_string(drawing.kind));
+    for (const auto& f : drawing.features) {
         if (!data::may(who ? &*who : nullptr, data::Action::view, data::Resource::boundary,
-                       scope_of(layer, f)))
+                       boundary_scope(drawing.kind, f.code, *f.parent_code)))
             continue;
-        auto g = tiles::encode_geometry(frame, f.geometry);
+        auto g = tiles::encode_geometry(frame, *f.geometry);
         const tiles::Property props[] = {
-            {"code", tiles::Value::of(f.code)},       {"name", tiles::Value::of(f.name)},
-            {"kind", tiles::Value::of(kind)},         {"parent_code", value_of(f.parent_code)},
+            {"code", tiles::Value::of(std::string(f.code))},
+            {"name", tiles::Value::of(std::string(f.name))},
+            {"kind", tiles::Value::of(kind)},
+            {"parent_code", value_of(*f.parent_code)},
             {"version", tiles::Value::of(f.version)},
         };
         out.add(static_cast<std::uint64_t>(f.id), g.type, g.commands, props);

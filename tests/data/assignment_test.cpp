@@ -170,6 +170,35 @@ TEST_F(AssignmentTest, AtAnswersAgainstThePastVersionAndRefreshSwaps) {
     EXPECT_EQ(then.layer_version, 1);
 }
 
+TEST_F(AssignmentTest, FeaturesInABoxForDrawingSurviveARefresh) {
+    Assigner a(*store);
+    geo::BBox east{114.021, 33.505, 114.025, 33.506};
+    auto grids = a.features_in("grid", east);
+    EXPECT_EQ(grids.layer, "grid");
+    EXPECT_EQ(grids.version, 1);
+    ASSERT_EQ(grids.features.size(), 1u);
+    EXPECT_EQ(grids.features[0].code, "B1");
+    EXPECT_EQ(grids.features[0].name, "乙一网格");
+    EXPECT_EQ(**grids.features[0].parent_code, "B");
+    EXPECT_GT(grids.features[0].id, 0);
+    EXPECT_EQ(grids.features[0].geometry->polygons.size(), 1u);
+    EXPECT_EQ(a.features_in("grid", geo::BBox{114.0, 33.5, 114.04, 33.52}).features.size(), 3u);
+    EXPECT_TRUE(a.features_in("grid", geo::BBox{120, 30, 121, 31}).features.empty());
+
+    // B1 is redrawn; the drawing taken before still reads the old version after the refresh.
+    std::vector<FeatureInput> g = {{"A1", "甲一网格", "A", {}, rect(114.00, 33.50, 114.01, 33.52)},
+                                   {"A2", "甲二网格", "A", {}, rect(114.01, 33.50, 114.02, 33.52)},
+                                   {"B1", "乙一网格", "B", {}, rect(114.03, 33.50, 114.04, 33.51)}};
+    store->replace_features("grid", {"editor", "B1 shrinks", parse_time("2026-06-01")}, g);
+    EXPECT_TRUE(a.refresh());
+    EXPECT_EQ(grids.features[0].code, "B1");
+    EXPECT_EQ(geo::bbox_of(*grids.features[0].geometry).min_x, 114.02);
+    auto after = a.features_in("grid", east);
+    EXPECT_EQ(after.version, 2);
+    EXPECT_TRUE(after.features.empty()) << "B1 no longer reaches the box";
+    EXPECT_THROW(a.features_in("nothing", east), tessera::Error);
+}
+
 TEST_F(AssignmentTest, BadInputIsAClearError) {
     Assigner a(*store);
     auto code = [&](LocateQuery q) {
