@@ -188,8 +188,13 @@ void encode_line(const TileFrame& f, std::span<const geo::LonLat> line, Box box,
         }
         run.clear();
     };
-    for (std::size_t i = 0; i + 1 < line.size(); ++i) {
-        XY a0 = f.project(line[i]), c0 = f.project(line[i + 1]);
+    // Each vertex projected once, though it ends one segment and starts the next.
+    std::vector<XY> projected;
+    projected.reserve(line.size());
+    for (const auto& p : line)
+        projected.push_back(f.project(p));
+    for (std::size_t i = 0; i + 1 < projected.size(); ++i) {
+        XY a0 = projected[i], c0 = projected[i + 1];
         XY a = a0, c = c0;
         if (!clip_segment(a, c, box)) {
             flush();

@@ -269,6 +269,17 @@ public:
         return f();
     }
 
+    // The first row of a bound query, made by from_row, or nullopt; the statement is reset.
+    template <class F>
+    static auto first_row(Statement& q, F&& from_row)
+        -> std::optional<std::invoke_result_t<F, const Statement&>> {
+        std::optional<std::invoke_result_t<F, const Statement&>> out;
+        if (q.step())
+            out = from_row(q);
+        q.reset();
+        return out;
+    }
+
     Statement& stmt(const char* sql) {
         auto it = m_statements.find(sql);
         if (it == m_statements.end())
@@ -733,11 +744,7 @@ public:
             stmt("SELECT id, code, name, heading_deg, fov_deg, range_m, online, AsBinary(geom) "
                  "FROM cameras WHERE code = ?");
         q.bind(1, std::string(code));
-        std::optional<Camera> out;
-        if (q.step())
-            out = camera_from_row(q);
-        q.reset();
-        return out;
+        return first_row(q, camera_from_row);
     }
 
     static Camera camera_from_row(const Statement& q) {
@@ -780,11 +787,7 @@ public:
         auto& q = stmt("SELECT id, code, purpose, swath_m, times, AsBinary(geom) FROM "
                        "drone_flights WHERE code = ?");
         q.bind(1, std::string(code));
-        std::optional<DroneFlight> out;
-        if (q.step())
-            out = flight_from_row(q);
-        q.reset();
-        return out;
+        return first_row(q, flight_from_row);
     }
 
     static DroneFlight flight_from_row(const Statement& q) {
@@ -1083,11 +1086,7 @@ public:
             std::string("SELECT ") + event_columns + " FROM events WHERE id = ?";
         auto& q = stmt(sql.c_str());
         q.bind(1, id);
-        std::optional<Event> out;
-        if (q.step())
-            out = event_from_row(q);
-        q.reset();
-        return out;
+        return first_row(q, event_from_row);
     }
 
     EventPage events(const EventQuery& query) override {
@@ -1386,11 +1385,7 @@ public:
             std::string("SELECT ") + pending_columns + " FROM pending_reports p WHERE p.id = ?";
         auto& q = stmt(sql.c_str());
         q.bind(1, id);
-        std::optional<PendingReport> out;
-        if (q.step())
-            out = pending_from_row(q);
-        q.reset();
-        return out;
+        return first_row(q, pending_from_row);
     }
 
     PendingPage pending_reports(const PendingQuery& query) override {
@@ -1605,22 +1600,18 @@ public:
         std::lock_guard lock(m_mutex);
         auto& q = stmt("SELECT id, name, user_id, created_at FROM api_keys WHERE key_hash = ?");
         q.bind(1, key_hash);
-        std::optional<ApiKey> out;
-        if (q.step())
-            out = ApiKey{q.int64(0), q.text(1), q.int64(2), from_ms(q.int64(3))};
-        q.reset();
-        return out;
+        return first_row(q, [](const Statement& row) {
+            return ApiKey{row.int64(0), row.text(1), row.int64(2), from_ms(row.int64(3))};
+        });
     }
 
     std::optional<Session> find_session(std::string_view token_hash) override {
         std::lock_guard lock(m_mutex);
         auto& q = stmt("SELECT user_id, expires_at FROM sessions WHERE token_hash = ?");
         q.bind(1, token_hash);
-        std::optional<Session> out;
-        if (q.step())
-            out = Session{q.int64(0), from_ms(q.int64(1))};
-        q.reset();
-        return out;
+        return first_row(q, [](const Statement& row) {
+            return Session{row.int64(0), from_ms(row.int64(1))};
+        });
     }
 
     void remove_session(std::string_view token_hash) override {
