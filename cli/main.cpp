@@ -82,7 +82,8 @@ const std::map<std::string, Command>& commands() {
         {"serve",
          {serve_command,
           "serve --db DB [--host 127.0.0.1] [--port 8080] [--threads 2] [--web DIR]\n"
-          "        [--max-body BYTES] [--print-demo-logins]   serve the API and the web app"}},
+          "        [--max-body BYTES] [--tile-cache-mb 256] [--print-demo-logins]\n"
+          "                                   serve the API, the tiles and the web app"}},
         {"demo",
          {demo_command,
           "demo --db DB [--grids 9660] [--seed 1] [--patrol-days 7] [--now TIME] [--force]\n"

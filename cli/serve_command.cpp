@@ -41,7 +41,7 @@ void print_demo_logins(data::Store& store) {
 int serve_command(Args args) {
     Options opts(args,
                  {"db", "host", "port", "threads", "web", "max-body", "clock-start", "clock-rate",
-                  "escalate-every-ms"},
+                  "escalate-every-ms", "tile-cache-mb"},
                  {"print-demo-logins"});
     if (!opts.positional().empty())
         throw Error(ErrorCode::invalid_argument,
@@ -94,6 +94,9 @@ int serve_command(Args args) {
             throw Error(ErrorCode::invalid_argument, "--clock-rate must be 1..10000000");
         clock = data::accelerated_clock(start, static_cast<double>(rate));
     }
+    long long tile_cache_mb = opts.get_int("tile-cache-mb", 256);
+    if (tile_cache_mb < 0 || tile_cache_mb > (1 << 20))
+        throw Error(ErrorCode::invalid_argument, "--tile-cache-mb must be 0..1048576");
     long long escalate_every = opts.get_int("escalate-every-ms", 60'000);
     if (escalate_every < 1)
         throw Error(ErrorCode::invalid_argument, "--escalate-every-ms must be >= 1");
@@ -104,7 +107,8 @@ int serve_command(Args args) {
     data::Assigner assigner(*store);
     assigner.refresh(); // build the point-location indexes before the first request
     data::EventDesk desk(*store, assigner, data::DeskConfig{}, clock);
-    server::Services services{*store, auth, assigner, desk, metrics, web};
+    tiles::TileCache tile_cache(static_cast<std::size_t>(tile_cache_mb) << 20);
+    server::Services services{*store, auth, assigner, desk, metrics, tile_cache, web};
     server::Server http(services, config);
 
     if (opts.has("print-demo-logins"))

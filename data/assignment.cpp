@@ -7,6 +7,7 @@
 #include <cmath>
 #include <map>
 #include <numbers>
+#include <set>
 #include <unordered_map>
 
 namespace tessera::data {
@@ -193,17 +194,70 @@ Assigner::Assigner(Store& store)
 
 Assigner::~Assigner() = default;
 
+namespace {
+
+// The features that differ between two versions of a layer, matched by code: one that is new,
+// gone, or whose name, parent or shape changed gives its box (both boxes when it changed). A
+// store import writes new rows even for unchanged features, so row ids cannot tell.
+std::vector<geo::BBox> changed_areas(const LayerIndex* before, const LayerIndex* after) {
+    std::vector<geo::BBox> out;
+    auto same = [](const LayerIndex& a, std::uint32_t i, const LayerIndex& b, std::uint32_t j) {
+        return a.names[i] == b.names[j] && a.parents[i] == b.parents[j] &&
+               a.geometries[i] == b.geometries[j];
+    };
+    if (before)
+        for (std::uint32_t i = 0; i < before->codes.size(); ++i) {
+            auto j = after ? after->find(before->codes[i]) : std::nullopt;
+            if (!j || !same(*before, i, *after, *j)) {
+                out.push_back(before->boxes[i]);
+                if (j)
+                    out.push_back(after->boxes[*j]);
+            }
+        }
+    if (after)
+        for (std::uint32_t j = 0; j < after->codes.size(); ++j)
+            if (!before || !before->find(after->codes[j]))
+                out.push_back(after->boxes[j]);
+    return out;
+}
+
+} // namespace
+
 bool Assigner::refresh() {
+    std::lock_guard refreshing(m_refresh_mutex);
     auto versions = versions_at(m_store, std::nullopt);
+    std::shared_ptr<const Snapshot> before;
     {
         std::lock_guard lock(m_mutex);
         if (m_current && m_current->versions == versions)
             return false;
+        before = m_current;
     }
     auto snap = build_snapshot(m_store, std::nullopt, versions);
-    std::lock_guard lock(m_mutex);
-    m_current = std::move(snap);
+    {
+        std::lock_guard lock(m_mutex);
+        m_current = snap;
+    }
+    if (!before || m_listeners.empty())
+        return true;
+    std::set<std::string> names;
+    for (const auto& l : before->layers)
+        names.insert(l.name);
+    for (const auto& l : snap->layers)
+        names.insert(l.name);
+    for (const auto& name : names) {
+        LayerChange change{name, changed_areas(before->layer(name), snap->layer(name))};
+        if (change.areas.empty())
+            continue;
+        for (const auto& listener : m_listeners)
+            listener(change);
+    }
     return true;
+}
+
+void Assigner::subscribe(LayerListener listener) {
+    std::lock_guard refreshing(m_refresh_mutex);
+    m_listeners.push_back(std::move(listener));
 }
 
 std::shared_ptr<const Assigner::Snapshot> Assigner::current() {

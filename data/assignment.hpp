@@ -16,12 +16,14 @@
 // - `at` answers against the layer versions valid then.
 //
 // Thread-safety: all members may be called from any thread. refresh() builds new indexes beside
-// the current ones and swaps them in atomically; locate() never waits for a rebuild.
+// the current ones and swaps them in atomically; locate() never waits for a rebuild. subscribe()
+// before serving: listeners are called by refresh() while it holds its own lock.
 #pragma once
 
 #include "data/store.hpp"
 #include "geo/crs.hpp"
 
+#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -134,6 +136,18 @@ public:
     };
     LayerDrawing features_in(std::string_view layer, const geo::BBox& box);
 
+    // What a refresh() changed in one layer: the bounding boxes of the features that appeared
+    // or went away (an edited feature is both: its old and its new shape). A layer created or
+    // dropped lists all its features.
+    struct LayerChange {
+        std::string layer;
+        std::vector<geo::BBox> areas;
+    };
+    using LayerListener = std::function<void(const LayerChange&)>;
+    // Called by refresh(), on its thread, after the new snapshot is current, once per changed
+    // layer. Not for the first build (nothing was drawn from a snapshot before it).
+    void subscribe(LayerListener listener);
+
     struct Snapshot;
 
 private:
@@ -141,9 +155,11 @@ private:
     std::shared_ptr<const Snapshot> snapshot_at(Time at);
 
     Store& m_store;
-    std::mutex m_mutex; // guards the pointers below, never held during a build
+    std::mutex m_refresh_mutex; // one refresh at a time, so listeners see changes in order
+    std::mutex m_mutex;         // guards the pointers below, never held during a build
     std::shared_ptr<const Snapshot> m_current;
     std::vector<std::pair<std::int64_t, std::shared_ptr<const Snapshot>>> m_past; // by time key
+    std::vector<LayerListener> m_listeners; // guarded by m_refresh_mutex
 };
 
 } // namespace tessera::data

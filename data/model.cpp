@@ -5,6 +5,10 @@
 #include <cstdio>
 
 namespace tessera::data {
+
+bool is_reserved_layer_name(std::string_view name) {
+    return name == events_layer;
+}
 namespace {
 
 template <class E, std::size_t N>

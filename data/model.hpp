@@ -38,6 +38,11 @@ std::optional<LayerKind> parse_layer_kind(std::string_view s);
 // overlay the basic grids; micro-grids nest in one grid.
 bool is_admin(LayerKind k);
 
+// The names of the layers Tessera draws from its own tables rather than from a boundary layer
+// (/tiles/events/...): a boundary layer may not take one.
+constexpr std::string_view events_layer = "events";
+bool is_reserved_layer_name(std::string_view name);
+
 struct LayerSpec {
     std::string name; // unique, [a-z0-9_-]+, e.g. "grid"
     LayerKind kind = LayerKind::grid;

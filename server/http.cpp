@@ -179,4 +179,54 @@ std::optional<std::string_view> query_param(const Target& t, std::string_view na
     return std::nullopt;
 }
 
+// ---- conditional requests and content codings ----
+
+namespace {
+
+std::string_view trim_ows(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
+    return s;
+}
+
+// Whether `pred` holds for an item of a comma-separated header list (items trimmed).
+template <class Pred>
+bool any_item(std::string_view list, Pred pred) {
+    while (!list.empty()) {
+        auto comma = list.find(',');
+        std::string_view item = trim_ows(list.substr(0, comma));
+        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+        if (pred(item))
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+bool etag_matches(std::string_view if_none_match, std::string_view etag) {
+    auto strip_weak = [](std::string_view t) { return t.starts_with("W/") ? t.substr(2) : t; };
+    return any_item(if_none_match, [&](std::string_view item) {
+        return item == "*" || strip_weak(item) == strip_weak(etag);
+    });
+}
+
+bool accepts_gzip(const Request& req) {
+    auto header = req.header("Accept-Encoding");
+    return header && any_item(*header, [](std::string_view item) {
+               auto semi = item.find(';');
+               std::string_view coding = trim_ows(item.substr(0, semi));
+               if (!iequals(coding, "gzip") && coding != "*")
+                   return false;
+               auto q =
+                   semi == std::string_view::npos ? std::string_view::npos : item.find("q=", semi);
+               if (q == std::string_view::npos)
+                   return true;
+               auto v = trim_ows(item.substr(q + 2));
+               return v.empty() || v.find_first_not_of("0.") != std::string_view::npos;
+           });
+}
+
 } // namespace tessera::server

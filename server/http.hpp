@@ -55,6 +55,13 @@ Response error_response(int status, std::string_view code, std::string_view mess
 // The error response for a tessera::Error, through status_for.
 Response error_response(const Error& e);
 
+// ---- conditional requests and content codings ----
+
+// True when an If-None-Match list contains `etag` or "*" (weak comparison, RFC 9110 13.1.2).
+bool etag_matches(std::string_view if_none_match, std::string_view etag);
+// Whether the request's Accept-Encoding takes gzip: a "gzip" or "*" coding without q=0.
+bool accepts_gzip(const Request& req);
+
 // ---- targets ----
 
 // Decodes %XX escapes. With `plus_is_space` (query strings), '+' becomes ' '.

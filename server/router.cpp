@@ -42,6 +42,12 @@ constexpr Route routes[] = {
     {"POST", "/api/v1/location-queue/{id}/discard", detail::post_pending_discard},
     {"GET", "/tiles/{file}", detail::get_tilejson},
     {"GET", "/tiles/{layer}/{z}/{x}/{file}", detail::get_tile},
+    {"GET", "/ogcapi", detail::get_ogc_landing},
+    {"GET", "/ogcapi/conformance", detail::get_ogc_conformance},
+    {"GET", "/ogcapi/collections", detail::get_ogc_collections},
+    {"GET", "/ogcapi/collections/{collection}", detail::get_ogc_collection},
+    {"GET", "/ogcapi/collections/{collection}/items", detail::get_ogc_items},
+    {"GET", "/ogcapi/collections/{collection}/items/{fid}", detail::get_ogc_item},
     {"GET", "/open311/v2/{document}", detail::get_open311_document},
     {"POST", "/open311/v2/{document}", detail::post_open311_request},
     {"GET", "/open311/v2/services/{service}", detail::get_open311_service},
@@ -77,7 +83,8 @@ bool match(std::string_view pattern, std::string_view path, detail::PathParams& 
 
 bool is_api_path(std::string_view path) {
     return path == "/api" || path.starts_with("/api/") || path.starts_with("/open311/") ||
-           path.starts_with("/tiles/") || path == "/healthz" || path == "/metrics";
+           path.starts_with("/tiles/") || path == "/ogcapi" || path.starts_with("/ogcapi/") ||
+           path == "/healthz" || path == "/metrics";
 }
 
 std::string_view path_of(std::string_view target) {

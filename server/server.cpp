@@ -121,6 +121,7 @@ struct Shared {
         , config(std::move(c))
         , live(std::make_shared<LiveHub>(s))
         , access_log(config.access_log) {
+        connect_tile_cache(services);
         // The desk outlives no server in particular: hold the hub weakly.
         services.desk.subscribe(
             [weak = std::weak_ptr<LiveHub>(live)](const data::EventChange& change) {

@@ -11,6 +11,7 @@
 #include "data/event_desk.hpp"
 #include "data/store.hpp"
 #include "server/metrics.hpp"
+#include "tiles/tile_cache.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -23,8 +24,13 @@ struct Services {
     data::Assigner& assigner;
     data::EventDesk& desk;
     Metrics& metrics;
+    tiles::TileCache& tile_cache;
     // Directory served at "/" (index.html for directories). nullopt: no static files (404).
     std::optional<std::filesystem::path> web_root;
 };
+
+// Subscribes services.tile_cache to the desk's event changes and the assigner's layer changes,
+// so the tiles they reach are dropped (docs/tiles.md, "Tile cache"). The Server calls it once.
+void connect_tile_cache(Services& services);
 
 } // namespace tessera::server

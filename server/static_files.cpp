@@ -26,25 +26,6 @@ std::string etag_for(const fs::path& file) {
     return buf;
 }
 
-// True when the If-None-Match list contains `etag` or "*". Weak comparison (RFC 9110 13.1.2).
-bool etag_matches(std::string_view if_none_match, std::string_view etag) {
-    auto strip_weak = [](std::string_view t) { return t.starts_with("W/") ? t.substr(2) : t; };
-    std::string_view want = strip_weak(etag);
-    while (!if_none_match.empty()) {
-        auto comma = if_none_match.find(',');
-        std::string_view item = if_none_match.substr(0, comma);
-        if_none_match =
-            comma == std::string_view::npos ? std::string_view{} : if_none_match.substr(comma + 1);
-        while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
-            item.remove_prefix(1);
-        while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
-            item.remove_suffix(1);
-        if (item == "*" || strip_weak(item) == want)
-            return true;
-    }
-    return false;
-}
-
 } // namespace
 
 fs::path resolve_static_path(const fs::path& root, std::string_view raw_path) {

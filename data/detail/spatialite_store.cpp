@@ -318,6 +318,9 @@ public:
             throw Error(ErrorCode::invalid_argument,
                         "layer name '" + spec.name +
                             "' must be 1-64 lowercase letters, digits, '_' or '-'");
+        if (is_reserved_layer_name(spec.name))
+            throw Error(ErrorCode::invalid_argument,
+                        "layer name '" + spec.name + "' is reserved for Tessera's own tile layer");
         return write([&] {
             std::optional<std::int64_t> parent_id;
             if (spec.parent_layer) {

@@ -43,6 +43,10 @@ Error bad_request(const std::string& message);
 void reject_unknown_params(const Target& t, std::initializer_list<std::string_view> allowed);
 // "minx,miny,maxx,maxy" in EPSG:4326 degrees; throws a 400 explaining the form.
 geo::BBox parse_bbox(std::string_view text);
+// The scheme and host the client used ("http://host:8080"), for absolute links; empty (so links
+// stay relative) when the Host header is missing or holds anything but a host name and port.
+// "https" when X-Forwarded-Proto says so.
+std::string request_origin(const Request& req);
 // A positive decimal id ("42"), nullopt for anything else.
 std::optional<std::int64_t> parse_id(std::string_view text);
 // A non-negative integer >= min; throws a 400 naming the parameter.
@@ -77,6 +81,13 @@ Response get_me(const Request& req, Services& services, const PathParams& params
 Response post_logout(const Request& req, Services& services, const PathParams& params);
 Response get_locate(const Request& req, Services& services, const PathParams& params);
 Response post_locate(const Request& req, Services& services, const PathParams& params);
+// ogcapi.cpp
+Response get_ogc_landing(const Request& req, Services& services, const PathParams& params);
+Response get_ogc_conformance(const Request& req, Services& services, const PathParams& params);
+Response get_ogc_collections(const Request& req, Services& services, const PathParams& params);
+Response get_ogc_collection(const Request& req, Services& services, const PathParams& params);
+Response get_ogc_items(const Request& req, Services& services, const PathParams& params);
+Response get_ogc_item(const Request& req, Services& services, const PathParams& params);
 // tiles_api.cpp
 Response get_tile(const Request& req, Services& services, const PathParams& params);
 Response get_tilejson(const Request& req, Services& services, const PathParams& params);

@@ -13,6 +13,8 @@ namespace {
 // The largest zoom TileJSON advertises; clients draw deeper zooms from these tiles. Requests up
 // to tiles::max_zoom are served.
 constexpr std::uint32_t advertised_max_zoom = 16;
+// The most events one tile holds; beyond it a zoomed-out tile shows the first ones by time.
+constexpr std::size_t max_tile_events = 20'000;
 std::optional<std::uint32_t> parse_tile_number(std::string_view s) {
     std::uint32_t v = 0;
     if (s.empty() || s.size() > 8)
@@ -41,19 +43,81 @@ tiles::Value value_of(const std::optional<std::string>& s) {
     return tiles::Value::of(s.value_or(""));
 }
 
-// The scheme and host the client used, for absolute tile URLs in TileJSON; empty (relative
-// URLs) when the Host header is missing or holds anything but a host name and port.
-std::string origin_of(const Request& req) {
-    auto host = req.header("Host");
-    if (!host || host->empty())
-        return {};
-    for (char c : *host)
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
-              c == '[' || c == ']'))
-            return {};
-    auto proto = req.header("X-Forwarded-Proto");
-    std::string scheme = proto && *proto == "https" ? "https" : "http";
-    return scheme + "://" + std::string(*host);
+// ---- what a tile holds ----
+
+// A boundary layer as the assignment engine holds it in memory: no SQL per tile. Public.
+std::string boundary_tile(Services& services, const std::string& name,
+                          const tiles::TileFrame& frame) {
+    auto drawing = services.assigner.features_in(name, frame.query_box());
+    tiles::LayerWriter out(name);
+    std::string kind(data::to_string(drawing.kind));
+    for (const auto& f : drawing.features) {
+        auto g = tiles::encode_geometry(frame, *f.geometry);
+        const tiles::Property props[] = {
+            {"code", tiles::Value::of(std::string(f.code))},
+            {"name", tiles::Value::of(std::string(f.name))},
+            {"kind", tiles::Value::of(kind)},
+            {"parent_code", value_of(*f.parent_code)},
+            {"version", tiles::Value::of(f.version)},
+        };
+        out.add(static_cast<std::uint64_t>(f.id), g.type, g.commands, props);
+    }
+    return tiles::encode_tile(std::span(&out, 1));
+}
+
+// The unit responsible at the event's current level (its grid, community, township or county).
+const std::string& owner_unit(const data::Event& e) {
+    switch (e.level) {
+    case data::ResponseLevel::grid:
+        return e.grid_code;
+    case data::ResponseLevel::community:
+        return e.community_code;
+    case data::ResponseLevel::township:
+        return e.township_code;
+    case data::ResponseLevel::county:
+        return e.county_code;
+    }
+    return e.grid_code;
+}
+
+// The open events `who` may see (docs/tiles.md, "The events layer").
+std::string events_tile(Services& services, const data::Principal& who,
+                        const tiles::TileFrame& frame) {
+    data::EventQuery q;
+    q.open = true;
+    q.bbox = frame.query_box();
+    q.limit = max_tile_events;
+    q.count_total = false;
+    auto page = services.desk.list(q, &who);
+    tiles::LayerWriter out{std::string(data::events_layer)};
+    for (const auto& e : page.events) {
+        auto g = tiles::encode_geometry(frame, geo::Point{e.position});
+        const tiles::Property props[] = {
+            {"id", tiles::Value::of(e.id)},
+            {"category", tiles::Value::of(e.category)},
+            {"status", tiles::Value::of(std::string(data::to_string(e.status)))},
+            {"severity", tiles::Value::of(std::string(data::to_string(e.severity)))},
+            {"level", tiles::Value::of(std::string(data::to_string(e.level)))},
+            {"source", tiles::Value::of(std::string(data::to_string(e.source)))},
+            {"grid_code", tiles::Value::of(e.grid_code)},
+            {"owner_unit", tiles::Value::of(owner_unit(e))},
+            {"reported_at", tiles::Value::of(data::format_time(e.reported_at))},
+            {"deadline_at", tiles::Value::of(data::format_time(e.deadline_at))},
+        };
+        out.add(static_cast<std::uint64_t>(e.id), g.type, g.commands, props);
+    }
+    return tiles::encode_tile(std::span(&out, 1));
+}
+
+// Who sees the same events tile: everyone whose visibility filter is the same.
+std::string events_variant(const data::Principal& who) {
+    auto v = data::event_visibility(who);
+    if (!v)
+        return "*";
+    std::string key = "u" + std::to_string(v->reporter_user_id.value_or(0));
+    for (const auto& c : v->codes)
+        key += "," + c;
+    return key;
 }
 
 } // namespace
@@ -69,31 +133,45 @@ Response get_tile(const Request& req, Services& services, const PathParams& para
                     "no tile here: tiles are /tiles/{layer}/{z}/{x}/{y}.mvt with z from 0 to " +
                         std::to_string(tiles::max_zoom) + " and x, y below 2^z");
     reject_unknown_params(parse_target(req.target), {});
-    auto who = principal_of(req, services);
 
-    // The layer as the assignment engine holds it in memory: no SQL per tile.
-    tiles::TileFrame frame(tile);
-    auto drawing = services.assigner.features_in(name, frame.query_box());
-    tiles::LayerWriter out(name);
-    std::string kind(data::to_string(drawing.kind));
-    for (const auto& f : drawing.features) {
-        if (!data::may(who ? &*who : nullptr, data::Action::view, data::Resource::boundary,
-                       boundary_scope(drawing.kind, f.code, *f.parent_code)))
-            continue;
-        auto g = tiles::encode_geometry(frame, *f.geometry);
-        const tiles::Property props[] = {
-            {"code", tiles::Value::of(std::string(f.code))},
-            {"name", tiles::Value::of(std::string(f.name))},
-            {"kind", tiles::Value::of(kind)},
-            {"parent_code", value_of(*f.parent_code)},
-            {"version", tiles::Value::of(f.version)},
-        };
-        out.add(static_cast<std::uint64_t>(f.id), g.type, g.commands, props);
+    // Boundaries are public (cities post the grid map on walls); events need a login and each
+    // caller gets the events they may see, cached per visibility.
+    const bool events = name == data::events_layer;
+    std::optional<data::Principal> who;
+    if (events) {
+        who = principal_of(req, services);
+        if (!who)
+            throw Error(ErrorCode::unauthorized, "log in to see the events layer");
+    } else if (!services.store.find_layer(name)) {
+        throw Error(ErrorCode::not_found, "layer '" + name + "' does not exist");
     }
+    tiles::TileKey key{name, tile, events ? events_variant(*who) : std::string()};
+    auto cached = services.tile_cache.find(key);
+    if (!cached) {
+        auto ticket = services.tile_cache.begin();
+        tiles::TileFrame frame(tile);
+        cached = services.tile_cache.put(
+            key,
+            tiles::make_cached_tile(events ? events_tile(services, *who, frame)
+                                           : boundary_tile(services, name, frame)),
+            ticket);
+    }
+
     Response res;
-    res.body = tiles::encode_tile(std::span(&out, 1));
     res.set_header("Content-Type", "application/vnd.mapbox-vector-tile");
-    res.set_header("Cache-Control", "no-cache");
+    res.set_header("Cache-Control", events ? "private, no-cache" : "no-cache");
+    res.set_header("Vary", events ? "Accept-Encoding, Authorization" : "Accept-Encoding");
+    res.set_header("ETag", cached->etag);
+    if (auto inm = req.header("If-None-Match"); inm && etag_matches(*inm, cached->etag)) {
+        res.status = 304;
+        return res;
+    }
+    if (!cached->body.empty() && accepts_gzip(req)) {
+        res.set_header("Content-Encoding", "gzip");
+        res.body = cached->gzip;
+    } else {
+        res.body = cached->body;
+    }
     return res;
 }
 
@@ -103,33 +181,76 @@ Response get_tilejson(const Request& req, Services& services, const PathParams& 
         throw Error(ErrorCode::not_found,
                     "no such document: a layer's TileJSON is /tiles/{layer}.json");
     reject_unknown_params(parse_target(req.target), {});
-    data::Layer layer = layer_named(services, *name);
-    std::string url = origin_of(req) + "/tiles/" + percent_encode(*name) + "/{z}/{x}/{y}.mvt";
-    json fields = {{"code", "String"},
-                   {"name", "String"},
-                   {"kind", "String"},
-                   {"parent_code", "String"},
-                   {"version", "Number"}};
+    std::string url = request_origin(req) + "/tiles/" + percent_encode(*name) + "/{z}/{x}/{y}.mvt";
     json out = {{"tilejson", "3.0.0"},
-                {"name", layer.title},
-                {"description", std::string(data::to_string(layer.kind)) + " layer '" + layer.name +
-                                    "', version " + std::to_string(layer.version)},
-                {"version", "1.0." + std::to_string(layer.version)},
                 {"scheme", "xyz"},
                 {"tiles", json::array({url})},
                 {"minzoom", 0},
-                {"maxzoom", advertised_max_zoom},
-                {"vector_layers", json::array({{{"id", layer.name},
-                                                {"description", layer.title},
-                                                {"minzoom", 0},
-                                                {"maxzoom", advertised_max_zoom},
-                                                {"fields", fields}}})}};
-    if (layer.extent && !layer.extent->empty()) {
-        const auto& b = *layer.extent;
-        out["bounds"] = {b.min_x, b.min_y, b.max_x, b.max_y};
-        out["center"] = {(b.min_x + b.max_x) / 2, (b.min_y + b.max_y) / 2, 10};
+                {"maxzoom", advertised_max_zoom}};
+    json fields;
+    std::string title;
+    if (*name == data::events_layer) {
+        // The events tiles need a login; this document does not (it holds no events).
+        title = "事件";
+        out["description"] = "Open events the caller may see (log in; Authorization: Bearer)";
+        out["version"] = "1.0.0";
+        fields = {{"id", "Number"},         {"category", "String"},   {"status", "String"},
+                  {"severity", "String"},   {"level", "String"},      {"source", "String"},
+                  {"grid_code", "String"},  {"owner_unit", "String"}, {"reported_at", "String"},
+                  {"deadline_at", "String"}};
+        geo::BBox all;
+        for (const auto& l : services.store.layers())
+            if (l.extent)
+                all.extend(*l.extent);
+        if (!all.empty())
+            out["bounds"] = {all.min_x, all.min_y, all.max_x, all.max_y};
+    } else {
+        data::Layer layer = layer_named(services, *name);
+        title = layer.title;
+        out["description"] = std::string(data::to_string(layer.kind)) + " layer '" + layer.name +
+                             "', version " + std::to_string(layer.version);
+        out["version"] = "1.0." + std::to_string(layer.version);
+        fields = {{"code", "String"},
+                  {"name", "String"},
+                  {"kind", "String"},
+                  {"parent_code", "String"},
+                  {"version", "Number"}};
+        if (layer.extent && !layer.extent->empty()) {
+            const auto& b = *layer.extent;
+            out["bounds"] = {b.min_x, b.min_y, b.max_x, b.max_y};
+        }
     }
+    out["name"] = title;
+    if (out.contains("bounds")) {
+        const auto& b = out["bounds"];
+        out["center"] = {(b[0].get<double>() + b[2].get<double>()) / 2,
+                         (b[1].get<double>() + b[3].get<double>()) / 2, 10};
+    }
+    out["vector_layers"] = json::array({{{"id", *name},
+                                         {"description", title},
+                                         {"minzoom", 0},
+                                         {"maxzoom", advertised_max_zoom},
+                                         {"fields", fields}}});
     return json_ok(out);
 }
 
 } // namespace tessera::server::detail
+
+namespace tessera::server {
+
+void connect_tile_cache(Services& services) {
+    services.desk.subscribe([&cache = services.tile_cache](const data::EventChange& change) {
+        geo::BBox where;
+        where.extend(change.event.position);
+        if (change.event.footprint)
+            where.extend(geo::bbox_of(*change.event.footprint));
+        cache.invalidate(data::events_layer, where);
+    });
+    services.assigner.subscribe(
+        [&cache = services.tile_cache](const data::Assigner::LayerChange& c) {
+            for (const auto& area : c.areas)
+                cache.invalidate(c.layer, area);
+        });
+}
+
+} // namespace tessera::server

@@ -199,6 +199,31 @@ TEST_F(AssignmentTest, FeaturesInABoxForDrawingSurviveARefresh) {
     EXPECT_THROW(a.features_in("nothing", east), tessera::Error);
 }
 
+TEST_F(AssignmentTest, ARefreshReportsTheAreasOfTheFeaturesThatChanged) {
+    Assigner a(*store);
+    std::vector<Assigner::LayerChange> changes;
+    a.subscribe([&](const Assigner::LayerChange& c) { changes.push_back(c); });
+    a.features_in("grid", geo::BBox{114.0, 33.5, 114.04, 33.52}); // the first build: no change
+    EXPECT_TRUE(changes.empty());
+
+    // Only B1 is redrawn (114.02..114.04 becomes 114.03..114.04): its old and its new shape are
+    // reported; A1 and A2, rewritten unchanged by the import, are not.
+    std::vector<FeatureInput> g = {{"A1", "甲一网格", "A", {}, rect(114.00, 33.50, 114.01, 33.52)},
+                                   {"A2", "甲二网格", "A", {}, rect(114.01, 33.50, 114.02, 33.52)},
+                                   {"B1", "乙一网格", "B", {}, rect(114.03, 33.50, 114.04, 33.51)}};
+    store->replace_features("grid", {"editor", "B1 shrinks", parse_time("2026-06-01")}, g);
+    EXPECT_TRUE(a.refresh());
+    ASSERT_EQ(changes.size(), 1u);
+    EXPECT_EQ(changes[0].layer, "grid");
+    ASSERT_EQ(changes[0].areas.size(), 2u);
+    geo::BBox all;
+    for (const auto& b : changes[0].areas)
+        all.extend(b);
+    EXPECT_EQ(all, (geo::BBox{114.02, 33.50, 114.04, 33.51}));
+    EXPECT_FALSE(a.refresh()) << "nothing changed since";
+    EXPECT_EQ(changes.size(), 1u);
+}
+
 TEST_F(AssignmentTest, BadInputIsAClearError) {
     Assigner a(*store);
     auto code = [&](LocateQuery q) {

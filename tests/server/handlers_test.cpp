@@ -46,7 +46,8 @@ protected:
     data::Assigner assigner{*store}; // builds its indexes on first use, after SetUp
     data::EventDesk desk{*store, assigner};
     Metrics metrics;
-    Services services{*store, auth, assigner, desk, metrics, dir / "web"};
+    tiles::TileCache tile_cache{16 << 20};
+    Services services{*store, auth, assigner, desk, metrics, tile_cache, dir / "web"};
 
     void SetUp() override {
         store->create_layer({"county", data::LayerKind::county, "县区", std::nullopt, 0, "gcj02"});
@@ -80,6 +81,7 @@ protected:
                           "correct horse",
                           std::nullopt,
                           std::nullopt});
+        connect_tile_cache(services);
         write_file(dir / "web/index.html", "<!doctype html><title>Tessera</title>");
         write_file(dir / "web/app.js", "console.log('tessera');");
         write_file(dir / "web/style.css", "body{}");
@@ -231,6 +233,293 @@ TEST_F(HandlersTest, TileErrorsAndTileJson) {
     // A Host header that is not a host name gives relative URLs rather than echoing it.
     json rel = body_of(get("/tiles/grid.json", {{"Host", "evil\"><script>"}}));
     EXPECT_EQ(rel["tiles"][0], "/tiles/grid/{z}/{x}/{y}.mvt");
+}
+
+// The cache answers repeats with the same bytes, revalidates by ETag and sends gzip to clients
+// that take it.
+TEST_F(HandlersTest, TilesAreCachedWithEtagsAndGzip) {
+    Response first = get(tile_path("grid", grid_tile));
+    ASSERT_EQ(first.status, 200);
+    auto etag = first.header("ETag");
+    ASSERT_TRUE(etag);
+    EXPECT_EQ(first.header("Cache-Control").value_or(""), "no-cache");
+    EXPECT_FALSE(first.header("Content-Encoding"));
+    auto before = tile_cache.stats();
+    Response again = get(tile_path("grid", grid_tile));
+    EXPECT_EQ(again.body, first.body);
+    EXPECT_EQ(again.header("ETag"), etag);
+    EXPECT_EQ(tile_cache.stats().hits, before.hits + 1);
+
+    Response not_modified =
+        get(tile_path("grid", grid_tile), {{"If-None-Match", "\"other\", " + std::string(*etag)}});
+    EXPECT_EQ(not_modified.status, 304);
+    EXPECT_TRUE(not_modified.body.empty());
+
+    Response zipped = get(tile_path("grid", grid_tile), {{"Accept-Encoding", "br, gzip"}});
+    ASSERT_EQ(zipped.status, 200);
+    EXPECT_EQ(zipped.header("Content-Encoding").value_or(""), "gzip");
+    EXPECT_EQ(zipped.header("Vary").value_or(""), "Accept-Encoding");
+    EXPECT_EQ(zipped.header("ETag"), etag);
+    EXPECT_NE(zipped.body, first.body);
+    EXPECT_EQ(zipped.body.substr(0, 2), std::string("\x1f\x8b", 2)) << "a gzip member";
+    EXPECT_FALSE(get(tile_path("grid", grid_tile), {{"Accept-Encoding", "gzip;q=0"}})
+                     .header("Content-Encoding"));
+}
+
+// A grid edit drops exactly the tiles the grid's old or new shape reaches, at every zoom: those
+// come back with the new shape, the others stay cached.
+TEST_F(HandlersTest, AGridEditInvalidatesTheTilesItReachesAtEveryZoom) {
+    geo::LonLat in_g3{114.025, 33.505}, in_g1{114.002, 33.505};
+    auto g3_width = [&](tiles::TileId t) {
+        Response r = get(tile_path("grid", t));
+        EXPECT_EQ(r.status, 200);
+        auto layers = tiles::decode_tile(r.body);
+        if (layers.empty())
+            return std::int64_t{0}; // at low zooms the grids snap to nothing
+        for (const auto& f : layers[0].features)
+            if (text_of(f.properties, "code") == "G3") {
+                auto g = tiles::decode_geometry(f.type, f.geometry);
+                std::int64_t lo = INT64_MAX, hi = INT64_MIN;
+                for (const auto& p : g.parts.at(0)) {
+                    lo = std::min<std::int64_t>(lo, p.first);
+                    hi = std::max<std::int64_t>(hi, p.first);
+                }
+                return hi - lo;
+            }
+        return std::int64_t{0};
+    };
+    std::vector<std::int64_t> widths;
+    for (std::uint32_t z = 0; z <= 16; ++z) {
+        widths.push_back(g3_width(tiles::tile_at(in_g3, z)));
+        get(tile_path("grid", tiles::tile_at(in_g1, z))); // cached too
+    }
+    ASSERT_GT(widths[16], 0);
+
+    // G3 loses its west half.
+    std::vector<data::FeatureInput> grids;
+    for (const auto& f : store->features("grid", data::FeatureQuery{}).features) {
+        geo::Geometry g = f.geometry;
+        if (f.code == "G3")
+            g = square(114.025, 33.5, 0.005);
+        grids.push_back({f.code, f.name, f.parent_code, f.properties, g});
+    }
+    store->replace_features("grid", {"editor", "G3 halves", data::parse_time("2026-01-01")}, grids);
+    auto before = tile_cache.stats();
+    ASSERT_TRUE(assigner.refresh());
+    auto after = tile_cache.stats();
+    EXPECT_GE(after.invalidated - before.invalidated, 17u) << "at least one tile per zoom";
+
+    for (std::uint32_t z = 0; z <= 16; ++z) {
+        auto w = g3_width(tiles::tile_at(in_g3, z));
+        if (widths[z] > 4)
+            EXPECT_LT(w, widths[z]) << "z" << z << ": the new, narrower G3";
+        else
+            EXPECT_LE(w, widths[z]) << "z" << z;
+    }
+    // At z16 G1's tile is far from G3 (a z16 tile is ~600 m wide, G1 is 1.5 km west): still
+    // cached, served without being built again.
+    auto hits = tile_cache.stats().hits;
+    get(tile_path("grid", tiles::tile_at(in_g1, 16)));
+    EXPECT_EQ(tile_cache.stats().hits, hits + 1);
+}
+
+// The events layer needs a login and holds what the caller may see; an action on an event
+// reaches the cached tile at once.
+TEST_F(HandlersTest, EventTilesFollowJurisdictionAndChanges) {
+    auth.create_user({"officer5",
+                      "网格员五",
+                      data::Role::grid_officer,
+                      {data::Jurisdiction::Kind::grids, "", {"G5"}},
+                      "correct horse",
+                      std::nullopt,
+                      std::nullopt});
+    data::EventReport report;
+    report.category = "garbage";
+    report.source = data::EventSource::officer;
+    report.position = geo::LonLat{114.015, 33.505}; // G2
+    auto event = desk.report(report, nullptr, "officer").event;
+    tiles::TileId t = tiles::tile_at(*report.position, 14);
+
+    expect_error(get(tile_path("events", t)), 401, "unauthorized");
+    std::string chief = "Bearer " + login_token();
+    auto events_in = [&](const std::string& auth_header) {
+        Response r = get(tile_path("events", t), {{"Authorization", auth_header}});
+        EXPECT_EQ(r.status, 200) << r.body;
+        EXPECT_EQ(r.header("Cache-Control").value_or(""), "private, no-cache");
+        auto layers = tiles::decode_tile(r.body);
+        return layers.empty() ? std::vector<tiles::FeatureData>{} : layers[0].features;
+    };
+    auto seen = events_in(chief);
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_EQ(seen[0].id, static_cast<std::uint64_t>(event.id));
+    EXPECT_EQ(seen[0].type, tiles::GeomType::point);
+    EXPECT_EQ(text_of(seen[0].properties, "status"), "dispatched") << "officers' reports are";
+    EXPECT_EQ(text_of(seen[0].properties, "grid_code"), "G2");
+    EXPECT_EQ(text_of(seen[0].properties, "category"), "garbage");
+    EXPECT_FALSE(text_of(seen[0].properties, "severity").empty());
+
+    Response login =
+        call("POST", "/api/v1/login", R"({"username":"officer5","password":"correct horse"})");
+    std::string officer = "Bearer " + body_of(login).value("token", "");
+    EXPECT_TRUE(events_in(officer).empty()) << "G2's event is not G5's officer's to see";
+
+    Response act = call("POST", "/api/v1/events/" + std::to_string(event.id) + "/actions",
+                        R"({"action":"accept"})", {{"Authorization", chief}});
+    ASSERT_EQ(act.status, 200) << act.body;
+    seen = events_in(chief);
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_EQ(text_of(seen[0].properties, "status"), "accepted") << "no stale tile";
+
+    json tj = body_of(get("/tiles/events.json"));
+    EXPECT_EQ(tj["vector_layers"][0]["id"], "events");
+    EXPECT_EQ(tj["vector_layers"][0]["fields"]["severity"], "String");
+}
+
+// ---- OGC API – Features ----
+
+TEST_F(HandlersTest, OgcApiLandingConformanceAndCollections) {
+    Headers host = {{"Host", "tessera.example:8080"}};
+    json landing = body_of(get("/ogcapi", host));
+    std::set<std::string> rels;
+    for (const auto& l : landing["links"]) {
+        rels.insert(l["rel"]);
+        EXPECT_EQ(l["href"].get<std::string>().rfind("http://tessera.example:8080/ogcapi", 0), 0u);
+    }
+    EXPECT_TRUE(rels.contains("conformance") && rels.contains("data") && rels.contains("self"));
+    json conf = body_of(get("/ogcapi/conformance"));
+    std::set<std::string> classes(conf["conformsTo"].begin(), conf["conformsTo"].end());
+    EXPECT_TRUE(classes.contains("http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"));
+    EXPECT_TRUE(classes.contains("http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs"));
+
+    // Anonymous callers see the boundary layers; the events collection needs a login.
+    json anon = body_of(get("/ogcapi/collections"));
+    std::vector<std::string> ids;
+    for (const auto& c : anon["collections"])
+        ids.push_back(c["id"]);
+    EXPECT_EQ(ids, (std::vector<std::string>{"county", "grid", "exclusive"}));
+    json grid = anon["collections"][1];
+    EXPECT_EQ(grid["itemType"], "feature");
+    EXPECT_EQ(grid["storageCrs"], "http://www.opengis.net/def/crs/OGC/1.3/CRS84");
+    EXPECT_EQ(grid["crs"].size(), 5u);
+    EXPECT_NEAR(grid["extent"]["spatial"]["bbox"][0][2].get<double>(), 114.05, 1e-9);
+    expect_error(get("/ogcapi/collections/events"), 401, "unauthorized");
+    Headers chief = {{"Authorization", "Bearer " + login_token()}};
+    json logged = body_of(get("/ogcapi/collections", chief));
+    EXPECT_EQ(logged["collections"].back()["id"], "events");
+    EXPECT_EQ(body_of(get("/ogcapi/collections/grid"))["id"], "grid");
+    expect_error(get("/ogcapi/collections/nothing"), 404, "not_found");
+    expect_error(get("/ogcapi/collections?f=html"), 400, "invalid_argument");
+}
+
+TEST_F(HandlersTest, OgcApiItemsPageFilterAndTransform) {
+    Response r = get("/ogcapi/collections/grid/items?limit=2", {{"Host", "h:1"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.header("Content-Type").value_or(""), "application/geo+json");
+    EXPECT_EQ(r.header("Content-Crs").value_or(""),
+              "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>");
+    json page = body_of(r);
+    EXPECT_EQ(page["numberMatched"], 5);
+    EXPECT_EQ(page["numberReturned"], 2);
+    EXPECT_EQ(page["features"][0]["id"], "G1");
+    std::string next;
+    for (const auto& l : page["links"])
+        if (l["rel"] == "next")
+            next = l["href"];
+    ASSERT_EQ(next, "http://h:1/ogcapi/collections/grid/items?limit=2&offset=2");
+    json second = body_of(get(next.substr(std::string("http://h:1").size())));
+    EXPECT_EQ(second["features"][0]["id"], "G3");
+
+    // Filters and bbox (CRS84 by default).
+    json one = body_of(get("/ogcapi/collections/grid/items?code=G4"));
+    ASSERT_EQ(one["numberReturned"], 1);
+    EXPECT_EQ(one["features"][0]["properties"]["name"], "第4网格");
+    json boxed = body_of(get("/ogcapi/collections/grid/items?bbox=114.021,33.501,114.029,33.509"));
+    ASSERT_EQ(boxed["numberReturned"], 1);
+    EXPECT_EQ(boxed["features"][0]["id"], "G3");
+
+    // EPSG:4326 is latitude first, both for the bbox and for the output.
+    std::string epsg4326 = "http://www.opengis.net/def/crs/EPSG/0/4326";
+    Response latlon =
+        get("/ogcapi/collections/grid/items?code=G1&crs=" + percent_encode(epsg4326) +
+            "&bbox-crs=" + percent_encode(epsg4326) + "&bbox=33.501,114.001,33.509,114.009");
+    ASSERT_EQ(latlon.status, 200) << latlon.body;
+    EXPECT_EQ(latlon.header("Content-Crs").value_or(""), "<" + epsg4326 + ">");
+    json ring = body_of(latlon)["features"][0]["geometry"]["coordinates"][0];
+    for (const auto& p : ring) {
+        EXPECT_NEAR(p[0].get<double>(), 33.505, 0.006) << "latitude first";
+        EXPECT_NEAR(p[1].get<double>(), 114.005, 0.006);
+    }
+    // Web Mercator metres.
+    json merc = body_of(get("/ogcapi/collections/grid/items/G1?crs=" +
+                            percent_encode("http://www.opengis.net/def/crs/EPSG/0/3857")));
+    double west = INFINITY;
+    for (const auto& p : merc["geometry"]["coordinates"][0])
+        west = std::min(west, p[0].get<double>());
+    EXPECT_NEAR(west, 12690421.95, 0.01); // 114.0 E (cs2cs EPSG:4326 EPSG:3857)
+    // GCJ-02 is offset a few hundred metres from WGS84 here.
+    json gcj = body_of(get("/ogcapi/collections/grid/items/G1?crs=" +
+                           percent_encode("urn:tessera:def:crs:GCJ-02")));
+    double gx = gcj["geometry"]["coordinates"][0][0][0];
+    EXPECT_GT(std::abs(gx - 114.0), 0.001);
+    EXPECT_LT(std::abs(gx - 114.0), 0.01);
+
+    // Bad input is a clear 400 (or 404), never a partial answer.
+    expect_error(get("/ogcapi/collections/grid/items?crs=EPSG:9999"), 400, "invalid_argument");
+    expect_error(get("/ogcapi/collections/grid/items?bbox=1,2,3"), 400, "invalid_argument");
+    expect_error(get("/ogcapi/collections/grid/items?bbox=1,2,nan,4"), 400, "invalid_argument");
+    expect_error(get("/ogcapi/collections/grid/items?limit=0"), 400, "invalid_argument");
+    expect_error(get("/ogcapi/collections/grid/items?colour=red"), 400, "invalid_argument");
+    expect_error(get("/ogcapi/collections/grid/items?datetime=yesterday"), 400, "invalid_argument");
+    expect_error(get("/ogcapi/collections/grid/items/G9"), 404, "not_found");
+    EXPECT_EQ(body_of(get("/ogcapi/collections/grid/items?limit=100000"))["numberReturned"], 5)
+        << "a limit above the maximum is the maximum";
+    // datetime on a boundary layer: the version valid then (none before the first import).
+    EXPECT_EQ(body_of(get(
+                  "/ogcapi/collections/grid/items?datetime=2024-01-01T00:00:00Z"))["numberMatched"],
+              0);
+    EXPECT_EQ(body_of(get(
+                  "/ogcapi/collections/grid/items?datetime=2025-06-01T00:00:00Z"))["numberMatched"],
+              5);
+}
+
+TEST_F(HandlersTest, OgcApiEventsFollowJurisdiction) {
+    auth.create_user({"officer5",
+                      "网格员五",
+                      data::Role::grid_officer,
+                      {data::Jurisdiction::Kind::grids, "", {"G5"}},
+                      "correct horse",
+                      std::nullopt,
+                      std::nullopt});
+    data::EventReport report;
+    report.category = "garbage";
+    report.source = data::EventSource::officer;
+    report.position = geo::LonLat{114.015, 33.505}; // G2
+    auto event = desk.report(report, nullptr, "officer").event;
+
+    expect_error(get("/ogcapi/collections/events/items"), 401, "unauthorized");
+    Headers chief = {{"Authorization", "Bearer " + login_token()}};
+    json all = body_of(get("/ogcapi/collections/events/items", chief));
+    ASSERT_EQ(all["numberReturned"], 1);
+    EXPECT_EQ(all["features"][0]["id"], event.id);
+    EXPECT_EQ(all["features"][0]["properties"]["grid_code"], "G2");
+    EXPECT_EQ(
+        body_of(get("/ogcapi/collections/events/items?status=closed", chief))["numberReturned"], 0);
+    EXPECT_EQ(body_of(get("/ogcapi/collections/events/items?datetime=2000-01-01T00:00:00Z/..",
+                          chief))["numberReturned"],
+              1);
+    EXPECT_EQ(body_of(get("/ogcapi/collections/events/items?datetime=../2000-01-01T00:00:00Z",
+                          chief))["numberReturned"],
+              0);
+    EXPECT_EQ(body_of(get("/ogcapi/collections/events/items/" + std::to_string(event.id),
+                          chief))["properties"]["category"],
+              "garbage");
+
+    Response login =
+        call("POST", "/api/v1/login", R"({"username":"officer5","password":"correct horse"})");
+    Headers officer = {{"Authorization", "Bearer " + body_of(login).value("token", "")}};
+    EXPECT_EQ(body_of(get("/ogcapi/collections/events/items", officer))["numberReturned"], 0);
+    expect_error(get("/ogcapi/collections/events/items/" + std::to_string(event.id), officer), 404,
+                 "not_found");
 }
 
 // ---- locate ----

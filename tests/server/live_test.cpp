@@ -57,7 +57,8 @@ protected:
     data::Assigner assigner{*store};
     data::EventDesk desk{*store, assigner};
     Metrics metrics;
-    Services services{*store, auth, assigner, desk, metrics, std::nullopt};
+    tiles::TileCache tile_cache{16 << 20};
+    Services services{*store, auth, assigner, desk, metrics, tile_cache, std::nullopt};
 
     // Creates the user and subscribes it; returns the recorder and the login token.
     std::pair<std::shared_ptr<Recorder>, std::string>
