@@ -9,7 +9,7 @@ GRIDS       ?= 9660
 SEED        ?= 1
 JOBS        ?= $(shell nproc)
 
-.PHONY: demo test deps release asan bench clean format
+.PHONY: demo test deps release asan web bench clean format
 
 deps:
 	@scripts/install-deps.sh
@@ -26,6 +26,18 @@ release: deps $(RELEASE_DIR)/build.ninja
 asan: deps $(TEST_DIR)/build.ninja
 	cmake --build $(TEST_DIR) -j $(JOBS)
 
+# The web app (web/, OpenLayers): npm packages from the lock file, then the bundle in web/dist.
+WEB_SOURCES := web/index.html web/build.mjs $(wildcard web/src/*.js)
+
+web/node_modules/.installed: web/package.json web/package-lock.json | deps
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
+	cd web && npm run build
+
+web: web/dist/index.html
+
 # The demo database is rebuilt when the generator or its sample data change, not on every build.
 $(DEMO_DB): data/demo_city.cpp $(wildcard data/samples/*) | release
 	@mkdir -p var
@@ -33,10 +45,10 @@ $(DEMO_DB): data/demo_city.cpp $(wildcard data/samples/*) | release
 	@rm -f $@ $@-wal $@-shm
 	@mv $@.tmp $@
 
-demo: release $(DEMO_DB)
-	$(RELEASE_DIR)/tessera serve --db $(DEMO_DB) --port $(PORT) --web web --print-demo-logins
+demo: release web $(DEMO_DB)
+	$(RELEASE_DIR)/tessera serve --db $(DEMO_DB) --port $(PORT) --web web/dist --print-demo-logins
 
-test: asan
+test: asan web
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    ctest --test-dir $(TEST_DIR) --output-on-failure -j $(JOBS)
 
@@ -53,4 +65,4 @@ format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
-	rm -rf build
+	rm -rf build web/dist web/node_modules

@@ -7,7 +7,8 @@ PACKAGES="build-essential cmake ninja-build pkg-config
  libgdal-dev gdal-bin libgeos-dev libproj-dev proj-bin proj-data
  libspatialite-dev libsqlite3-mod-spatialite libsqlite3-dev sqlite3
  libboost-dev libboost-system-dev libprotozero-dev nlohmann-json3-dev libsodium-dev zlib1g-dev
- libgtest-dev libgmock-dev libbenchmark-dev python3 python3-jsonschema"
+ libgtest-dev libgmock-dev libbenchmark-dev python3 python3-jsonschema
+ chromium fonts-noto-cjk"
 
 missing=""
 for p in $PACKAGES; do

@@ -2,8 +2,6 @@
 
 #include "geo/error.hpp"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -12,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <numbers>
+#include <zlib.h>
 
 namespace tessera::tiles {
 namespace {
@@ -80,8 +79,8 @@ std::shared_ptr<const CachedTile> make_cached_tile(std::string body) {
     auto t = std::make_shared<CachedTile>();
     t->gzip = gzip(body);
     char tag[48];
-    std::snprintf(tag, sizeof tag, "\"%016llx-%zx\"",
-                  static_cast<unsigned long long>(fnv1a(body)), body.size());
+    std::snprintf(tag, sizeof tag, "\"%016llx-%zx\"", static_cast<unsigned long long>(fnv1a(body)),
+                  body.size());
     t->etag = tag;
     t->body = std::move(body);
     return t;
@@ -107,8 +106,8 @@ struct TileCache::Impl {
     Map map;
     std::list<Map::iterator> lru; // most recently used first
     std::size_t bytes = 0;
-    Ticket seq = 0;                 // of the last invalidation
-    std::deque<Invalidation> log;   // the last log_size invalidations, oldest first
+    Ticket seq = 0;               // of the last invalidation
+    std::deque<Invalidation> log; // the last log_size invalidations, oldest first
     Stats stats;
 
     void erase(Map::iterator it) {
@@ -155,9 +154,8 @@ TileCache::Ticket TileCache::begin() const {
     return m_impl->seq;
 }
 
-std::shared_ptr<const CachedTile> TileCache::put(const TileKey& key,
-                                                 std::shared_ptr<const CachedTile> t,
-                                                 Ticket ticket) {
+std::shared_ptr<const CachedTile>
+TileCache::put(const TileKey& key, std::shared_ptr<const CachedTile> t, Ticket ticket) {
     Key k{key.layer, key.tile.z, key.tile.x, key.tile.y, key.variant};
     // The tile's bytes plus the key and the bookkeeping around it.
     std::size_t bytes = t->body.size() + t->gzip.size() + t->etag.size() + 2 * k.layer.size() +

@@ -63,8 +63,7 @@ public:
     std::size_t invalidate(std::string_view layer, const geo::BBox& box);
 
     struct Stats {
-        std::uint64_t hits = 0, misses = 0, stored = 0, refused = 0, evicted = 0,
-                      invalidated = 0;
+        std::uint64_t hits = 0, misses = 0, stored = 0, refused = 0, evicted = 0, invalidated = 0;
         std::size_t entries = 0, bytes = 0, max_bytes = 0;
     };
     Stats stats() const;

@@ -1,10 +1,9 @@
 // OGC API – Features, Part 1 (Core, GeoJSON) and Part 2 (CRS by reference), at /ogcapi
 // (docs/ogcapi.md). Collections: every boundary layer (public) and the events (login).
-#include "server/detail/api.hpp"
-#include "server/geojson.hpp"
-
 #include "data/workflow.hpp"
 #include "geo/crs.hpp"
+#include "server/detail/api.hpp"
+#include "server/geojson.hpp"
 
 #include <chrono>
 
@@ -171,7 +170,8 @@ std::optional<Interval> datetime_param(const Target& t) {
 
 std::size_t limit_param(const Target& t) {
     auto v = query_param(t, "limit");
-    // Above the maximum is not an error: the maximum is used (Part 1, /req/core/fc-limit-response-1).
+    // Above the maximum is not an error: the maximum is used (Part 1,
+    // /req/core/fc-limit-response-1).
     return v ? std::min(parse_count("limit", *v, 1), max_item_limit) : default_item_limit;
 }
 
@@ -205,8 +205,8 @@ Response geojson_ok(const json& j, const OfferedCrs& crs) {
 }
 
 std::string now_rfc3339() {
-    return data::format_time(std::chrono::time_point_cast<std::chrono::milliseconds>(
-        std::chrono::system_clock::now()));
+    return data::format_time(
+        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
 }
 
 // ---- collections ----
@@ -218,7 +218,8 @@ bool is_events(std::string_view id) {
 json extent_json(const std::optional<geo::BBox>& box) {
     json spatial = {{"crs", crs84_uri}};
     if (box && !box->empty())
-        spatial["bbox"] = json::array({json::array({box->min_x, box->min_y, box->max_x, box->max_y})});
+        spatial["bbox"] =
+            json::array({json::array({box->min_x, box->min_y, box->max_x, box->max_y})});
     else
         spatial["bbox"] = json::array({json::array({-180, -90, 180, 90})});
     return {{"spatial", spatial}};
@@ -234,9 +235,9 @@ json collection_json(const Links& links, const std::string& id, const std::strin
             {"extent", extent_json(box)},
             {"crs", crs_list()},
             {"storageCrs", crs84_uri},
-            {"links", json::array({links.make(path, "self", "application/json", title),
-                                   links.make(path + "/items", "items", "application/geo+json",
-                                              title)})}};
+            {"links",
+             json::array({links.make(path, "self", "application/json", title),
+                          links.make(path + "/items", "items", "application/geo+json", title)})}};
 }
 
 json layer_collection(const Links& links, const data::Layer& l) {
@@ -284,9 +285,10 @@ json page_links(const Links& links, const std::string& path, const Target& t, st
     if (returned > 0 && static_cast<std::int64_t>(offset + returned) < matched)
         out.push_back(links.make(at(offset + returned), "next", "application/geo+json"));
     if (offset > 0)
-        out.push_back(links.make(at(offset > limit ? offset - limit : 0), "prev",
-                                 "application/geo+json"));
-    out.push_back(links.make(path.substr(0, path.rfind("/items")), "collection", "application/json"));
+        out.push_back(
+            links.make(at(offset > limit ? offset - limit : 0), "prev", "application/geo+json"));
+    out.push_back(
+        links.make(path.substr(0, path.rfind("/items")), "collection", "application/json"));
     return out;
 }
 
@@ -324,11 +326,11 @@ Response get_ogc_landing(const Request& req, Services&, const PathParams&) {
     json out = {
         {"title", "Tessera"},
         {"description", "Grid governance layers and events (OGC API – Features)"},
-        {"links", json::array({links.make("", "self", "application/json", "this document"),
-                               links.make("/conformance", "conformance", "application/json",
-                                          "conformance classes"),
-                               links.make("/collections", "data", "application/json",
-                                          "the collections")})}};
+        {"links",
+         json::array(
+             {links.make("", "self", "application/json", "this document"),
+              links.make("/conformance", "conformance", "application/json", "conformance classes"),
+              links.make("/collections", "data", "application/json", "the collections")})}};
     return json_ok(out);
 }
 

@@ -73,13 +73,18 @@ TEST(OgcApiE2E, GdalsOapifDriverReadsEveryCollection) {
         tessera::testing::seed_event_city(*store);
         data::Auth auth(*store);
         using K = data::Jurisdiction::Kind;
-        auth.create_user({"city", "city", data::Role::command_operator, {K::area, "411100", {}},
-                          password, {}, {}});
+        auth.create_user({"city",
+                          "city",
+                          data::Role::command_operator,
+                          {K::area, "411100", {}},
+                          password,
+                          {},
+                          {}});
         data::Assigner assigner(*store);
         data::EventDesk desk(*store, assigner);
-        for (auto [lon, lat, category] : {std::tuple{114.01, 33.52, "garbage"},
-                                          std::tuple{114.03, 33.52, "road_damage"},
-                                          std::tuple{114.07, 33.52, "garbage"}}) {
+        for (auto [lon, lat, category] :
+             {std::tuple{114.01, 33.52, "garbage"}, std::tuple{114.03, 33.52, "road_damage"},
+              std::tuple{114.07, 33.52, "garbage"}}) {
             data::EventReport r;
             r.category = category;
             r.source = data::EventSource::officer;

@@ -129,8 +129,12 @@ TEST_F(ServerE2E, ServesTheWebApp) {
     auto index = client.get("/");
     EXPECT_EQ(index.status, 200);
     EXPECT_EQ(index.header("content-type"), "text/html; charset=utf-8");
-    EXPECT_NE(index.body.find("/api/v1/layers"), std::string::npos);
-    EXPECT_NE(index.body.find("/api/v1/login"), std::string::npos);
+    EXPECT_NE(index.body.find("<script src=\"app.js\">"), std::string::npos) << index.body;
+    // The bundle (make web) that calls the API.
+    auto app = client.get("/app.js");
+    EXPECT_EQ(app.status, 200);
+    EXPECT_EQ(app.header("content-type"), "text/javascript; charset=utf-8");
+    EXPECT_NE(app.body.find("/api/v1/login"), std::string::npos);
     auto traversal = client.get("/%2e%2e/CMakeLists.txt");
     EXPECT_EQ(traversal.status, 400);
 }

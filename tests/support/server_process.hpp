@@ -37,11 +37,12 @@ public:
     ServerProcess(const TempDir& dir, std::vector<std::string> extra_args = {}) {
         m_out = dir / "serve.out";
         m_err = dir / "serve.err";
-        std::vector<std::string> args = {TESSERA_BINARY, "serve",
-                                         "--db",         (dir / "e2e.db").string(),
-                                         "--port",       "0",
-                                         "--threads",    "2",
-                                         "--web",        std::string(TESSERA_SOURCE_DIR) + "/web"};
+        std::vector<std::string> args = {
+            TESSERA_BINARY, "serve",
+            "--db",         (dir / "e2e.db").string(),
+            "--port",       "0",
+            "--threads",    "2",
+            "--web",        std::string(TESSERA_SOURCE_DIR) + "/web/dist"};
         args.insert(args.end(), extra_args.begin(), extra_args.end());
         // Everything the child needs is prepared before fork(): it only opens, dups and execs.
         std::vector<char*> argv;

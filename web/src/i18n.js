@@ -1,0 +1,79 @@
+// Interface texts: Chinese by default, English on request (remembered in localStorage).
+const texts = {
+  zh: {
+    title: 'Tessera 网格化治理指挥中心',
+    lang_switch: 'English',
+    username: '用户名', password: '密码', login: '登录', logout: '退出',
+    login_failed: '用户名或密码错误',
+    layers: '图层', events: '事件', kpis: '考核指标',
+    filter_status: '状态', filter_severity: '等级', filter_category: '类别',
+    filter_time: '上报时间', filter_overdue: '仅超期', all: '全部',
+    last_day: '24小时内', last_week: '7天内', last_month: '30天内',
+    reported: '待派单', dispatched: '已派单', accepted: '已接单', in_progress: '处置中',
+    resolved: '已办结', closed: '已结案', rejected: '已退回',
+    blue: '蓝色', yellow: '黄色', red: '红色',
+    grid: '网格', community: '村社区', township: '乡镇街道', county: '县区',
+    micro_grid: '微网格', exclusive_grid: '专属网格', city: '市',
+    action_dispatch: '派单', action_accept: '接单', action_start: '开始处置',
+    action_resolve: '办结', action_close: '结案', action_reject: '退回',
+    action_transfer: '转办', action_escalate: '上报', action_reopen: '重新打开',
+    action_rate: '评价', action_report: '上报',
+    note_prompt: '请填写说明', target_prompt: '转办给（部门或单位代码）',
+    live_on: '实时连接', live_off: '实时连接断开',
+    timeline: '处置过程', owners: '责任人', level: '响应层级', deadline: '期限',
+    overdue: '已超期', no_events: '没有符合条件的事件', select_event: '在地图或列表中选择事件',
+    reported_at: '上报时间', source: '来源', description: '描述', address: '地址',
+    total_reported: '上报', total_closed: '结案', on_time_rate: '按时率',
+    shown: '显示', of: '共',
+  },
+  en: {
+    title: 'Tessera grid governance command center',
+    lang_switch: '中文',
+    username: 'Username', password: 'Password', login: 'Log in', logout: 'Log out',
+    login_failed: 'Wrong username or password',
+    layers: 'Layers', events: 'Events', kpis: 'KPIs',
+    filter_status: 'Status', filter_severity: 'Severity', filter_category: 'Category',
+    filter_time: 'Reported', filter_overdue: 'Overdue only', all: 'All',
+    last_day: 'Last 24 h', last_week: 'Last 7 days', last_month: 'Last 30 days',
+    reported: 'Reported', dispatched: 'Dispatched', accepted: 'Accepted', in_progress: 'In progress',
+    resolved: 'Resolved', closed: 'Closed', rejected: 'Rejected',
+    blue: 'Blue', yellow: 'Yellow', red: 'Red',
+    grid: 'Grid', community: 'Community', township: 'Township', county: 'County',
+    micro_grid: 'Micro-grid', exclusive_grid: 'Exclusive grid', city: 'City',
+    action_dispatch: 'Dispatch', action_accept: 'Accept', action_start: 'Start',
+    action_resolve: 'Resolve', action_close: 'Close', action_reject: 'Reject',
+    action_transfer: 'Transfer', action_escalate: 'Escalate', action_reopen: 'Reopen',
+    action_rate: 'Rate', action_report: 'Report',
+    note_prompt: 'Please add a note', target_prompt: 'Transfer to (department or unit code)',
+    live_on: 'Live', live_off: 'Live feed down',
+    timeline: 'Timeline', owners: 'Responsible', level: 'Level', deadline: 'Deadline',
+    overdue: 'Overdue', no_events: 'No events match', select_event: 'Pick an event on the map or in the list',
+    reported_at: 'Reported', source: 'Source', description: 'Description', address: 'Address',
+    total_reported: 'Reported', total_closed: 'Closed', on_time_rate: 'On time',
+    shown: 'Showing', of: 'of',
+  },
+};
+
+let lang = localStorage.getItem('tessera.lang') === 'en' ? 'en' : 'zh';
+
+export function t(key) {
+  return texts[lang][key] ?? key;
+}
+
+export function language() {
+  return lang;
+}
+
+export function toggleLanguage() {
+  lang = lang === 'zh' ? 'en' : 'zh';
+  localStorage.setItem('tessera.lang', lang);
+  document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+  applyTexts();
+}
+
+// Fills every element with a data-i18n attribute.
+export function applyTexts(root = document) {
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-placeholder]'))
+    el.placeholder = t(el.dataset.i18nPlaceholder);
+}
