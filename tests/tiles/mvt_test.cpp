@@ -304,6 +304,51 @@ TEST(TileGeometry, NeighboursShareTheirEdgeExactly) {
     }
 }
 
+// A whole tiling at every zoom from 0 to 24: the cells' areas in tile units (exact integers
+// after snapping) add up to the area of what they tile, clipped the same way. A gap or a sliver
+// between neighbours anywhere in the tile, or a cell that kept a piece its neighbour also
+// drew, would break the sum.
+TEST(TileGeometry, ATilingStaysSeamlessAtEveryZoom) {
+    constexpr int n = 24;
+    const double x0 = 113.9, y0 = 33.5, step = 0.2 / n;
+    // Corners jittered (except on the outer boundary) so that no edge is axis-aligned.
+    auto corner = [&](int i, int j) {
+        bool outer = i == 0 || j == 0 || i == n || j == n;
+        double jx = outer ? 0 : 0.3 * std::sin(i * 12.9898 + j * 78.233);
+        double jy = outer ? 0 : 0.3 * std::cos(i * 39.3467 + j * 11.135);
+        return geo::LonLat{x0 + (i + jx) * step, y0 + (j + jy) * step};
+    };
+    std::vector<geo::Polygon> cells;
+    for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j)
+            cells.push_back(geo::Polygon{{{corner(i, j), corner(i + 1, j), corner(i + 1, j + 1),
+                                           corner(i, j + 1), corner(i, j)}}});
+    geo::Polygon whole{
+        {{{x0, y0}, {x0 + 0.2, y0}, {x0 + 0.2, y0 + 0.2}, {x0, y0 + 0.2}, {x0, y0}}}};
+    auto area2 = [](const DecodedGeometry& g) {
+        std::int64_t sum = 0;
+        for (const auto& part : g.parts)
+            sum += ring_area2(part);
+        return sum;
+    };
+    // Where four cells meet near the middle, and at the tiling's south-west corner.
+    for (geo::LonLat at : {corner(n / 2, n / 2), geo::LonLat{x0 + 1e-7, y0 + 1e-7}})
+        for (std::uint32_t z = 0; z <= max_zoom; ++z) {
+            TileFrame frame(tile_at(at, z));
+            std::int64_t sum = 0;
+            int drawn = 0;
+            for (const auto& c : cells) {
+                auto g = encode_geometry(frame, c);
+                if (g.commands.empty())
+                    continue;
+                ++drawn;
+                sum += area2(decoded(g));
+            }
+            EXPECT_EQ(sum, area2(decoded(encode_geometry(frame, whole))))
+                << "zoom " << z << " at " << at.lon << "," << at.lat << ": " << drawn << " cells";
+        }
+}
+
 TEST(TileGeometry, LinesAreCutWhereTheyLeaveTheTileAndPointsOutsideDropped) {
     TileFrame frame(luohe14);
     auto box = tile_bounds(luohe14);
