@@ -117,6 +117,27 @@ data::Scope layer_scope() {
 
 // Where a boundary feature sits, for the policy: its parent area and, for admin layers, itself;
 // its own code as the grid for grid layers.
+std::string request_origin(const Request& req) {
+    auto host = req.header("Host");
+    if (!host || host->empty())
+        return {};
+    for (char c : *host)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
+              c == '[' || c == ']'))
+            return {};
+    auto proto = req.header("X-Forwarded-Proto");
+    std::string scheme = proto && *proto == "https" ? "https" : "http";
+    return scheme + "://" + std::string(*host);
+}
+
+geo::BBox layers_extent(Services& services) {
+    geo::BBox all;
+    for (const auto& l : services.store.layers())
+        if (l.extent)
+            all.extend(*l.extent);
+    return all;
+}
+
 data::Scope boundary_scope(data::LayerKind kind, std::string_view code,
                            const std::optional<std::string>& parent_code) {
     data::Scope s;

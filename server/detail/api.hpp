@@ -52,6 +52,9 @@ std::optional<std::int64_t> parse_id(std::string_view text);
 // A non-negative integer >= min; throws a 400 naming the parameter.
 std::size_t parse_count(std::string_view name, std::string_view text, std::size_t min);
 
+// The extent of all layers together (empty when none has features): where the events are.
+geo::BBox layers_extent(Services& services);
+
 // Where a boundary feature sits, for the policy: its parent area and, for admin layers, itself;
 // its own code as the grid for grid layers.
 data::Scope boundary_scope(data::LayerKind kind, std::string_view code,

@@ -249,14 +249,10 @@ json layer_collection(const Links& links, const data::Layer& l) {
 }
 
 json events_collection(const Links& links, Services& services) {
-    geo::BBox all;
-    for (const auto& l : services.store.layers())
-        if (l.extent)
-            all.extend(*l.extent);
     return collection_json(links, std::string(data::events_layer), "事件 Events",
                            "Events the caller may see; filters: status, severity, category, "
                            "level, area_code; datetime: when reported",
-                           all);
+                           layers_extent(services));
 }
 
 data::Layer boundary_layer(Services& services, const std::string& id) {
@@ -306,19 +302,6 @@ json event_feature(const data::Event& e, Services& services, const data::Princip
 }
 
 } // namespace
-
-std::string request_origin(const Request& req) {
-    auto host = req.header("Host");
-    if (!host || host->empty())
-        return {};
-    for (char c : *host)
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
-              c == '[' || c == ']'))
-            return {};
-    auto proto = req.header("X-Forwarded-Proto");
-    std::string scheme = proto && *proto == "https" ? "https" : "http";
-    return scheme + "://" + std::string(*host);
-}
 
 Response get_ogc_landing(const Request& req, Services&, const PathParams&) {
     reject_unknown_params(parse_target(req.target), {"f"});

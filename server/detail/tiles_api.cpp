@@ -4,7 +4,6 @@
 #include "tiles/mvt.hpp"
 #include "tiles/tile_geometry.hpp"
 
-#include <cctype>
 #include <charconv>
 
 namespace tessera::server::detail {
@@ -142,9 +141,9 @@ Response get_tile(const Request& req, Services& services, const PathParams& para
         who = principal_of(req, services);
         if (!who)
             throw Error(ErrorCode::unauthorized, "log in to see the events layer");
-    } else if (!services.store.find_layer(name)) {
-        throw Error(ErrorCode::not_found, "layer '" + name + "' does not exist");
     }
+    // A cache hit needs no look-up of the layer: an unknown layer is never cached, because
+    // building its tile throws not_found (Assigner::features_in).
     tiles::TileKey key{name, tile, events ? events_variant(*who) : std::string()};
     auto cached = services.tile_cache.find(key);
     if (!cached) {
@@ -189,6 +188,7 @@ Response get_tilejson(const Request& req, Services& services, const PathParams& 
                 {"maxzoom", advertised_max_zoom}};
     json fields;
     std::string title;
+    geo::BBox bounds;
     if (*name == data::events_layer) {
         // The events tiles need a login; this document does not (it holds no events).
         title = "事件";
@@ -198,12 +198,7 @@ Response get_tilejson(const Request& req, Services& services, const PathParams& 
                   {"severity", "String"},   {"level", "String"},      {"source", "String"},
                   {"grid_code", "String"},  {"owner_unit", "String"}, {"reported_at", "String"},
                   {"deadline_at", "String"}};
-        geo::BBox all;
-        for (const auto& l : services.store.layers())
-            if (l.extent)
-                all.extend(*l.extent);
-        if (!all.empty())
-            out["bounds"] = {all.min_x, all.min_y, all.max_x, all.max_y};
+        bounds = layers_extent(services);
     } else {
         data::Layer layer = layer_named(services, *name);
         title = layer.title;
@@ -215,16 +210,13 @@ Response get_tilejson(const Request& req, Services& services, const PathParams& 
                   {"kind", "String"},
                   {"parent_code", "String"},
                   {"version", "Number"}};
-        if (layer.extent && !layer.extent->empty()) {
-            const auto& b = *layer.extent;
-            out["bounds"] = {b.min_x, b.min_y, b.max_x, b.max_y};
-        }
+        if (layer.extent)
+            bounds = *layer.extent;
     }
     out["name"] = title;
-    if (out.contains("bounds")) {
-        const auto& b = out["bounds"];
-        out["center"] = {(b[0].get<double>() + b[2].get<double>()) / 2,
-                         (b[1].get<double>() + b[3].get<double>()) / 2, 10};
+    if (!bounds.empty()) {
+        out["bounds"] = {bounds.min_x, bounds.min_y, bounds.max_x, bounds.max_y};
+        out["center"] = {(bounds.min_x + bounds.max_x) / 2, (bounds.min_y + bounds.max_y) / 2, 10};
     }
     out["vector_layers"] = json::array({{{"id", *name},
                                          {"description", title},

@@ -118,6 +118,28 @@ protected:
         return j.value("message", "");
     }
 
+    // An officer's report in G2 (dispatched at intake), and "officer5" who covers G5 only.
+    data::Event report_in_g2() {
+        auth.create_user({"officer5",
+                          "网格员五",
+                          data::Role::grid_officer,
+                          {data::Jurisdiction::Kind::grids, "", {"G5"}},
+                          "correct horse",
+                          std::nullopt,
+                          std::nullopt});
+        data::EventReport report;
+        report.category = "garbage";
+        report.source = data::EventSource::officer;
+        report.position = geo::LonLat{114.015, 33.505};
+        return desk.report(report, nullptr, "officer").event;
+    }
+    std::string officer5_token() {
+        Response r =
+            call("POST", "/api/v1/login", R"({"username":"officer5","password":"correct horse"})");
+        EXPECT_EQ(r.status, 200) << r.body;
+        return body_of(r).value("token", "");
+    }
+
     std::string login_token() {
         Response r =
             call("POST", "/api/v1/login", R"({"username":"chief1","password":"correct horse"})");
@@ -326,19 +348,8 @@ TEST_F(HandlersTest, AGridEditInvalidatesTheTilesItReachesAtEveryZoom) {
 // The events layer needs a login and holds what the caller may see; an action on an event
 // reaches the cached tile at once.
 TEST_F(HandlersTest, EventTilesFollowJurisdictionAndChanges) {
-    auth.create_user({"officer5",
-                      "网格员五",
-                      data::Role::grid_officer,
-                      {data::Jurisdiction::Kind::grids, "", {"G5"}},
-                      "correct horse",
-                      std::nullopt,
-                      std::nullopt});
-    data::EventReport report;
-    report.category = "garbage";
-    report.source = data::EventSource::officer;
-    report.position = geo::LonLat{114.015, 33.505}; // G2
-    auto event = desk.report(report, nullptr, "officer").event;
-    tiles::TileId t = tiles::tile_at(*report.position, 14);
+    auto event = report_in_g2();
+    tiles::TileId t = tiles::tile_at(event.position, 14);
 
     expect_error(get(tile_path("events", t)), 401, "unauthorized");
     std::string chief = "Bearer " + login_token();
@@ -358,9 +369,7 @@ TEST_F(HandlersTest, EventTilesFollowJurisdictionAndChanges) {
     EXPECT_EQ(text_of(seen[0].properties, "category"), "garbage");
     EXPECT_FALSE(text_of(seen[0].properties, "severity").empty());
 
-    Response login =
-        call("POST", "/api/v1/login", R"({"username":"officer5","password":"correct horse"})");
-    std::string officer = "Bearer " + body_of(login).value("token", "");
+    std::string officer = "Bearer " + officer5_token();
     EXPECT_TRUE(events_in(officer).empty()) << "G2's event is not G5's officer's to see";
 
     Response act = call("POST", "/api/v1/events/" + std::to_string(event.id) + "/actions",
@@ -483,18 +492,7 @@ TEST_F(HandlersTest, OgcApiItemsPageFilterAndTransform) {
 }
 
 TEST_F(HandlersTest, OgcApiEventsFollowJurisdiction) {
-    auth.create_user({"officer5",
-                      "网格员五",
-                      data::Role::grid_officer,
-                      {data::Jurisdiction::Kind::grids, "", {"G5"}},
-                      "correct horse",
-                      std::nullopt,
-                      std::nullopt});
-    data::EventReport report;
-    report.category = "garbage";
-    report.source = data::EventSource::officer;
-    report.position = geo::LonLat{114.015, 33.505}; // G2
-    auto event = desk.report(report, nullptr, "officer").event;
+    auto event = report_in_g2();
 
     expect_error(get("/ogcapi/collections/events/items"), 401, "unauthorized");
     Headers chief = {{"Authorization", "Bearer " + login_token()}};
@@ -514,9 +512,7 @@ TEST_F(HandlersTest, OgcApiEventsFollowJurisdiction) {
                           chief))["properties"]["category"],
               "garbage");
 
-    Response login =
-        call("POST", "/api/v1/login", R"({"username":"officer5","password":"correct horse"})");
-    Headers officer = {{"Authorization", "Bearer " + body_of(login).value("token", "")}};
+    Headers officer = {{"Authorization", "Bearer " + officer5_token()}};
     EXPECT_EQ(body_of(get("/ogcapi/collections/events/items", officer))["numberReturned"], 0);
     expect_error(get("/ogcapi/collections/events/items/" + std::to_string(event.id), officer), 404,
                  "not_found");
