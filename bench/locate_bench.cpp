@@ -55,7 +55,7 @@
 #include <malloc.h>
 #endif
 #ifdef TESSERA_BENCH_HAVE_LIBPQ
-#include <libpq-fe.h>
+#include "bench/pg.hpp"
 #endif
 
 using namespace tessera::geo;
@@ -699,60 +699,7 @@ struct PostgisResult {
 };
 
 #ifdef TESSERA_BENCH_HAVE_LIBPQ
-struct PgConnDeleter {
-    void operator()(PGconn* c) const { PQfinish(c); }
-};
-struct PgResultDeleter {
-    void operator()(PGresult* r) const { PQclear(r); }
-};
-using PgConn = std::unique_ptr<PGconn, PgConnDeleter>;
-using PgResult = std::unique_ptr<PGresult, PgResultDeleter>;
-
-// libpq's last error message on one line.
-std::string pg_message(PGconn* c) {
-    std::string m = PQerrorMessage(c);
-    std::replace(m.begin(), m.end(), '\n', ' ');
-    std::replace(m.begin(), m.end(), '\t', ' ');
-    while (!m.empty() && m.back() == ' ')
-        m.pop_back();
-    return m;
-}
-
-PgResult pg_exec(PGconn* c, const std::string& sql, ExecStatusType expected = PGRES_COMMAND_OK) {
-    PgResult r(PQexec(c, sql.c_str()));
-    if (!r || PQresultStatus(r.get()) != expected)
-        throw std::runtime_error(sql.substr(0, 60) + ": " + pg_message(c));
-    return r;
-}
-
-// COPY ... FROM STDIN; `rows(std::string& buffer)` appends rows and returns false when done.
-template <class F>
-void pg_copy_in(PGconn* c, const std::string& sql, F&& rows) {
-    pg_exec(c, sql, PGRES_COPY_IN);
-    std::string buffer;
-    bool more = true;
-    while (more) {
-        buffer.clear();
-        while ((more = rows(buffer)) && buffer.size() < (1u << 20)) {
-        }
-        if (!buffer.empty() &&
-            PQputCopyData(c, buffer.data(), static_cast<int>(buffer.size())) != 1)
-            throw std::runtime_error(sql.substr(0, 60) + ": " + pg_message(c));
-    }
-    if (PQputCopyEnd(c, nullptr) != 1)
-        throw std::runtime_error(sql.substr(0, 60) + ": " + pg_message(c));
-    bool ok = true;
-    while (PgResult r{PQgetResult(c)})
-        ok = ok && PQresultStatus(r.get()) == PGRES_COMMAND_OK;
-    if (!ok)
-        throw std::runtime_error(sql.substr(0, 60) + ": " + pg_message(c));
-}
-
-void append_double(std::string& s, double v) {
-    char buf[32];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v); // shortest exact round trip
-    s.append(buf, end);
-}
+using namespace tessera::bench;
 
 void append_ewkt(std::string& s, const MultiPolygon& mp) {
     s += "SRID=4326;MULTIPOLYGON(";
@@ -779,18 +726,9 @@ void append_ewkt(std::string& s, const MultiPolygon& mp) {
 // results; loading and indexing are not timed. Temporary tables vanish with the session.
 std::optional<PostgisResult> run_postgis(const char* conninfo, std::span<const MultiPolygon> grids,
                                          std::span<const LonLat> points) {
-    PgConn conn(PQconnectdb(conninfo));
-    if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
-        std::printf("PostGIS: skipped (cannot connect with TESSERA_BENCH_PG: %s)\n",
-                    conn ? pg_message(conn.get()).c_str() : "out of memory");
-        return std::nullopt;
-    }
+    PgConn conn = pg_connect(conninfo); // throws: skipped, saying why
     PGconn* c = conn.get();
-    PgResult version(PQexec(c, "SELECT postgis_full_version()"));
-    if (PQresultStatus(version.get()) != PGRES_TUPLES_OK) {
-        std::printf("PostGIS: skipped (no PostGIS in that database: %s)\n", pg_message(c).c_str());
-        return std::nullopt;
-    }
+    PgResult version = pg_exec(c, "SELECT postgis_full_version()", PGRES_TUPLES_OK);
     std::printf("PostGIS: %s\n", PQgetvalue(version.get(), 0, 0));
     flush();
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <condition_variable>
+#include <limits>
 #include <numbers>
 #include <thread>
 
@@ -118,7 +119,13 @@ EventDesk::EventDesk(Store& store, Assigner& assigner, DeskConfig config, Clock 
     : m_store(store)
     , m_assigner(assigner)
     , m_config(config)
-    , m_clock(clock ? std::move(clock) : Clock(system_clock_now)) {}
+    , m_clock(clock ? std::move(clock) : Clock(system_clock_now)) {
+    EventQuery open;
+    open.open = true;
+    open.limit = std::numeric_limits<std::size_t>::max();
+    open.count_total = false;
+    m_board.reset(m_store.events(open).events);
+}
 
 const Category* EventDesk::category(std::string_view code) const {
     return find_category(m_config.categories, code);
@@ -129,7 +136,17 @@ void EventDesk::subscribe(Listener listener) {
     m_listeners.push_back(std::move(listener));
 }
 
+std::vector<OpenEventBoard::Entry>
+EventDesk::open_events_in(const geo::BBox& box, const Principal& who, std::size_t limit) const {
+    return m_board.in(box, event_visibility(who), limit);
+}
+
 void EventDesk::notify(const Event& e, const std::vector<TimelineEntry>& entries) {
+    {
+        std::lock_guard lock(m_board_refresh_mutex);
+        if (auto stored = m_store.event(e.id))
+            m_board.apply(*stored);
+    }
     std::vector<Listener> listeners;
     {
         std::lock_guard lock(m_listeners_mutex);

@@ -13,6 +13,7 @@
 
 #include "data/assignment.hpp"
 #include "data/categories.hpp"
+#include "data/open_events.hpp"
 #include "data/policy.hpp"
 #include "data/workflow.hpp"
 
@@ -121,7 +122,13 @@ public:
     // one level, with a note saying which deadline passed. Returns the escalated events.
     std::vector<Event> escalate_overdue();
 
+    // The open events `who` may see whose position is in `box`, from memory (the map's events
+    // layer): at most `limit`, the most recently reported when more are there.
+    std::vector<OpenEventBoard::Entry> open_events_in(const geo::BBox& box, const Principal& who,
+                                                      std::size_t limit) const;
+
     // Called after every stored change (intake, action, escalation), on the writing thread.
+    // The open events board already holds the change when listeners are called.
     void subscribe(Listener listener);
 
     Time now() const { return m_clock(); }
@@ -144,6 +151,10 @@ private:
     Clock m_clock;
     std::mutex m_listeners_mutex;
     std::vector<Listener> m_listeners;
+    OpenEventBoard m_board;
+    // Serialises board refreshes: each reads the event's committed state from the store, so
+    // the last refresh of an event leaves its latest state whatever order writers notify in.
+    std::mutex m_board_refresh_mutex;
 };
 
 // Runs EventDesk::escalate_overdue on a thread of its own every `interval` (real time) until

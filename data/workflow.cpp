@@ -111,6 +111,20 @@ bool is_open(EventStatus s) {
     return s != S::resolved && s != S::closed;
 }
 
+const std::string& responsible_unit(const Event& e) {
+    switch (e.level) {
+    case ResponseLevel::grid:
+        return e.grid_code;
+    case ResponseLevel::community:
+        return e.community_code;
+    case ResponseLevel::township:
+        return e.township_code;
+    case ResponseLevel::county:
+        return e.county_code;
+    }
+    return e.grid_code;
+}
+
 std::chrono::minutes DeadlinePolicy::for_severity(Severity s) const {
     switch (s) {
     case Severity::red:

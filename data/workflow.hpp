@@ -40,6 +40,10 @@ Step next_step(EventStatus status, ResponseLevel level, const ActionRequest& req
 // event waits for the command center to dispatch it elsewhere).
 bool is_open(EventStatus s);
 
+// The unit responsible for `e` at its current level: its grid, community, township or county
+// code (empty where the event is in no such area).
+const std::string& responsible_unit(const Event& e);
+
 // Time allowed at each level, by severity (DEFAULTS: red 2 h, yellow 24 h, blue 72 h at every
 // level). The clock restarts when an event is dispatched to a new level.
 struct DeadlinePolicy {

@@ -2,6 +2,10 @@
 
 #include "geo/error.hpp"
 
+#include <algorithm>
+#include <bit>
+#include <cassert>
+#include <cstring>
 #include <protozero/pbf_reader.hpp>
 #include <protozero/pbf_writer.hpp>
 #include <set>
@@ -22,31 +26,83 @@ constexpr protozero::pbf_tag_type feature_id = 1, feature_tags = 2, feature_type
     throw Error(ErrorCode::invalid_argument, "invalid vector tile: " + what);
 }
 
-void write_value(protozero::pbf_writer& out, const Value& v) {
+// ---- raw protobuf writing, for the hot path of LayerWriter::add ----
+
+constexpr std::size_t varint_size(std::uint64_t v) {
+    std::size_t n = 1;
+    for (; v >= 0x80; v >>= 7)
+        ++n;
+    return n;
+}
+
+char* put_varint(char* p, std::uint64_t v) {
+    for (; v >= 0x80; v >>= 7)
+        *p++ = static_cast<char>((v & 0x7f) | 0x80);
+    *p++ = static_cast<char>(v);
+    return p;
+}
+
+constexpr char key_byte(protozero::pbf_tag_type field, protozero::pbf_wire_type wire) {
+    return static_cast<char>((field << 3) | static_cast<std::uint32_t>(wire));
+}
+
+template <class T>
+char* put_fixed(char* p, T v) { // little-endian, as protobuf's fixed32/64
+    static_assert(std::endian::native == std::endian::little);
+    std::memcpy(p, &v, sizeof v);
+    return p + sizeof v;
+}
+
+// The body of a Value message (spec 4.1: exactly one of its fields), written at the start of
+// `buffer` (grown when too short, never shrunk).
+std::string_view encode_value(std::string& buffer, const ValueRef& v) {
     using K = Value::Kind;
+    using W = protozero::pbf_wire_type;
+    if (buffer.size() < v.string.size() + 11)
+        buffer.resize(v.string.size() + 11);
+    char* p = buffer.data();
     switch (v.kind) {
     case K::string:
-        out.add_string(1, v.string);
+        *p++ = key_byte(1, W::length_delimited);
+        p = put_varint(p, v.string.size());
+        std::memcpy(p, v.string.data(), v.string.size());
+        p += v.string.size();
         break;
     case K::float_:
-        out.add_float(2, static_cast<float>(v.real));
+        *p++ = key_byte(2, W::fixed32);
+        p = put_fixed(p, static_cast<float>(v.real));
         break;
     case K::double_:
-        out.add_double(3, v.real);
+        *p++ = key_byte(3, W::fixed64);
+        p = put_fixed(p, v.real);
         break;
     case K::int_:
-        out.add_int64(4, v.integer);
+        *p++ = key_byte(4, W::varint);
+        p = put_varint(p, static_cast<std::uint64_t>(v.integer));
         break;
     case K::uint_:
-        out.add_uint64(5, v.uinteger);
+        *p++ = key_byte(5, W::varint);
+        p = put_varint(p, v.uinteger);
         break;
     case K::sint_:
-        out.add_sint64(6, v.integer);
+        *p++ = key_byte(6, W::varint);
+        p = put_varint(p, (static_cast<std::uint64_t>(v.integer) << 1) ^
+                              static_cast<std::uint64_t>(v.integer >> 63));
         break;
     case K::bool_:
-        out.add_bool(7, v.boolean);
+        *p++ = key_byte(7, W::varint);
+        *p++ = v.boolean ? 1 : 0;
         break;
     }
+    return {buffer.data(), static_cast<std::size_t>(p - buffer.data())};
+}
+
+template <class It>
+std::size_t packed_size(It begin, It end) {
+    std::size_t n = 0;
+    for (; begin != end; ++begin)
+        n += varint_size(*begin);
+    return n;
 }
 
 Value read_value(protozero::pbf_reader in) {
@@ -222,40 +278,111 @@ LayerWriter::LayerWriter(std::string name, std::uint32_t extent)
     : m_name(std::move(name))
     , m_extent(extent) {}
 
-std::uint32_t LayerWriter::key_index(const std::string& key) {
-    auto [it, added] = m_key_index.try_emplace(key, static_cast<std::uint32_t>(m_keys.size()));
-    if (added)
-        m_keys.push_back(key);
-    return it->second;
+namespace {
+
+// A quick hash of short strings, eight bytes at a time (the table only needs them spread).
+std::uint64_t hash_bytes(std::string_view s) {
+    std::uint64_t h = 0x9e3779b97f4a7c15ull ^ s.size();
+    const char* p = s.data();
+    std::size_t n = s.size();
+    auto mix = [&h](std::uint64_t w) {
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 31;
+    };
+    for (; n >= 8; p += 8, n -= 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p, 8);
+        mix(w);
+    }
+    std::uint64_t w = 0;
+    std::memcpy(&w, p, n);
+    mix(w);
+    return h ^ (h >> 29);
 }
 
-std::uint32_t LayerWriter::value_index(const Value& value) {
-    auto [it, added] =
-        m_value_index.try_emplace(value, static_cast<std::uint32_t>(m_values.size()));
-    if (added)
-        m_values.push_back(value);
-    return it->second;
+} // namespace
+
+std::uint32_t LayerWriter::Interned::index_of(std::string_view item) {
+    if (m_spans.size() * 2 >= m_slots.size())
+        grow();
+    const std::size_t mask = m_slots.size() - 1;
+    const std::uint64_t h = hash_bytes(item);
+    const auto tag = static_cast<std::uint32_t>(h >> 32);
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+        Slot& slot = m_slots[i];
+        if (slot.number == 0) {
+            m_spans.emplace_back(static_cast<std::uint32_t>(m_bytes.size()),
+                                 static_cast<std::uint32_t>(item.size()));
+            m_bytes += item;
+            slot = {tag, static_cast<std::uint32_t>(m_spans.size())};
+            return slot.number - 1;
+        }
+        if (slot.tag == tag && (*this)[slot.number - 1] == item)
+            return slot.number - 1;
+    }
+}
+
+void LayerWriter::Interned::grow() {
+    m_slots.assign(std::max<std::size_t>(256, m_slots.size() * 2), Slot{});
+    const std::size_t mask = m_slots.size() - 1;
+    for (std::size_t n = 0; n < m_spans.size(); ++n) {
+        const std::uint64_t h = hash_bytes((*this)[n]);
+        std::size_t i = h & mask;
+        while (m_slots[i].number != 0)
+            i = (i + 1) & mask;
+        m_slots[i] = {static_cast<std::uint32_t>(h >> 32), static_cast<std::uint32_t>(n + 1)};
+    }
 }
 
 void LayerWriter::add(std::optional<std::uint64_t> id, GeomType type,
                       std::span<const std::uint32_t> geometry,
-                      std::span<const Property> properties) {
+                      std::span<const PropertyRef> properties) {
     if (geometry.empty())
         return;
-    std::vector<std::uint32_t> tags;
-    tags.reserve(properties.size() * 2);
-    for (const auto& [key, value] : properties) {
-        tags.push_back(key_index(key));
-        tags.push_back(value_index(value));
+    m_tags.clear();
+    // Features of a layer mostly have the same keys in the same order: try the previous
+    // feature's key at this place before the table.
+    m_last_keys.resize(std::max(m_last_keys.size(), properties.size()), no_key);
+    for (std::size_t i = 0; i < properties.size(); ++i) {
+        const auto& [key, value] = properties[i];
+        std::uint32_t& k = m_last_keys[i];
+        if (k == no_key || m_keys[k] != key)
+            k = m_keys.index_of(key);
+        m_tags.push_back(k);
+        m_tags.push_back(m_values.index_of(encode_value(m_scratch, value)));
     }
-    protozero::pbf_writer layer(m_features);
-    protozero::pbf_writer feature(layer, field::layer_features);
+    // The Feature message written straight into the layer's buffer (what protozero's
+    // pbf_writer would write, without its bookkeeping: this runs once per feature).
+    using W = protozero::pbf_wire_type;
+    const std::size_t tags_size = packed_size(m_tags.begin(), m_tags.end());
+    const std::size_t geometry_size = packed_size(geometry.begin(), geometry.end());
+    std::size_t body = 2 + 1 + varint_size(geometry_size) + geometry_size; // type, geometry
     if (id)
-        feature.add_uint64(field::feature_id, *id);
-    if (!tags.empty())
-        feature.add_packed_uint32(field::feature_tags, tags.begin(), tags.end());
-    feature.add_enum(field::feature_type, static_cast<std::int32_t>(type));
-    feature.add_packed_uint32(field::feature_geometry, geometry.begin(), geometry.end());
+        body += 1 + varint_size(*id);
+    if (!m_tags.empty())
+        body += 1 + varint_size(tags_size) + tags_size;
+    const std::size_t start = m_features.size();
+    m_features.resize(start + 1 + varint_size(body) + body);
+    char* p = m_features.data() + start;
+    *p++ = key_byte(field::layer_features, W::length_delimited);
+    p = put_varint(p, body);
+    if (id) {
+        *p++ = key_byte(field::feature_id, W::varint);
+        p = put_varint(p, *id);
+    }
+    if (!m_tags.empty()) {
+        *p++ = key_byte(field::feature_tags, W::length_delimited);
+        p = put_varint(p, tags_size);
+        for (std::uint32_t t : m_tags)
+            p = put_varint(p, t);
+    }
+    *p++ = key_byte(field::feature_type, W::varint);
+    *p++ = static_cast<char>(type);
+    *p++ = key_byte(field::feature_geometry, W::length_delimited);
+    p = put_varint(p, geometry_size);
+    for (std::uint32_t c : geometry)
+        p = put_varint(p, c);
+    assert(p == m_features.data() + m_features.size());
     ++m_count;
 }
 
@@ -265,11 +392,13 @@ std::string LayerWriter::serialize() const {
     layer.add_uint32(field::layer_version, 2);
     layer.add_string(field::layer_name, m_name);
     out += m_features;
-    for (const auto& k : m_keys)
-        layer.add_string(field::layer_keys, k);
-    for (const auto& v : m_values) {
-        protozero::pbf_writer value(layer, field::layer_values);
-        write_value(value, v);
+    for (std::size_t i = 0; i < m_keys.size(); ++i) {
+        auto k = m_keys[i];
+        layer.add_string(field::layer_keys, k.data(), k.size());
+    }
+    for (std::size_t i = 0; i < m_values.size(); ++i) {
+        auto v = m_values[i];
+        layer.add_message(field::layer_values, v.data(), v.size());
     }
     layer.add_uint32(field::layer_extent, m_extent);
     return out;

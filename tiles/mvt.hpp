@@ -38,6 +38,53 @@ struct Value {
 
 using Property = std::pair<std::string, Value>;
 
+// A property value as the writer takes it: a view, so writing a feature allocates nothing. The
+// viewed string must outlive the LayerWriter::add call (the writer keeps its own copy).
+struct ValueRef {
+    Value::Kind kind = Value::Kind::string;
+    std::string_view string;
+    double real = 0;
+    std::int64_t integer = 0;
+    std::uint64_t uinteger = 0;
+    bool boolean = false;
+
+    ValueRef() = default;
+    ValueRef(const Value& v) // NOLINT(google-explicit-constructor): a view of an owned value
+        : kind(v.kind)
+        , string(v.string)
+        , real(v.real)
+        , integer(v.integer)
+        , uinteger(v.uinteger)
+        , boolean(v.boolean) {}
+    static ValueRef of(std::string_view s) {
+        return with(Value::Kind::string, [&](auto& r) { r.string = s; });
+    }
+    static ValueRef of(const char* s) { return of(std::string_view(s)); }
+    static ValueRef of(double d) {
+        return with(Value::Kind::double_, [&](auto& r) { r.real = d; });
+    }
+    static ValueRef of(std::int64_t i) {
+        return with(Value::Kind::sint_, [&](auto& r) { r.integer = i; });
+    }
+    static ValueRef of(bool b) {
+        return with(Value::Kind::bool_, [&](auto& r) { r.boolean = b; });
+    }
+
+private:
+    template <class F>
+    static ValueRef with(Value::Kind kind, F&& set) {
+        ValueRef r;
+        r.kind = kind;
+        set(r);
+        return r;
+    }
+};
+
+struct PropertyRef {
+    std::string_view key;
+    ValueRef value;
+};
+
 // Geometry command integers (spec 4.3): CommandInteger(id, count), zigzag parameters.
 constexpr std::uint32_t command(std::uint32_t id, std::uint32_t count) {
     return (id & 0x7) | (count << 3);
@@ -60,7 +107,7 @@ public:
     // one is skipped (a feature clipped away), and so is nothing else: the caller passes
     // geometry that suits `type`.
     void add(std::optional<std::uint64_t> id, GeomType type,
-             std::span<const std::uint32_t> geometry, std::span<const Property> properties);
+             std::span<const std::uint32_t> geometry, std::span<const PropertyRef> properties);
 
     const std::string& name() const { return m_name; }
     std::uint32_t extent() const { return m_extent; }
@@ -69,17 +116,38 @@ public:
     std::string serialize() const;
 
 private:
-    std::uint32_t key_index(const std::string& key);
-    std::uint32_t value_index(const Value& value);
+    // Distinct byte strings numbered in the order first seen, stored back to back in one buffer
+    // with an open-addressing hash table of their numbers: interning costs no allocation per
+    // string.
+    class Interned {
+    public:
+        std::uint32_t index_of(std::string_view item);
+        std::size_t size() const { return m_spans.size(); }
+        std::string_view operator[](std::size_t i) const {
+            return std::string_view(m_bytes).substr(m_spans[i].first, m_spans[i].second);
+        }
+
+    private:
+        void grow();
+        std::string m_bytes;
+        std::vector<std::pair<std::uint32_t, std::uint32_t>> m_spans; // offset, length
+        struct Slot {
+            std::uint32_t tag = 0;    // the hash's high half
+            std::uint32_t number = 0; // the string's number + 1; 0: empty
+        };
+        std::vector<Slot> m_slots;
+    };
 
     std::string m_name;
     std::uint32_t m_extent;
     std::string m_features; // encoded `features` fields, in order
     std::size_t m_count = 0;
-    std::vector<std::string> m_keys;
-    std::map<std::string, std::uint32_t, std::less<>> m_key_index;
-    std::vector<Value> m_values;
-    std::map<Value, std::uint32_t> m_value_index;
+    Interned m_keys;
+    Interned m_values;                 // each the encoded body of a Value message
+    std::string m_scratch;             // the value being looked up, encoded
+    std::vector<std::uint32_t> m_tags; // of the feature being added
+    static constexpr std::uint32_t no_key = ~0u;
+    std::vector<std::uint32_t> m_last_keys; // the previous feature's keys, by place
 };
 
 // A tile: its layers in order. Layers without features are left out (the spec says encoders

@@ -62,11 +62,10 @@ IXY snap(XY p) {
     return {std::llround(p.x), std::llround(p.y)};
 }
 
-// Snapped ring without consecutive repeats (and without a closing repeat); empty when fewer
-// than three points or no area remain.
-std::vector<IXY> snap_ring(const std::vector<XY>& ring) {
-    std::vector<IXY> out;
-    out.reserve(ring.size());
+// `ring` snapped, without consecutive repeats (nor a closing repeat), into `out`; `out` is left
+// empty when fewer than three points remain.
+void snap_ring(std::span<const XY> ring, std::vector<IXY>& out) {
+    out.clear();
     for (const XY& p : ring) {
         IXY q = snap(p);
         if (out.empty() || out.back() != q)
@@ -75,11 +74,10 @@ std::vector<IXY> snap_ring(const std::vector<XY>& ring) {
     while (out.size() > 1 && out.back() == out.front())
         out.pop_back();
     if (out.size() < 3)
-        return {};
-    return out;
+        out.clear();
 }
 
-std::int64_t open_ring_area2(const std::vector<IXY>& r) {
+std::int64_t open_ring_area2(std::span<const IXY> r) {
     std::int64_t sum = 0;
     for (std::size_t i = 0; i < r.size(); ++i) {
         const IXY& a = r[i];
@@ -124,15 +122,29 @@ private:
 void encode_polygons(const TileFrame& f, const geo::MultiPolygon& mp, Box box,
                      std::vector<std::uint32_t>& out) {
     CommandWriter w(out);
+    std::vector<XY> pts;
+    std::vector<IXY> snapped, rings; // rings: the polygon's kept rings one after the other
+    std::vector<std::size_t> ends;   // where each kept ring ends in `rings`
     for (const auto& poly : mp.polygons) {
-        std::vector<std::vector<IXY>> rings;
+        rings.clear();
+        ends.clear();
         for (std::size_t r = 0; r < poly.rings.size(); ++r) {
             const geo::Ring& ring = poly.rings[r];
-            std::vector<XY> pts;
-            pts.reserve(ring.size());
-            for (std::size_t i = 0; i + 1 < ring.size(); ++i) // rings are closed: skip the repeat
-                pts.push_back(f.project(ring[i]));
-            auto snapped = snap_ring(clip_ring(std::move(pts), box));
+            pts.clear();
+            double min_x = box.max, max_x = box.min, min_y = box.max, max_y = box.min;
+            for (std::size_t i = 0; i + 1 < ring.size(); ++i) { // closed rings: skip the repeat
+                XY p = f.project(ring[i]);
+                min_x = std::min(min_x, p.x);
+                max_x = std::max(max_x, p.x);
+                min_y = std::min(min_y, p.y);
+                max_y = std::max(max_y, p.y);
+                pts.push_back(p);
+            }
+            // Most rings of a tile lie inside it: clip only those that reach over its border.
+            if (min_x >= box.min && max_x <= box.max && min_y >= box.min && max_y <= box.max)
+                snap_ring(pts, snapped);
+            else
+                snap_ring(clip_ring(pts, box), snapped);
             std::int64_t area = snapped.empty() ? 0 : open_ring_area2(snapped);
             if (area == 0) {
                 if (r == 0)
@@ -142,12 +154,16 @@ void encode_polygons(const TileFrame& f, const geo::MultiPolygon& mp, Box box,
             // Exterior rings have positive area in tile coordinates (y down), holes negative.
             if ((r == 0) != (area > 0))
                 std::reverse(snapped.begin(), snapped.end());
-            rings.push_back(std::move(snapped));
+            rings.insert(rings.end(), snapped.begin(), snapped.end());
+            ends.push_back(rings.size());
         }
-        for (const auto& ring : rings) {
+        std::size_t begin = 0;
+        for (std::size_t end : ends) {
+            std::span ring(rings.data() + begin, end - begin);
             w.move_to(ring.front());
-            w.line_to(std::span(ring).subspan(1));
+            w.line_to(ring.subspan(1));
             w.close();
+            begin = end;
         }
     }
 }
@@ -237,8 +253,33 @@ geo::BBox TileFrame::query_box() const {
     return box;
 }
 
+namespace {
+
+Box buffered_box(const TileFrame& f) {
+    return {-static_cast<double>(f.buffer()), static_cast<double>(f.extent() + f.buffer())};
+}
+
+} // namespace
+
+EncodedGeometry encode_geometry(const TileFrame& f, const geo::MultiPolygon& mp) {
+    EncodedGeometry out;
+    out.type = GeomType::polygon;
+    encode_polygons(f, mp, buffered_box(f), out.commands);
+    return out;
+}
+
+std::optional<std::array<std::uint32_t, 3>> encode_point(const TileFrame& f, geo::LonLat p) {
+    Box box = buffered_box(f);
+    XY q = f.project(p);
+    if (!(q.x >= box.min && q.x <= box.max && q.y >= box.min && q.y <= box.max))
+        return std::nullopt;
+    IXY i = snap(q);
+    return std::array{command(tiles::move_to, 1), zigzag(static_cast<std::int32_t>(i.first)),
+                      zigzag(static_cast<std::int32_t>(i.second))};
+}
+
 EncodedGeometry encode_geometry(const TileFrame& f, const geo::Geometry& g) {
-    Box box{-static_cast<double>(f.buffer()), static_cast<double>(f.extent() + f.buffer())};
+    Box box = buffered_box(f);
     EncodedGeometry out;
     auto points = [&](std::span<const geo::LonLat> pts) {
         out.type = GeomType::point;

@@ -12,7 +12,9 @@
 #include "tiles/mvt.hpp"
 #include "tiles/tile_math.hpp"
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -49,5 +51,10 @@ struct EncodedGeometry {
 // polygons. Parts outside the buffered tile are dropped; rings that snap to nothing (fewer
 // than three distinct points, or no area) are dropped, and a polygon goes with its exterior.
 EncodedGeometry encode_geometry(const TileFrame& frame, const geo::Geometry& g);
+// The same for a multipolygon, without wrapping it in a Geometry.
+EncodedGeometry encode_geometry(const TileFrame& frame, const geo::MultiPolygon& mp);
+// One point's command stream (a MoveTo and its delta), with no allocation; nullopt when the
+// point is outside the buffered tile.
+std::optional<std::array<std::uint32_t, 3>> encode_point(const TileFrame& frame, geo::LonLat p);
 
 } // namespace tessera::tiles

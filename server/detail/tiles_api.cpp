@@ -1,8 +1,7 @@
 // Vector tiles of the boundary layers (docs/tiles.md): /tiles/{layer}/{z}/{x}/{y}.mvt and the
 // layer's TileJSON at /tiles/{layer}.json.
 #include "server/detail/api.hpp"
-#include "tiles/mvt.hpp"
-#include "tiles/tile_geometry.hpp"
+#include "server/tile_layers.hpp"
 
 #include <charconv>
 
@@ -12,8 +11,6 @@ namespace {
 // The largest zoom TileJSON advertises; clients draw deeper zooms from these tiles. Requests up
 // to tiles::max_zoom are served.
 constexpr std::uint32_t advertised_max_zoom = 16;
-// The most events one tile holds; beyond it a zoomed-out tile shows the first ones by time.
-constexpr std::size_t max_tile_events = 20'000;
 std::optional<std::uint32_t> parse_tile_number(std::string_view s) {
     std::uint32_t v = 0;
     if (s.empty() || s.size() > 8)
@@ -36,76 +33,6 @@ data::Layer layer_named(Services& services, const std::string& name) {
     if (!layer)
         throw Error(ErrorCode::not_found, "layer '" + name + "' does not exist");
     return *layer;
-}
-
-tiles::Value value_of(const std::optional<std::string>& s) {
-    return tiles::Value::of(s.value_or(""));
-}
-
-// ---- what a tile holds ----
-
-// A boundary layer as the assignment engine holds it in memory: no SQL per tile. Public.
-std::string boundary_tile(Services& services, const std::string& name,
-                          const tiles::TileFrame& frame) {
-    auto drawing = services.assigner.features_in(name, frame.query_box());
-    tiles::LayerWriter out(name);
-    std::string kind(data::to_string(drawing.kind));
-    for (const auto& f : drawing.features) {
-        auto g = tiles::encode_geometry(frame, *f.geometry);
-        const tiles::Property props[] = {
-            {"code", tiles::Value::of(std::string(f.code))},
-            {"name", tiles::Value::of(std::string(f.name))},
-            {"kind", tiles::Value::of(kind)},
-            {"parent_code", value_of(*f.parent_code)},
-            {"version", tiles::Value::of(f.version)},
-        };
-        out.add(static_cast<std::uint64_t>(f.id), g.type, g.commands, props);
-    }
-    return tiles::encode_tile(std::span(&out, 1));
-}
-
-// The unit responsible at the event's current level (its grid, community, township or county).
-const std::string& owner_unit(const data::Event& e) {
-    switch (e.level) {
-    case data::ResponseLevel::grid:
-        return e.grid_code;
-    case data::ResponseLevel::community:
-        return e.community_code;
-    case data::ResponseLevel::township:
-        return e.township_code;
-    case data::ResponseLevel::county:
-        return e.county_code;
-    }
-    return e.grid_code;
-}
-
-// The open events `who` may see (docs/tiles.md, "The events layer").
-std::string events_tile(Services& services, const data::Principal& who,
-                        const tiles::TileFrame& frame) {
-    data::EventQuery q;
-    q.open = true;
-    q.bbox = frame.query_box();
-    q.limit = max_tile_events;
-    q.count_total = false;
-    auto page = services.desk.list(q, &who);
-    tiles::LayerWriter out{std::string(data::events_layer)};
-    for (const auto& e : page.events) {
-        auto g = tiles::encode_geometry(frame, geo::Point{e.position});
-        const tiles::Property props[] = {
-            {"id", tiles::Value::of(e.id)},
-            {"category", tiles::Value::of(e.category)},
-            {"status", tiles::Value::of(std::string(data::to_string(e.status)))},
-            {"severity", tiles::Value::of(std::string(data::to_string(e.severity)))},
-            {"level", tiles::Value::of(std::string(data::to_string(e.level)))},
-            {"source", tiles::Value::of(std::string(data::to_string(e.source)))},
-            {"grid_code", tiles::Value::of(e.grid_code)},
-            {"owner_unit", tiles::Value::of(owner_unit(e))},
-            {"reported_at", tiles::Value::of(data::format_time(e.reported_at))},
-            {"deadline_at", tiles::Value::of(data::format_time(e.deadline_at))},
-        };
-        out.add(static_cast<std::uint64_t>(e.id), g.type, g.commands, props);
-    }
-    return tiles::encode_tile(std::span(&out, 1));
 }
 
 // Who sees the same events tile: everyone whose visibility filter is the same.
@@ -151,8 +78,8 @@ Response get_tile(const Request& req, Services& services, const PathParams& para
         tiles::TileFrame frame(tile);
         cached = services.tile_cache.put(
             key,
-            tiles::make_cached_tile(events ? events_tile(services, *who, frame)
-                                           : boundary_tile(services, name, frame)),
+            tiles::make_cached_tile(events ? events_tile(services.desk, *who, frame)
+                                           : boundary_tile(services.assigner, name, frame)),
             ticket);
     }
 
@@ -194,10 +121,9 @@ Response get_tilejson(const Request& req, Services& services, const PathParams& 
         title = "事件";
         out["description"] = "Open events the caller may see (log in; Authorization: Bearer)";
         out["version"] = "1.0.0";
-        fields = {{"id", "Number"},         {"category", "String"},   {"status", "String"},
-                  {"severity", "String"},   {"level", "String"},      {"source", "String"},
-                  {"grid_code", "String"},  {"owner_unit", "String"}, {"reported_at", "String"},
-                  {"deadline_at", "String"}};
+        fields = {{"category", "String"},   {"status", "String"},      {"severity", "String"},
+                  {"level", "String"},      {"source", "String"},      {"grid_code", "String"},
+                  {"owner_unit", "String"}, {"reported_at", "String"}, {"deadline_at", "String"}};
         bounds = layers_extent(services);
     } else {
         data::Layer layer = layer_named(services, *name);

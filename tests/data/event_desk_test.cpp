@@ -11,8 +11,10 @@
 #include "tests/support/event_city.hpp"
 #include "tests/support/temp_dir.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <gtest/gtest.h>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -660,4 +662,50 @@ TEST_F(EventDeskTest, TheDailyDigestCoversOneChinaDay) {
     EXPECT_EQ(next.day.total.counts.reported, 1);
     EXPECT_EQ(code_of([&] { digest(desk, *store, assigner, std::string("03/03"), {}, city); }),
               ErrorCode::invalid_argument);
+}
+
+// The map's board of open events follows every stored change, keeps to the caller's
+// jurisdiction, and a desk started later loads the same open events from the store.
+TEST_F(EventDeskTest, TheOpenEventsBoardFollowsEveryChange) {
+    const geo::BBox everywhere{-180, -90, 180, 90};
+    auto on_board = [&](const Principal& who) {
+        std::map<std::int64_t, EventStatus> out;
+        for (const auto& e : desk.open_events_in(everywhere, who, 1000))
+            out[e->id] = e->status;
+        return out;
+    };
+    Event g1 = desk.report(at("road_damage", 114.01, 33.52), &citizen, "citizen").event;
+    now += 1min;
+    Event g3 = desk.report(at("garbage", 114.06, 33.52), &officer_g3, "officer3").event;
+    EXPECT_EQ(on_board(admin),
+              (std::map<std::int64_t, EventStatus>{{g1.id, g1.status}, {g3.id, g3.status}}));
+    EXPECT_EQ(on_board(officer_g1), (std::map<std::int64_t, EventStatus>{{g1.id, g1.status}}));
+    EXPECT_EQ(on_board(officer_g3).count(g1.id), 0u) << "G1's event is not G3's officer's";
+
+    g1 = act(g1, A::accept, officer_g1);
+    EXPECT_EQ(on_board(admin).at(g1.id), S::accepted);
+    auto entry = desk.open_events_in(everywhere, admin, 1000);
+    auto it =
+        std::find_if(entry.begin(), entry.end(), [&](const auto& e) { return e->id == g1.id; });
+    ASSERT_NE(it, entry.end());
+    EXPECT_EQ((*it)->owner_unit, "G1");
+    EXPECT_EQ((*it)->deadline_at_text, format_time(g1.deadline_at));
+
+    // A box that holds only G3's event; a limit keeps the most recently reported.
+    EXPECT_EQ(desk.open_events_in({114.05, 33.51, 114.07, 33.53}, admin, 1000).size(), 1u);
+    auto newest = desk.open_events_in(everywhere, admin, 1);
+    ASSERT_EQ(newest.size(), 1u);
+    EXPECT_EQ(newest[0]->id, g3.id);
+
+    // Resolved is off the board; an unsatisfied rating puts it back (dispatched again).
+    g1 = act(g1, A::resolve, officer_g1, "补好了", {}, {"https://x.org/after.jpg"});
+    EXPECT_EQ(on_board(admin).count(g1.id), 0u);
+    g1 = act(g1, A::rate, citizen, "", false);
+    EXPECT_EQ(on_board(admin).at(g1.id), S::dispatched);
+
+    EventDesk later{*store, assigner, DeskConfig{}, [this] { return now; }};
+    std::map<std::int64_t, EventStatus> loaded;
+    for (const auto& e : later.open_events_in(everywhere, admin, 1000))
+        loaded[e->id] = e->status;
+    EXPECT_EQ(loaded, on_board(admin));
 }

@@ -71,10 +71,10 @@ std::vector<LayerWriter> layers_of(const json& tile) {
         for (const auto& v : l.value("values", json::array()))
             values.push_back(value_of(v));
         for (const auto& f : l.value("features", json::array())) {
-            std::vector<Property> props;
+            std::vector<PropertyRef> props;
             std::vector<std::uint32_t> tags = f.value("tags", std::vector<std::uint32_t>{});
             for (std::size_t i = 0; i + 1 < tags.size(); i += 2)
-                props.emplace_back(keys.at(tags[i]), values.at(tags[i + 1]));
+                props.push_back({keys.at(tags[i]), values.at(tags[i + 1])});
             std::optional<std::uint64_t> id;
             if (f.contains("id"))
                 id = f["id"].get<std::uint64_t>();
@@ -197,8 +197,8 @@ TEST(MvtWriter, KeysAndValuesAreStoredOnce) {
     LayerWriter w("grids");
     std::vector<std::uint32_t> pt = {command(move_to, 1), zigzag(10), zigzag(20)};
     for (int i = 0; i < 3; ++i) {
-        std::vector<Property> props = {{"type", Value::of("grid")},
-                                       {"code", Value::of("G" + std::to_string(i))}};
+        std::string code = "G" + std::to_string(i);
+        const PropertyRef props[] = {{"type", ValueRef::of("grid")}, {"code", ValueRef::of(code)}};
         w.add(static_cast<std::uint64_t>(i + 1), GeomType::point, pt, props);
     }
     auto layers = decode_tile(encode_tile(std::span(&w, 1)));

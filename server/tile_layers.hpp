@@ -1,0 +1,33 @@
+// What a vector tile holds, layer by layer (docs/tiles.md): the encoded Mapbox Vector Tile of one
+// layer for one tile frame, built from what the lower layers hold. No caching and no HTTP here:
+// get_tile (server/detail/tiles_api.cpp) puts these behind the tile cache, and bench/tile_bench
+// times them cold.
+#pragma once
+
+#include "data/assignment.hpp"
+#include "data/event_desk.hpp"
+#include "data/policy.hpp"
+#include "tiles/tile_geometry.hpp"
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace tessera::server {
+
+// The most events one tile holds; beyond it a zoomed-out tile shows the first ones by time.
+constexpr std::size_t max_tile_events = 20'000;
+
+// A boundary layer's features in the tile, from the assignment engine's in-memory snapshot:
+// code, name, kind, parent_code and version per feature. Public data.
+// Throws Error(not_found) for an unknown layer.
+std::string boundary_tile(data::Assigner& assigner, std::string_view layer,
+                          const tiles::TileFrame& frame);
+
+// The open events `who` may see in the tile (layer data::events_layer): the event id as the
+// feature id; category, status, severity, level, source, grid_code, owner_unit, reported_at and
+// deadline_at per event.
+std::string events_tile(data::EventDesk& desk, const data::Principal& who,
+                        const tiles::TileFrame& frame);
+
+} // namespace tessera::server
