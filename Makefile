@@ -58,8 +58,11 @@ bench: deps
 	cmake --build build/bench -j $(JOBS)
 	build/bench/bench/crs_bench
 	build/bench/bench/locate_bench
-	@if [ -f $(DEMO_DB) ]; then build/bench/bench/ingest_bench --db $(DEMO_DB); \
-	else echo "ingest_bench skipped: no $(DEMO_DB) (make demo builds it)"; fi
+	@if [ -f $(DEMO_DB) ]; then \
+	    build/bench/bench/ingest_bench --db $(DEMO_DB) && \
+	    bench/with_postgis.sh build/bench/bench/tile_bench --db $(DEMO_DB) && \
+	    bench/http_tiles_warm.sh $(DEMO_DB); \
+	else echo "ingest_bench, tile_bench and http_tiles_warm skipped: no $(DEMO_DB) (make demo builds it)"; fi
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

@@ -86,11 +86,20 @@ inline void append_double(std::string& s, double v) {
 inline void append_copy_text(std::string& s, std::string_view v) {
     for (char ch : v) {
         switch (ch) {
-        case '\\': s += "\\\\"; break;
-        case '\t': s += "\\t"; break;
-        case '\n': s += "\\n"; break;
-        case '\r': s += "\\r"; break;
-        default: s += ch;
+        case '\\':
+            s += "\\\\";
+            break;
+        case '\t':
+            s += "\\t";
+            break;
+        case '\n':
+            s += "\\n";
+            break;
+        case '\r':
+            s += "\\r";
+            break;
+        default:
+            s += ch;
         }
     }
 }

@@ -184,8 +184,8 @@ void load_postgis(PGconn* c, data::Assigner& assigner, data::Store& store) {
             return false;
         const auto& f = grids.features[next++];
         CopyRow row{s};
-        row << std::to_string(f.id) << f.code << f.name << kind
-            << f.parent_code->value_or("") << std::to_string(f.version);
+        row << std::to_string(f.id) << f.code << f.name << kind << f.parent_code->value_or("")
+            << std::to_string(f.version);
         row.wkb(*f.geometry);
         return true;
     });
@@ -206,9 +206,9 @@ void load_postgis(PGconn* c, data::Assigner& assigner, data::Store& store) {
         const auto& e = events[next++];
         CopyRow row{s};
         row << std::to_string(e.id) << e.category << data::to_string(e.status)
-            << data::to_string(e.severity) << data::to_string(e.level)
-            << data::to_string(e.source) << e.grid_code << data::responsible_unit(e)
-            << data::format_time(e.reported_at) << data::format_time(e.deadline_at);
+            << data::to_string(e.severity) << data::to_string(e.level) << data::to_string(e.source)
+            << e.grid_code << data::responsible_unit(e) << data::format_time(e.reported_at)
+            << data::format_time(e.deadline_at);
         row.wkb(geo::Point{e.position});
         return true;
     });
@@ -227,15 +227,14 @@ void load_postgis(PGconn* c, data::Assigner& assigner, data::Store& store) {
             "FROM (SELECT id, code, name, kind, parent_code, version, "
             "ST_AsMVTGeom(geom, ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom "
             "FROM tile_grid WHERE geom && ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096)) t");
-    pg_exec(c,
-            "PREPARE events_tile(int, int, int) AS "
-            "SELECT ST_AsMVT(t, 'events', 4096, 'geom', 'id') "
-            "FROM (SELECT id, category, status, severity, level, source, grid_code, owner_unit, "
-            "reported_at, deadline_at, "
-            "ST_AsMVTGeom(geom, ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom "
-            "FROM tile_events WHERE status NOT IN ('resolved', 'closed') "
-            "AND geom && ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096) "
-            "ORDER BY id LIMIT 20000) t");
+    pg_exec(c, "PREPARE events_tile(int, int, int) AS "
+               "SELECT ST_AsMVT(t, 'events', 4096, 'geom', 'id') "
+               "FROM (SELECT id, category, status, severity, level, source, grid_code, owner_unit, "
+               "reported_at, deadline_at, "
+               "ST_AsMVTGeom(geom, ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom "
+               "FROM tile_events WHERE status NOT IN ('resolved', 'closed') "
+               "AND geom && ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096) "
+               "ORDER BY id LIMIT 20000) t");
 }
 
 // One tile from PostGIS: EXECUTE of the prepared statement, the bytea in binary.
@@ -324,7 +323,8 @@ int main(int argc, char** argv) {
                 std::printf("PostGIS: %s\n", PQgetvalue(v.get(), 0, 0));
                 load_postgis(conn.get(), assigner, *store);
                 for (std::size_t i = 0; i < chosen.size(); ++i)
-                    theirs[i] = time_tile(o.reps, [&] { return postgis_tile(conn.get(), chosen[i]); });
+                    theirs[i] =
+                        time_tile(o.reps, [&] { return postgis_tile(conn.get(), chosen[i]); });
             } catch (const std::exception& e) {
                 std::printf("PostGIS: skipped (%s)\n", e.what());
             }
@@ -346,8 +346,7 @@ int main(int argc, char** argv) {
             std::snprintf(a, sizeof a, "%.3f (%.3f)", t.median_ms, t.best_ms);
             std::size_t pf = 0, pb = 0;
             if (theirs[i]) {
-                std::snprintf(b, sizeof b, "%.3f (%.3f)", theirs[i]->median_ms,
-                              theirs[i]->best_ms);
+                std::snprintf(b, sizeof b, "%.3f (%.3f)", theirs[i]->median_ms, theirs[i]->best_ms);
                 std::snprintf(ratio, sizeof ratio, "%.1fx", theirs[i]->median_ms / t.median_ms);
                 pf = theirs[i]->features;
                 pb = theirs[i]->bytes;

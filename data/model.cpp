@@ -208,12 +208,38 @@ std::string format_time(Time t) {
     auto day = floor<days>(t);
     year_month_day ymd{day};
     hh_mm_ss hms{t - day};
+    const int year = int(ymd.year());
     char buf[40];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", int(ymd.year()),
-                  unsigned(ymd.month()), unsigned(ymd.day()), int(hms.hours().count()),
-                  int(hms.minutes().count()), int(hms.seconds().count()),
-                  int(hms.subseconds().count()));
-    return buf;
+    if (year < 0 || year > 9999) {
+        std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", year,
+                      unsigned(ymd.month()), unsigned(ymd.day()), int(hms.hours().count()),
+                      int(hms.minutes().count()), int(hms.seconds().count()),
+                      int(hms.subseconds().count()));
+        return buf;
+    }
+    // The usual case without printf (it is on every access log line and event list).
+    char* p = buf;
+    auto digits = [&p](long v, int n) {
+        for (int i = n - 1; i >= 0; --i, v /= 10)
+            p[i] = static_cast<char>('0' + v % 10);
+        p += n;
+    };
+    auto sep = [&p](char c) { *p++ = c; };
+    digits(year, 4);
+    sep('-');
+    digits(long(unsigned(ymd.month())), 2);
+    sep('-');
+    digits(long(unsigned(ymd.day())), 2);
+    sep('T');
+    digits(hms.hours().count(), 2);
+    sep(':');
+    digits(hms.minutes().count(), 2);
+    sep(':');
+    digits(hms.seconds().count(), 2);
+    sep('.');
+    digits(hms.subseconds().count(), 3);
+    sep('Z');
+    return std::string(buf, p);
 }
 
 std::optional<Time> parse_time(std::string_view s) {

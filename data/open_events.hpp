@@ -50,7 +50,8 @@ public:
     void apply(const Event& e);
     // The open events whose position is in `box` (edges included) and that `visible` allows.
     // When more than `limit` are, the `limit` most recently reported (then highest id) are kept.
-    std::vector<Entry> in(const geo::BBox& box, const std::optional<EventQuery::Visibility>& visible,
+    std::vector<Entry> in(const geo::BBox& box,
+                          const std::optional<EventQuery::Visibility>& visible,
                           std::size_t limit) const;
     std::size_t size() const;
 

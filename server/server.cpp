@@ -14,6 +14,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <charconv>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -672,16 +673,22 @@ void Server::stop() {
 
 std::string access_log_line(data::Time time, std::string_view remote, std::string_view method,
                             std::string_view target, int status, std::size_t bytes, double ms) {
-    char tail[64];
-    std::snprintf(tail, sizeof tail, " %d %zu %.3f", status, bytes, ms);
+    // Without printf: there is one line per request, formatted on the I/O thread.
     std::string line = data::format_time(time);
+    auto number = [&line](auto v, auto... format) {
+        char buf[32];
+        line += ' ';
+        line.append(buf, std::to_chars(buf, buf + sizeof buf, v, format...).ptr);
+    };
     line += ' ';
     line += remote.empty() ? std::string_view("-") : remote;
     line += ' ';
     line += method.empty() ? std::string_view("-") : method;
     line += ' ';
     line += target.empty() ? std::string_view("-") : target;
-    line += tail;
+    number(status);
+    number(bytes);
+    number(ms, std::chars_format::fixed, 3);
     return line;
 }
 
