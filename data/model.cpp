@@ -7,7 +7,7 @@
 namespace tessera::data {
 
 bool is_reserved_layer_name(std::string_view name) {
-    return name == events_layer;
+    return name == events_layer || name == cameras_layer;
 }
 namespace {
 

@@ -41,6 +41,7 @@ bool is_admin(LayerKind k);
 // The names of the layers Tessera draws from its own tables rather than from a boundary layer
 // (/tiles/events/...): a boundary layer may not take one.
 constexpr std::string_view events_layer = "events";
+constexpr std::string_view cameras_layer = "cameras";
 bool is_reserved_layer_name(std::string_view name);
 
 struct LayerSpec {

@@ -1,5 +1,6 @@
 #include "geo/measure.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <geodesic.h>
 
@@ -57,6 +58,27 @@ LonLat destination(LonLat from, double azimuth_deg, double distance_m) {
     geod_direct(&wgs84_ellipsoid(), from.lat, from.lon, azimuth_deg, distance_m, &lat, &lon,
                 nullptr);
     return {lon, lat};
+}
+
+Polygon view_cone(LonLat apex, double heading_deg, double fov_deg, double range_m) {
+    const bool circle = fov_deg >= 360;
+    const double fov = circle ? 360 : fov_deg;
+    const int steps = std::max(2, static_cast<int>(std::ceil(fov / 5)));
+    Ring ring;
+    if (!circle)
+        ring.push_back(apex);
+    // Azimuths grow clockwise: walking the arc from its clockwise end back makes the ring
+    // counter-clockwise.
+    for (int i = 0; i <= steps; ++i) {
+        if (circle && i == steps)
+            break;
+        double azimuth = heading_deg + fov / 2 - fov * i / steps;
+        ring.push_back(destination(apex, azimuth, range_m));
+    }
+    ring.push_back(ring.front());
+    Polygon p;
+    p.rings.push_back(std::move(ring));
+    return p;
 }
 
 double length_m(const Geometry& g) {

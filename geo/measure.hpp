@@ -12,6 +12,11 @@ double distance_m(LonLat a, LonLat b);
 // The point `distance_m` metres from `from` along the geodesic leaving it at `azimuth_deg`
 // (degrees clockwise from north), e.g. where a camera looks.
 LonLat destination(LonLat from, double azimuth_deg, double distance_m);
+// A camera's view cone: the geodesic sector from `apex` out to `range_m`, centred on
+// `heading_deg` (clockwise from north) and `fov_deg` wide, as a closed counter-clockwise ring
+// with a vertex on the arc at least every 5 degrees; a circle of that radius when `fov_deg` is
+// 360 or more. REQUIRES: range_m > 0 and fov_deg > 0, all finite.
+Polygon view_cone(LonLat apex, double heading_deg, double fov_deg, double range_m);
 // Length of a line, metres. For polygons, the perimeter of all rings.
 double length_m(const Geometry& g);
 // Area of a polygonal geometry (exterior minus holes), square metres; 0 for points and lines.

@@ -1,7 +1,12 @@
 // Tile contents by layer (server/tile_layers.hpp, docs/tiles.md).
 #include "server/tile_layers.hpp"
 
+#include "geo/measure.hpp"
 #include "tiles/mvt.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
 
 namespace tessera::server {
 
@@ -49,6 +54,52 @@ std::string events_tile(data::EventDesk& desk, const data::Principal& who,
             {"deadline_at", tiles::ValueRef::of(e.deadline_at_text)},
         };
         out.add(static_cast<std::uint64_t>(e.id), tiles::GeomType::point, *point, props);
+    }
+    return tiles::encode_tile(std::span(&out, 1));
+}
+
+std::string cameras_tile(data::Store& store, data::Assigner& assigner, const data::Principal& who,
+                         const tiles::TileFrame& frame) {
+    // The cameras near enough for their cones to reach the tile: the box grown by the longest
+    // cone (degrees of latitude; longitude degrees are shorter, so grow those by 1/cos).
+    geo::BBox box = frame.query_box();
+    const double dlat = max_cone_range_m / 111'000.0;
+    const double dlon =
+        dlat / std::max(0.01, std::cos(std::max(std::abs(box.min_y), std::abs(box.max_y)) *
+                                       std::numbers::pi / 180));
+    box = {box.min_x - dlon, std::max(-90.0, box.min_y - dlat), box.max_x + dlon,
+           std::min(90.0, box.max_y + dlat)};
+    const bool sees_all = !data::event_visibility(who).has_value();
+    tiles::LayerWriter out{std::string(data::cameras_layer)};
+    for (const auto& c : store.cameras(box)) {
+        if (!sees_all) {
+            data::LocateQuery q;
+            q.position = c.position;
+            q.with_owners = false;
+            data::Assignment a = assigner.locate(q);
+            data::Scope scope;
+            for (const auto* area : {&a.community, &a.township, &a.county})
+                if (*area)
+                    scope.areas.push_back((*area)->code);
+            if (a.city_code)
+                scope.areas.push_back(*a.city_code);
+            if (a.grid)
+                scope.grid = a.grid->code;
+            if (!data::may(&who, data::Action::view, data::Resource::camera, scope))
+                continue;
+        }
+        auto g = tiles::encode_geometry(
+            frame, geo::as_multi_polygon(geo::view_cone(c.position, c.heading_deg, c.fov_deg,
+                                                        std::min(c.range_m, max_cone_range_m))));
+        const tiles::PropertyRef props[] = {
+            {"code", tiles::ValueRef::of(c.code)},
+            {"name", tiles::ValueRef::of(c.name)},
+            {"online", tiles::ValueRef::of(c.online)},
+            {"heading_deg", tiles::ValueRef::of(c.heading_deg)},
+            {"fov_deg", tiles::ValueRef::of(c.fov_deg)},
+            {"range_m", tiles::ValueRef::of(c.range_m)},
+        };
+        out.add(static_cast<std::uint64_t>(c.id), g.type, g.commands, props);
     }
     return tiles::encode_tile(std::span(&out, 1));
 }

@@ -35,8 +35,8 @@ data::Layer layer_named(Services& services, const std::string& name) {
     return *layer;
 }
 
-// Who sees the same events tile: everyone whose visibility filter is the same.
-std::string events_variant(const data::Principal& who) {
+// Who sees the same events or cameras tile: everyone whose visibility filter is the same.
+std::string visibility_variant(const data::Principal& who) {
     auto v = data::event_visibility(who);
     if (!v)
         return "*";
@@ -60,33 +60,33 @@ Response get_tile(const Request& req, Services& services, const PathParams& para
                         std::to_string(tiles::max_zoom) + " and x, y below 2^z");
     reject_unknown_params(parse_target(req.target), {});
 
-    // Boundaries are public (cities post the grid map on walls); events need a login and each
-    // caller gets the events they may see, cached per visibility.
-    const bool events = name == data::events_layer;
+    // Boundaries are public (cities post the grid map on walls); events and cameras need a
+    // login and each caller gets what they may see, cached per visibility.
+    const bool events = name == data::events_layer, cameras = name == data::cameras_layer;
+    const bool scoped = events || cameras;
     std::optional<data::Principal> who;
-    if (events) {
+    if (scoped) {
         who = principal_of(req, services);
         if (!who)
-            throw Error(ErrorCode::unauthorized, "log in to see the events layer");
+            throw Error(ErrorCode::unauthorized, "log in to see the " + name + " layer");
     }
     // A cache hit needs no look-up of the layer: an unknown layer is never cached, because
     // building its tile throws not_found (Assigner::features_in).
-    tiles::TileKey key{name, tile, events ? events_variant(*who) : std::string()};
+    tiles::TileKey key{name, tile, scoped ? visibility_variant(*who) : std::string()};
     auto cached = services.tile_cache.find(key);
     if (!cached) {
         auto ticket = services.tile_cache.begin();
         tiles::TileFrame frame(tile);
-        cached = services.tile_cache.put(
-            key,
-            tiles::make_cached_tile(events ? events_tile(services.desk, *who, frame)
-                                           : boundary_tile(services.assigner, name, frame)),
-            ticket);
+        std::string built = events    ? events_tile(services.desk, *who, frame)
+                            : cameras ? cameras_tile(services.store, services.assigner, *who, frame)
+                                      : boundary_tile(services.assigner, name, frame);
+        cached = services.tile_cache.put(key, tiles::make_cached_tile(std::move(built)), ticket);
     }
 
     Response res;
     res.set_header("Content-Type", "application/vnd.mapbox-vector-tile");
-    res.set_header("Cache-Control", events ? "private, no-cache" : "no-cache");
-    res.set_header("Vary", events ? "Accept-Encoding, Authorization" : "Accept-Encoding");
+    res.set_header("Cache-Control", scoped ? "private, no-cache" : "no-cache");
+    res.set_header("Vary", scoped ? "Accept-Encoding, Authorization" : "Accept-Encoding");
     res.set_header("ETag", cached->etag);
     if (auto inm = req.header("If-None-Match"); inm && etag_matches(*inm, cached->etag)) {
         res.status = 304;
@@ -124,6 +124,14 @@ Response get_tilejson(const Request& req, Services& services, const PathParams& 
         fields = {{"category", "String"},   {"status", "String"},      {"severity", "String"},
                   {"level", "String"},      {"source", "String"},      {"grid_code", "String"},
                   {"owner_unit", "String"}, {"reported_at", "String"}, {"deadline_at", "String"}};
+        bounds = layers_extent(services);
+    } else if (*name == data::cameras_layer) {
+        title = "视频监控";
+        out["description"] = "Camera view cones the caller may see (log in; Authorization: "
+                             "Bearer)";
+        out["version"] = "1.0.0";
+        fields = {{"code", "String"},        {"name", "String"},    {"online", "Boolean"},
+                  {"heading_deg", "Number"}, {"fov_deg", "Number"}, {"range_m", "Number"}};
         bounds = layers_extent(services);
     } else {
         data::Layer layer = layer_named(services, *name);

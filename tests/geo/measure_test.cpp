@@ -1,6 +1,7 @@
 #include "geo/measure.hpp"
 
 #include <gtest/gtest.h>
+#include <numbers>
 
 using namespace tessera::geo;
 
@@ -48,4 +49,32 @@ TEST(Measure, DestinationInvertsDistance) {
     }
     EXPECT_GT(destination(from, 0, 100).lat, from.lat);
     EXPECT_LT(destination(from, 270, 100).lon, from.lon);
+}
+
+// A 60° cone of 40 m looking north-east: apex, arc within the heading ±30° at the range,
+// counter-clockwise and valid, with the area of a circular sector (π r² · 60/360) to 0.5 %.
+TEST(ViewCone, IsTheSectorTheCameraSees) {
+    const LonLat apex{114.001, 33.501};
+    Polygon cone = view_cone(apex, 45, 60, 40);
+    ASSERT_EQ(cone.rings.size(), 1u);
+    const Ring& ring = cone.rings[0];
+    EXPECT_EQ(ring.front(), apex);
+    EXPECT_EQ(ring.back(), apex);
+    EXPECT_GE(ring.size(), 2u + 12u + 1u) << "a vertex at least every 5 degrees";
+    for (std::size_t i = 1; i + 1 < ring.size(); ++i) {
+        EXPECT_NEAR(distance_m(apex, ring[i]), 40, 1e-6);
+        EXPECT_GT(ring[i].lon, apex.lon) << "north-east of the camera";
+        EXPECT_GT(ring[i].lat, apex.lat);
+    }
+    const double sector = std::numbers::pi * 40 * 40 / 6;
+    EXPECT_NEAR(area_m2(cone), sector, sector * 0.005);
+    double signed2 = 0; // shoelace in degrees: positive when counter-clockwise
+    for (std::size_t i = 0; i + 1 < ring.size(); ++i)
+        signed2 += ring[i].lon * ring[i + 1].lat - ring[i + 1].lon * ring[i].lat;
+    EXPECT_GT(signed2, 0);
+
+    // 360° and more: a full circle around the camera, no apex vertex.
+    Polygon all = view_cone(apex, 0, 360, 40);
+    EXPECT_NE(all.rings[0].front(), apex);
+    EXPECT_NEAR(area_m2(all), std::numbers::pi * 40 * 40, std::numbers::pi * 40 * 40 * 0.005);
 }

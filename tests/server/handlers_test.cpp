@@ -9,6 +9,7 @@
 #include "tests/support/shapes.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tiles/mvt.hpp"
+#include "tiles/tile_geometry.hpp"
 #include "tiles/tile_math.hpp"
 
 #include <cstring>
@@ -382,6 +383,52 @@ TEST_F(HandlersTest, EventTilesFollowJurisdictionAndChanges) {
     json tj = body_of(get("/tiles/events.json"));
     EXPECT_EQ(tj["vector_layers"][0]["id"], "events");
     EXPECT_EQ(tj["vector_layers"][0]["fields"]["severity"], "String");
+}
+
+// The cameras layer: each camera's view cone, for logged-in callers within whose jurisdiction
+// the camera stands.
+TEST_F(HandlersTest, CameraTilesDrawViewConesWithinJurisdiction) {
+    // In G1, 40 m range, 60 degrees wide, looking north-east.
+    const geo::LonLat cam1{114.001, 33.501};
+    store->add_camera({0, "CAM1", "滨西路口", cam1, 45, 60, 40, true});
+    report_in_g2(); // and officer5, who covers G5 only
+    tiles::TileId t = tiles::tile_at(cam1, 17);
+    expect_error(get(tile_path("cameras", t)), 401, "unauthorized");
+
+    std::string chief = "Bearer " + login_token();
+    Response r = get(tile_path("cameras", t), {{"Authorization", chief}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.header("Cache-Control").value_or(""), "private, no-cache");
+    auto layers = tiles::decode_tile(r.body);
+    ASSERT_EQ(layers.size(), 1u);
+    EXPECT_EQ(layers[0].name, "cameras");
+    ASSERT_EQ(layers[0].features.size(), 1u);
+    const auto& f = layers[0].features[0];
+    EXPECT_EQ(f.type, tiles::GeomType::polygon);
+    EXPECT_EQ(text_of(f.properties, "code"), "CAM1");
+    // One vertex of the cone is the camera; the others lie north-east of it (x right, y down).
+    auto rings = tiles::decode_geometry(f.type, f.geometry).parts;
+    ASSERT_EQ(rings.size(), 1u);
+    auto projected = tiles::TileFrame(t).project(cam1);
+    const std::pair<std::int64_t, std::int64_t> apex{std::llround(projected.x),
+                                                     std::llround(projected.y)};
+    ASSERT_GE(std::count(rings[0].begin(), rings[0].end(), apex), 1) << "the camera is a vertex";
+    for (const auto& p : rings[0]) {
+        if (p == apex)
+            continue;
+        EXPECT_GT(p.first, apex.first);
+        EXPECT_LT(p.second, apex.second);
+    }
+    EXPECT_GT(tiles::ring_area2(rings[0]), 0) << "an exterior ring";
+
+    // G5's officer may not see a camera in G1.
+    Response other =
+        get(tile_path("cameras", t), {{"Authorization", "Bearer " + officer5_token()}});
+    ASSERT_EQ(other.status, 200);
+    EXPECT_TRUE(tiles::decode_tile(other.body).empty());
+
+    json tj = body_of(get("/tiles/cameras.json"));
+    EXPECT_EQ(tj["vector_layers"][0]["fields"]["online"], "Boolean");
 }
 
 // ---- OGC API – Features ----
