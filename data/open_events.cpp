@@ -93,9 +93,4 @@ OpenEventBoard::in(const geo::BBox& box, const std::optional<EventQuery::Visibil
     return out;
 }
 
-std::size_t OpenEventBoard::size() const {
-    std::shared_lock lock(m_mutex);
-    return m_lon_of.size();
-}
-
 } // namespace tessera::data

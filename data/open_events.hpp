@@ -53,7 +53,6 @@ public:
     std::vector<Entry> in(const geo::BBox& box,
                           const std::optional<EventQuery::Visibility>& visible,
                           std::size_t limit) const;
-    std::size_t size() const;
 
 private:
     void put(const Event& e); // REQUIRES: the unique lock

@@ -33,7 +33,6 @@ struct Value {
     static Value of(std::int64_t i) { return {Kind::sint_, {}, 0, i, 0, false}; }
     static Value of(bool b) { return {Kind::bool_, {}, 0, 0, 0, b}; }
     friend bool operator==(const Value&, const Value&) = default;
-    friend auto operator<=>(const Value&, const Value&) = default;
 };
 
 using Property = std::pair<std::string, Value>;
