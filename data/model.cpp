@@ -7,7 +7,8 @@
 namespace tessera::data {
 
 bool is_reserved_layer_name(std::string_view name) {
-    return name == events_layer || name == cameras_layer;
+    return name == events_layer || name == cameras_layer || name == tracks_layer ||
+           name == drones_layer;
 }
 namespace {
 

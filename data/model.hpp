@@ -42,6 +42,8 @@ bool is_admin(LayerKind k);
 // (/tiles/events/...): a boundary layer may not take one.
 constexpr std::string_view events_layer = "events";
 constexpr std::string_view cameras_layer = "cameras";
+constexpr std::string_view tracks_layer = "tracks"; // officers' patrol tracks
+constexpr std::string_view drones_layer = "drones"; // drone flight paths
 bool is_reserved_layer_name(std::string_view name);
 
 struct LayerSpec {
@@ -196,6 +198,14 @@ struct PatrolTrack {
     std::int64_t id = 0;
     std::int64_t person_id = 0;
     TimedPath path;
+};
+
+// Which drone flights or patrol tracks to read: by default all, by start time (then id).
+struct PathQuery {
+    std::optional<geo::BBox> bbox;         // those whose bounding box meets this one
+    std::optional<std::int64_t> person_id; // patrol tracks: this officer's only
+    std::optional<Time> ended_after;       // those that ended at or after this time
+    std::size_t limit = 0;                 // > 0: only this many, the latest-starting ones
 };
 
 // ---- events and the closed loop (docs/events.md) ----

@@ -64,11 +64,13 @@ public:
     virtual std::int64_t add_camera(const Camera& c) = 0;
     virtual std::vector<Camera> cameras(std::optional<geo::BBox> bbox = {}) = 0;
     virtual std::optional<Camera> find_camera(std::string_view code) = 0;
+    // The people with these ids (unknown ids are skipped), by id.
+    virtual std::vector<Person> people_with_ids(std::span<const std::int64_t> ids) = 0;
     virtual std::int64_t add_drone_flight(const DroneFlight& f) = 0;
-    virtual std::vector<DroneFlight> drone_flights() = 0;
+    virtual std::vector<DroneFlight> drone_flights(const PathQuery& query = {}) = 0;
     virtual std::optional<DroneFlight> find_drone_flight(std::string_view code) = 0;
     virtual std::int64_t add_patrol_track(const PatrolTrack& t) = 0;
-    virtual std::vector<PatrolTrack> patrol_tracks(std::optional<std::int64_t> person_id = {}) = 0;
+    virtual std::vector<PatrolTrack> patrol_tracks(const PathQuery& query = {}) = 0;
 
     // Counts of rows per kind ("people", "buildings", "households", "cameras", ...).
     virtual std::vector<std::pair<std::string, std::int64_t>> counts() = 0;

@@ -58,6 +58,34 @@ std::string events_tile(data::EventDesk& desk, const data::Principal& who,
     return tiles::encode_tile(std::span(&out, 1));
 }
 
+namespace {
+
+// Whether `who` may see a `resource` standing at `position`: it is where the assignment engine
+// locates that point (its grid and the areas above).
+bool may_see_at(data::Assigner& assigner, const data::Principal& who, data::Resource resource,
+                geo::LonLat position) {
+    data::LocateQuery q;
+    q.position = position;
+    q.with_owners = false;
+    data::Assignment a = assigner.locate(q);
+    data::Scope scope;
+    for (const auto* area : {&a.community, &a.township, &a.county})
+        if (*area)
+            scope.areas.push_back((*area)->code);
+    if (a.city_code)
+        scope.areas.push_back(*a.city_code);
+    if (a.grid)
+        scope.grid = a.grid->code;
+    return data::may(&who, data::Action::view, resource, scope);
+}
+
+// Whether `who` sees every thing on the ground, so that no position needs locating.
+bool sees_everything(const data::Principal& who) {
+    return !data::event_visibility(who).has_value();
+}
+
+} // namespace
+
 std::string cameras_tile(data::Store& store, data::Assigner& assigner, const data::Principal& who,
                          const tiles::TileFrame& frame) {
     // The cameras near enough for their cones to reach the tile: the box grown by the longest
@@ -69,25 +97,11 @@ std::string cameras_tile(data::Store& store, data::Assigner& assigner, const dat
                                        std::numbers::pi / 180));
     box = {box.min_x - dlon, std::max(-90.0, box.min_y - dlat), box.max_x + dlon,
            std::min(90.0, box.max_y + dlat)};
-    const bool sees_all = !data::event_visibility(who).has_value();
+    const bool sees_all = sees_everything(who);
     tiles::LayerWriter out{std::string(data::cameras_layer)};
     for (const auto& c : store.cameras(box)) {
-        if (!sees_all) {
-            data::LocateQuery q;
-            q.position = c.position;
-            q.with_owners = false;
-            data::Assignment a = assigner.locate(q);
-            data::Scope scope;
-            for (const auto* area : {&a.community, &a.township, &a.county})
-                if (*area)
-                    scope.areas.push_back((*area)->code);
-            if (a.city_code)
-                scope.areas.push_back(*a.city_code);
-            if (a.grid)
-                scope.grid = a.grid->code;
-            if (!data::may(&who, data::Action::view, data::Resource::camera, scope))
-                continue;
-        }
+        if (!sees_all && !may_see_at(assigner, who, data::Resource::camera, c.position))
+            continue;
         auto g = tiles::encode_geometry(
             frame, geo::as_multi_polygon(geo::view_cone(c.position, c.heading_deg, c.fov_deg,
                                                         std::min(c.range_m, max_cone_range_m))));
@@ -100,6 +114,71 @@ std::string cameras_tile(data::Store& store, data::Assigner& assigner, const dat
             {"range_m", tiles::ValueRef::of(c.range_m)},
         };
         out.add(static_cast<std::uint64_t>(c.id), g.type, g.commands, props);
+    }
+    return tiles::encode_tile(std::span(&out, 1));
+}
+
+std::string tracks_tile(data::Store& store, data::Assigner& assigner, const data::Principal& who,
+                        const tiles::TileFrame& frame) {
+    data::PathQuery query;
+    query.bbox = frame.query_box();
+    query.limit = max_tile_paths;
+    std::vector<data::PatrolTrack> tracks = store.patrol_tracks(query);
+    if (!sees_everything(who))
+        std::erase_if(tracks, [&](const data::PatrolTrack& t) {
+            return !may_see_at(assigner, who, data::Resource::track, t.path.points.front());
+        });
+    std::vector<std::int64_t> person_ids;
+    for (const auto& t : tracks)
+        person_ids.push_back(t.person_id);
+    std::ranges::sort(person_ids);
+    person_ids.erase(std::unique(person_ids.begin(), person_ids.end()), person_ids.end());
+    std::vector<data::Person> people = store.people_with_ids(person_ids); // by id
+
+    tiles::LayerWriter out{std::string(data::tracks_layer)};
+    for (auto& t : tracks) {
+        auto person = std::ranges::lower_bound(people, t.person_id, {}, &data::Person::id);
+        const bool known = person != people.end() && person->id == t.person_id;
+        const std::string started = data::format_time(t.path.times.front());
+        const std::string ended = data::format_time(t.path.times.back());
+        const geo::Geometry line = geo::LineString{std::move(t.path.points)};
+        auto g = tiles::encode_geometry(frame, line);
+        const tiles::PropertyRef props[] = {
+            {"officer_code", tiles::ValueRef::of(known ? std::string_view(person->code) : "")},
+            {"officer_name", tiles::ValueRef::of(known ? std::string_view(person->name) : "")},
+            {"started_at", tiles::ValueRef::of(started)},
+            {"ended_at", tiles::ValueRef::of(ended)},
+            {"length_m", tiles::ValueRef::of(std::round(geo::length_m(line)))},
+        };
+        out.add(static_cast<std::uint64_t>(t.id), g.type, g.commands, props);
+    }
+    return tiles::encode_tile(std::span(&out, 1));
+}
+
+std::string drones_tile(data::Store& store, data::Assigner& assigner, const data::Principal& who,
+                        const tiles::TileFrame& frame) {
+    data::PathQuery query;
+    query.bbox = frame.query_box();
+    query.limit = max_tile_paths;
+    const bool sees_all = sees_everything(who);
+    tiles::LayerWriter out{std::string(data::drones_layer)};
+    for (auto& f : store.drone_flights(query)) {
+        if (!sees_all &&
+            !may_see_at(assigner, who, data::Resource::drone_flight, f.path.points.front()))
+            continue;
+        const std::string started = data::format_time(f.path.times.front());
+        const std::string ended = data::format_time(f.path.times.back());
+        const geo::Geometry line = geo::LineString{std::move(f.path.points)};
+        auto g = tiles::encode_geometry(frame, line);
+        const tiles::PropertyRef props[] = {
+            {"code", tiles::ValueRef::of(f.code)},
+            {"purpose", tiles::ValueRef::of(f.purpose)},
+            {"swath_m", tiles::ValueRef::of(f.swath_m)},
+            {"started_at", tiles::ValueRef::of(started)},
+            {"ended_at", tiles::ValueRef::of(ended)},
+            {"length_m", tiles::ValueRef::of(std::round(geo::length_m(line)))},
+        };
+        out.add(static_cast<std::uint64_t>(f.id), g.type, g.commands, props);
     }
     return tiles::encode_tile(std::span(&out, 1));
 }

@@ -42,4 +42,19 @@ constexpr double max_cone_range_m = 1000;
 std::string cameras_tile(data::Store& store, data::Assigner& assigner, const data::Principal& who,
                          const tiles::TileFrame& frame);
 
+// The most patrol tracks or drone flights one tile draws: the latest-starting ones.
+constexpr std::size_t max_tile_paths = 5'000;
+
+// The officers' patrol tracks (layer data::tracks_layer) `who` may see that cross the tile: a
+// track belongs where it starts (located like a camera). Lines with the track id as feature id
+// and officer_code, officer_name, started_at, ended_at and length_m.
+std::string tracks_tile(data::Store& store, data::Assigner& assigner, const data::Principal& who,
+                        const tiles::TileFrame& frame);
+
+// The drone flights (layer data::drones_layer) `who` may see that cross the tile, each belonging
+// where it takes off: the flight path as a line with the flight id as feature id and code,
+// purpose, swath_m, started_at, ended_at and length_m.
+std::string drones_tile(data::Store& store, data::Assigner& assigner, const data::Principal& who,
+                        const tiles::TileFrame& frame);
+
 } // namespace tessera::server

@@ -275,6 +275,13 @@ DROP TRIGGER tmd_events_geom;
 DROP TRIGGER gii_events_geom;
 DROP TRIGGER giu_events_geom;
 )sql"},
+    {7, "spatial indexes on drone flights and patrol tracks",
+     R"sql(
+-- The map draws the flights and tracks in a tile (docs/tiles.md); CreateSpatialIndex fills the
+-- index from the rows already there.
+SELECT CreateSpatialIndex('drone_flights', 'geom');
+SELECT CreateSpatialIndex('patrol_tracks', 'geom');
+)sql"},
 };
 
 } // namespace

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -573,12 +574,31 @@ public:
 
     std::vector<Person> people(std::optional<std::string_view> grid_code) override {
         std::lock_guard lock(m_mutex);
-        auto& q = stmt("SELECT p.id, p.code, p.name, p.role, p.phone, p.department_code, "
-                       "(SELECT group_concat(grid_code, char(31)) FROM person_grids g "
-                       " WHERE g.person_id = p.id) FROM people p "
-                       "WHERE ?1 IS NULL OR p.id IN "
-                       "(SELECT person_id FROM person_grids WHERE grid_code = ?1) ORDER BY p.id");
+        static const std::string sql =
+            std::string(person_select) +
+            "WHERE ?1 IS NULL OR p.id IN "
+            "(SELECT person_id FROM person_grids WHERE grid_code = ?1) ORDER BY p.id";
+        auto& q = stmt(sql.c_str());
         q.bind(1, grid_code ? std::optional<std::string>(std::string(*grid_code)) : std::nullopt);
+        return read_people(q);
+    }
+
+    std::vector<Person> people_with_ids(std::span<const std::int64_t> ids) override {
+        std::lock_guard lock(m_mutex);
+        static const std::string sql = std::string(person_select) +
+                                       "WHERE p.id IN (SELECT value FROM json_each(?1)) "
+                                       "ORDER BY p.id";
+        auto& q = stmt(sql.c_str());
+        q.bind(1, json(std::vector<std::int64_t>(ids.begin(), ids.end())).dump());
+        return read_people(q);
+    }
+
+    static constexpr const char* person_select =
+        "SELECT p.id, p.code, p.name, p.role, p.phone, p.department_code, "
+        "(SELECT group_concat(grid_code, char(31)) FROM person_grids g "
+        " WHERE g.person_id = p.id) FROM people p ";
+
+    static std::vector<Person> read_people(Statement& q) {
         std::vector<Person> out;
         while (q.step()) {
             Person p;
@@ -773,16 +793,43 @@ public:
         });
     }
 
-    std::vector<DroneFlight> drone_flights() override {
+    std::vector<DroneFlight> drone_flights(const PathQuery& query) override {
         std::lock_guard lock(m_mutex);
-        auto& q =
-            stmt("SELECT id, code, purpose, swath_m, times, AsBinary(geom) FROM drone_flights "
-                 "ORDER BY id");
+        static const std::string sql =
+            path_query_sql("id, code, purpose, swath_m, times, AsBinary(geom)", "drone_flights");
+        auto& q = stmt(sql.c_str());
+        bind_path_query(q, query);
         std::vector<DroneFlight> out;
         while (q.step())
             out.push_back(flight_from_row(q));
         q.reset();
+        std::reverse(out.begin(), out.end()); // into start order
         return out;
+    }
+
+    // A drone-flight or patrol-track query (PathQuery) over `table`, which has an R-tree on
+    // geom, a person_id (NULL for tables without one) and started_at/ended_at. Rows come latest
+    // start first, so that a limit keeps the latest; the caller reverses them.
+    static std::string path_query_sql(const char* columns, const char* table) {
+        const std::string t = table;
+        const bool has_person = t == "patrol_tracks";
+        return std::string("SELECT ") + columns + " FROM " + t +
+               " WHERE (?1 IS NULL OR id IN (SELECT pkid FROM idx_" + t +
+               "_geom WHERE xmin <= ?3 AND xmax >= ?1 AND ymin <= ?4 AND ymax >= ?2))" +
+               (has_person ? " AND (?5 IS NULL OR person_id = ?5)" : " AND ?5 IS NULL") +
+               " AND (?6 IS NULL OR ended_at >= ?6) ORDER BY started_at DESC, id DESC LIMIT ?7";
+    }
+
+    static void bind_path_query(Statement& q, const PathQuery& query) {
+        bind_bbox(q, query.bbox);
+        q.bind(5, query.person_id);
+        if (query.ended_after)
+            q.bind(6, to_ms(*query.ended_after));
+        else
+            q.bind_null(6);
+        q.bind(7, query.limit > 0 ? static_cast<std::int64_t>(std::min<std::size_t>(
+                                        query.limit, std::numeric_limits<std::int64_t>::max()))
+                                  : std::int64_t{-1});
     }
 
     std::optional<DroneFlight> find_drone_flight(std::string_view code) override {
@@ -813,16 +860,18 @@ public:
         });
     }
 
-    std::vector<PatrolTrack> patrol_tracks(std::optional<std::int64_t> person_id) override {
+    std::vector<PatrolTrack> patrol_tracks(const PathQuery& query) override {
         std::lock_guard lock(m_mutex);
-        auto& q = stmt("SELECT id, person_id, times, AsBinary(geom) FROM patrol_tracks "
-                       "WHERE ?1 IS NULL OR person_id = ?1 ORDER BY person_id, started_at");
-        q.bind(1, person_id);
+        static const std::string sql =
+            path_query_sql("id, person_id, times, AsBinary(geom)", "patrol_tracks");
+        auto& q = stmt(sql.c_str());
+        bind_path_query(q, query);
         std::vector<PatrolTrack> out;
         while (q.step())
             out.push_back(
                 {q.int64(0), q.int64(1), TimedPath{read_line(q, 3), decode_times(q.blob(2))}});
         q.reset();
+        std::reverse(out.begin(), out.end()); // into start order
         return out;
     }
 

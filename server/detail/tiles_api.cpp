@@ -1,4 +1,4 @@
-// Vector tiles of the boundary layers (docs/tiles.md): /tiles/{layer}/{z}/{x}/{y}.mvt and the
+// Vector tiles (docs/tiles.md): /tiles/{layer}/{z}/{x}/{y}.mvt and the
 // layer's TileJSON at /tiles/{layer}.json.
 #include "server/detail/api.hpp"
 #include "server/tile_layers.hpp"
@@ -60,10 +60,9 @@ Response get_tile(const Request& req, Services& services, const PathParams& para
                         std::to_string(tiles::max_zoom) + " and x, y below 2^z");
     reject_unknown_params(parse_target(req.target), {});
 
-    // Boundaries are public (cities post the grid map on walls); events and cameras need a
-    // login and each caller gets what they may see, cached per visibility.
-    const bool events = name == data::events_layer, cameras = name == data::cameras_layer;
-    const bool scoped = events || cameras;
+    // Boundaries are public (cities post the grid map on walls); events, cameras, tracks and
+    // drone flights need a login and each caller gets what they may see, cached per visibility.
+    const bool scoped = data::is_reserved_layer_name(name);
     std::optional<data::Principal> who;
     if (scoped) {
         who = principal_of(req, services);
@@ -77,9 +76,14 @@ Response get_tile(const Request& req, Services& services, const PathParams& para
     if (!cached) {
         auto ticket = services.tile_cache.begin();
         tiles::TileFrame frame(tile);
-        std::string built = events    ? events_tile(services.desk, *who, frame)
-                            : cameras ? cameras_tile(services.store, services.assigner, *who, frame)
-                                      : boundary_tile(services.assigner, name, frame);
+        std::string built = name == data::events_layer ? events_tile(services.desk, *who, frame)
+                            : name == data::cameras_layer
+                                ? cameras_tile(services.store, services.assigner, *who, frame)
+                            : name == data::tracks_layer
+                                ? tracks_tile(services.store, services.assigner, *who, frame)
+                            : name == data::drones_layer
+                                ? drones_tile(services.store, services.assigner, *who, frame)
+                                : boundary_tile(services.assigner, name, frame);
         cached = services.tile_cache.put(key, tiles::make_cached_tile(std::move(built)), ticket);
     }
 
@@ -132,6 +136,27 @@ Response get_tilejson(const Request& req, Services& services, const PathParams& 
         out["version"] = "1.0.0";
         fields = {{"code", "String"},        {"name", "String"},    {"online", "Boolean"},
                   {"heading_deg", "Number"}, {"fov_deg", "Number"}, {"range_m", "Number"}};
+        bounds = layers_extent(services);
+    } else if (*name == data::tracks_layer) {
+        title = "巡查轨迹";
+        out["description"] = "Officers' patrol tracks the caller may see, the latest " +
+                             std::to_string(max_tile_paths) +
+                             " per tile (log in; Authorization: Bearer)";
+        out["version"] = "1.0.0";
+        fields = {{"officer_code", "String"},
+                  {"officer_name", "String"},
+                  {"started_at", "String"},
+                  {"ended_at", "String"},
+                  {"length_m", "Number"}};
+        bounds = layers_extent(services);
+    } else if (*name == data::drones_layer) {
+        title = "无人机航线";
+        out["description"] = "Drone flight paths the caller may see, the latest " +
+                             std::to_string(max_tile_paths) +
+                             " per tile (log in; Authorization: Bearer)";
+        out["version"] = "1.0.0";
+        fields = {{"code", "String"},       {"purpose", "String"},  {"swath_m", "Number"},
+                  {"started_at", "String"}, {"ended_at", "String"}, {"length_m", "Number"}};
         bounds = layers_extent(services);
     } else {
         data::Layer layer = layer_named(services, *name);

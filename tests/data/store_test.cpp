@@ -46,6 +46,12 @@ protected:
 
 } // namespace
 
+PathQuery of_person(std::int64_t person_id) {
+    PathQuery q;
+    q.person_id = person_id;
+    return q;
+}
+
 TEST_F(StoreTest, FreshStoreHasCurrentSchemaInWalMode) {
     EXPECT_EQ(store->stats().schema_version, current_schema_version());
     EXPECT_GT(store->stats().size_bytes, 0);
@@ -240,10 +246,11 @@ TEST_F(StoreTest, ThingsOnTheGround) {
     TimedPath path{{{114, 33.5}, {114.001, 33.5005}, {114.002, 33.501}},
                    {t0, t0 + std::chrono::seconds(30), t0 + std::chrono::seconds(61)}};
     store->add_patrol_track({0, officer, path});
-    auto tracks = store->patrol_tracks(officer);
+    auto tracks = store->patrol_tracks(of_person(officer));
     ASSERT_EQ(tracks.size(), 1u);
     EXPECT_EQ(tracks[0].path.points, path.points);
     EXPECT_EQ(tracks[0].path.times, path.times);
+    EXPECT_TRUE(store->patrol_tracks(of_person(officer + 1)).empty());
     // Foreign keys are on: a track of a nobody is refused.
     EXPECT_THROW(store->add_patrol_track({0, 9999, path}), Error);
     // A path with mismatched times is refused before it reaches SQL.
@@ -252,6 +259,7 @@ TEST_F(StoreTest, ThingsOnTheGround) {
     EXPECT_THROW(store->add_drone_flight({0, "F1", "巡查", bad, 80}), Error);
     store->add_drone_flight({0, "F1", "违建巡查", path, 80});
     EXPECT_EQ(store->drone_flights().at(0).path.times, path.times);
+    EXPECT_EQ(store->people_with_ids(std::vector<std::int64_t>{officer, 9999}).size(), 1u);
 
     auto counts = store->counts();
     auto count = [&](const std::string& k) {
@@ -263,6 +271,58 @@ TEST_F(StoreTest, ThingsOnTheGround) {
     EXPECT_EQ(count("households"), 60);
     EXPECT_EQ(count("people"), 2);
     EXPECT_EQ(count("drone_flights"), 1);
+}
+
+TEST_F(StoreTest, PathQueriesPickByPlaceOfficerAndTime) {
+    std::int64_t a = store->add_person(
+        {0, "P001", "王芳", PersonRole::full_time_officer, "", {"G1"}, std::nullopt});
+    std::int64_t b = store->add_person(
+        {0, "P002", "李强", PersonRole::full_time_officer, "", {"G2"}, std::nullopt});
+    Time t0 = at("2026-11-01T08:00:00Z");
+    auto walk = [&](double x0, Time start) {
+        return TimedPath{{{x0, 33.5}, {x0 + 0.002, 33.501}},
+                         {start, start + std::chrono::minutes(20)}};
+    };
+    // a walks near 114.00 on day 0 and day 2; b near 114.10 on day 1.
+    std::int64_t a0 = store->add_patrol_track({0, a, walk(114.00, t0)});
+    std::int64_t b1 = store->add_patrol_track({0, b, walk(114.10, t0 + std::chrono::days(1))});
+    std::int64_t a2 = store->add_patrol_track({0, a, walk(114.00, t0 + std::chrono::days(2))});
+    auto ids = [](const std::vector<PatrolTrack>& tracks) {
+        std::vector<std::int64_t> out;
+        for (const auto& t : tracks)
+            out.push_back(t.id);
+        return out;
+    };
+    using Ids = std::vector<std::int64_t>;
+    auto in_box = [](geo::BBox box) {
+        PathQuery q;
+        q.bbox = box;
+        return q;
+    };
+    EXPECT_EQ(ids(store->patrol_tracks()), (Ids{a0, b1, a2})); // by start time
+    EXPECT_EQ(ids(store->patrol_tracks(in_box({113.99, 33.49, 114.01, 33.51}))), (Ids{a0, a2}));
+    // A box touching only the track's bounding box, not its vertices, still finds it.
+    EXPECT_EQ(ids(store->patrol_tracks(in_box({114.101, 33.5004, 114.1011, 33.5005}))), (Ids{b1}));
+    EXPECT_TRUE(store->patrol_tracks(in_box({115, 34, 115.1, 34.1})).empty());
+    EXPECT_EQ(ids(store->patrol_tracks(of_person(b))), (Ids{b1}));
+    PathQuery recent;
+    recent.ended_after = t0 + std::chrono::days(1);
+    EXPECT_EQ(ids(store->patrol_tracks(recent)), (Ids{b1, a2}));
+    // A limit keeps the latest-starting ones, still in start order.
+    PathQuery latest;
+    latest.limit = 2;
+    EXPECT_EQ(ids(store->patrol_tracks(latest)), (Ids{b1, a2}));
+    PathQuery latest_of_a = of_person(a);
+    latest_of_a.limit = 1;
+    EXPECT_EQ(ids(store->patrol_tracks(latest_of_a)), (Ids{a2}));
+
+    store->add_drone_flight({0, "F1", "违建巡查", walk(114.00, t0), 80});
+    store->add_drone_flight({0, "F2", "秸秆禁烧", walk(114.10, t0), 60});
+    auto flights = store->drone_flights(in_box({114.09, 33.49, 114.2, 33.6}));
+    ASSERT_EQ(flights.size(), 1u);
+    EXPECT_EQ(flights[0].code, "F2");
+    // Flights have no officer: asking for one finds none.
+    EXPECT_TRUE(store->drone_flights(of_person(a)).empty());
 }
 
 TEST_F(StoreTest, UsersAndSessions) {

@@ -431,6 +431,61 @@ TEST_F(HandlersTest, CameraTilesDrawViewConesWithinJurisdiction) {
     EXPECT_EQ(tj["vector_layers"][0]["fields"]["online"], "Boolean");
 }
 
+TEST_F(HandlersTest, TrackAndDroneTilesDrawPathsWithinJurisdiction) {
+    report_in_g2(); // and officer5, who covers G5 only
+    std::int64_t p1 = store->add_person(
+        {0, "P1", "网格员甲", data::PersonRole::full_time_officer, "", {"G1"}, std::nullopt});
+    const data::Time t0 = *data::parse_time("2026-11-20T08:00:00Z");
+    auto path = [&](double x0) {
+        return data::TimedPath{{{x0, 33.501}, {x0 + 0.003, 33.502}, {x0 + 0.006, 33.501}},
+                               {t0, t0 + std::chrono::minutes(5), t0 + std::chrono::minutes(12)}};
+    };
+    std::int64_t in_g1 = store->add_patrol_track({0, p1, path(114.001)});
+    std::int64_t in_g5 = store->add_patrol_track({0, p1, path(114.041)});
+    store->add_drone_flight({0, "F1", "违建巡查", path(114.002), 80});
+    tiles::TileId t = tiles::tile_at({114.02, 33.5}, 12);
+    for (const char* layer : {"tracks", "drones"})
+        expect_error(get(tile_path(layer, t)), 401, "unauthorized");
+
+    auto features = [&](const std::string& layer, const std::string& token) {
+        Response r = get(tile_path(layer, t), {{"Authorization", "Bearer " + token}});
+        EXPECT_EQ(r.status, 200) << r.body;
+        EXPECT_EQ(r.header("Cache-Control").value_or(""), "private, no-cache");
+        auto layers = tiles::decode_tile(r.body);
+        if (!layers.empty()) {
+            EXPECT_EQ(layers[0].name, layer);
+        }
+        return layers.empty() ? std::vector<tiles::FeatureData>{} : layers[0].features;
+    };
+    const std::string chief = login_token(), officer = officer5_token();
+    auto tracks = features("tracks", chief);
+    ASSERT_EQ(tracks.size(), 2u);
+    for (const auto& f : tracks) {
+        EXPECT_EQ(f.type, tiles::GeomType::linestring);
+        EXPECT_EQ(text_of(f.properties, "officer_name"), "网格员甲");
+        EXPECT_EQ(text_of(f.properties, "started_at"), "2026-11-20T08:00:00.000Z");
+        auto parts = tiles::decode_geometry(f.type, f.geometry).parts;
+        ASSERT_EQ(parts.size(), 1u);
+        EXPECT_EQ(parts[0].size(), 3u);
+    }
+    // A track belongs where it starts: G5's officer sees the one starting in G5 only.
+    auto officers_tracks = features("tracks", officer);
+    ASSERT_EQ(officers_tracks.size(), 1u);
+    EXPECT_EQ(officers_tracks[0].id, std::optional<std::uint64_t>(in_g5));
+    std::set<std::optional<std::uint64_t>> ids{tracks[0].id, tracks[1].id};
+    EXPECT_TRUE(ids.contains(in_g1) && ids.contains(in_g5));
+
+    auto flights = features("drones", chief);
+    ASSERT_EQ(flights.size(), 1u);
+    EXPECT_EQ(text_of(flights[0].properties, "code"), "F1");
+    EXPECT_EQ(text_of(flights[0].properties, "purpose"), "违建巡查");
+    EXPECT_TRUE(features("drones", officer).empty()) << "the flight took off in G1";
+
+    json tj = body_of(get("/tiles/tracks.json"));
+    EXPECT_EQ(tj["vector_layers"][0]["fields"]["officer_name"], "String");
+    EXPECT_EQ(body_of(get("/tiles/drones.json"))["vector_layers"][0]["id"], "drones");
+}
+
 // ---- OGC API – Features ----
 
 TEST_F(HandlersTest, OgcApiLandingConformanceAndCollections) {
