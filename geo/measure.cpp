@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <geodesic.h>
+#include <numbers>
 
 namespace tessera::geo {
 namespace {
@@ -79,6 +80,28 @@ Polygon view_cone(LonLat apex, double heading_deg, double fov_deg, double range_
     Polygon p;
     p.rings.push_back(std::move(ring));
     return p;
+}
+
+bool in_view_cone(LonLat apex, double heading_deg, double fov_deg, double range_m, LonLat p) {
+    double distance = 0, azimuth = 0;
+    geod_inverse(&wgs84_ellipsoid(), apex.lat, apex.lon, p.lat, p.lon, &distance, &azimuth,
+                 nullptr);
+    if (distance > range_m)
+        return false;
+    if (fov_deg >= 360 || distance == 0)
+        return true;
+    return std::abs(std::remainder(azimuth - heading_deg, 360.0)) <= fov_deg / 2;
+}
+
+BBox grown_by_m(const BBox& box, double metres) {
+    // A degree of latitude is at least 110.5 km and a degree of longitude at least that times
+    // cos(latitude) (the ellipsoid's polar flattening only makes both longer).
+    const double dlat = metres / 110'500.0;
+    const double worst_lat =
+        std::min(89.0, std::max(std::abs(box.min_y), std::abs(box.max_y)) + dlat);
+    const double dlon = dlat / std::cos(worst_lat * std::numbers::pi / 180);
+    return {box.min_x - dlon, std::max(-90.0, box.min_y - dlat), box.max_x + dlon,
+            std::min(90.0, box.max_y + dlat)};
 }
 
 double length_m(const Geometry& g) {

@@ -17,6 +17,13 @@ LonLat destination(LonLat from, double azimuth_deg, double distance_m);
 // with a vertex on the arc at least every 5 degrees; a circle of that radius when `fov_deg` is
 // 360 or more. REQUIRES: range_m > 0 and fov_deg > 0, all finite.
 Polygon view_cone(LonLat apex, double heading_deg, double fov_deg, double range_m);
+// Whether `p` lies in the view cone above: within `range_m` of `apex` along the geodesic, and
+// leaving the apex at an azimuth within `fov_deg` / 2 of `heading_deg` (any azimuth when
+// `fov_deg` is 360 or more). Exact: the arc, not view_cone's chords. The apex itself is in.
+bool in_view_cone(LonLat apex, double heading_deg, double fov_deg, double range_m, LonLat p);
+// `box` grown by at least `metres` on every side (more in longitude away from the equator),
+// clamped to the valid latitudes: a box to query for whatever lies within that distance.
+BBox grown_by_m(const BBox& box, double metres);
 // Length of a line, metres. For polygons, the perimeter of all rings.
 double length_m(const Geometry& g);
 // Area of a polygonal geometry (exterior minus holes), square metres; 0 for points and lines.

@@ -32,6 +32,7 @@ constexpr Route routes[] = {
     {"GET", "/api/v1/events", detail::get_events},
     {"POST", "/api/v1/events", detail::post_event},
     {"GET", "/api/v1/events/{id}", detail::get_event},
+    {"GET", "/api/v1/events/{id}/nearby", detail::get_event_nearby},
     {"POST", "/api/v1/events/{id}/actions", detail::post_event_action},
     {"GET", "/api/v1/live", detail::get_live},
     {"GET", "/api/v1/kpis", detail::get_kpis},

@@ -1,6 +1,7 @@
 // Tile contents by layer (server/tile_layers.hpp, docs/tiles.md).
 #include "server/tile_layers.hpp"
 
+#include "data/nearby.hpp"
 #include "geo/measure.hpp"
 #include "tiles/mvt.hpp"
 
@@ -60,23 +61,9 @@ std::string events_tile(data::EventDesk& desk, const data::Principal& who,
 
 namespace {
 
-// Whether `who` may see a `resource` standing at `position`: it is where the assignment engine
-// locates that point (its grid and the areas above).
 bool may_see_at(data::Assigner& assigner, const data::Principal& who, data::Resource resource,
                 geo::LonLat position) {
-    data::LocateQuery q;
-    q.position = position;
-    q.with_owners = false;
-    data::Assignment a = assigner.locate(q);
-    data::Scope scope;
-    for (const auto* area : {&a.community, &a.township, &a.county})
-        if (*area)
-            scope.areas.push_back((*area)->code);
-    if (a.city_code)
-        scope.areas.push_back(*a.city_code);
-    if (a.grid)
-        scope.grid = a.grid->code;
-    return data::may(&who, data::Action::view, resource, scope);
+    return data::may(&who, data::Action::view, resource, data::scope_at(assigner, position));
 }
 
 // Whether `who` sees every thing on the ground, so that no position needs locating.
@@ -88,23 +75,16 @@ bool sees_everything(const data::Principal& who) {
 
 std::string cameras_tile(data::Store& store, data::Assigner& assigner, const data::Principal& who,
                          const tiles::TileFrame& frame) {
-    // The cameras near enough for their cones to reach the tile: the box grown by the longest
-    // cone (degrees of latitude; longitude degrees are shorter, so grow those by 1/cos).
-    geo::BBox box = frame.query_box();
-    const double dlat = max_cone_range_m / 111'000.0;
-    const double dlon =
-        dlat / std::max(0.01, std::cos(std::max(std::abs(box.min_y), std::abs(box.max_y)) *
-                                       std::numbers::pi / 180));
-    box = {box.min_x - dlon, std::max(-90.0, box.min_y - dlat), box.max_x + dlon,
-           std::min(90.0, box.max_y + dlat)};
+    // The cameras near enough for their cones to reach the tile.
+    const geo::BBox box = geo::grown_by_m(frame.query_box(), data::max_camera_range_m);
     const bool sees_all = sees_everything(who);
     tiles::LayerWriter out{std::string(data::cameras_layer)};
     for (const auto& c : store.cameras(box)) {
         if (!sees_all && !may_see_at(assigner, who, data::Resource::camera, c.position))
             continue;
-        auto g = tiles::encode_geometry(
-            frame, geo::as_multi_polygon(geo::view_cone(c.position, c.heading_deg, c.fov_deg,
-                                                        std::min(c.range_m, max_cone_range_m))));
+        auto g = tiles::encode_geometry(frame, geo::as_multi_polygon(geo::view_cone(
+                                                   c.position, c.heading_deg, c.fov_deg,
+                                                   std::min(c.range_m, data::max_camera_range_m))));
         const tiles::PropertyRef props[] = {
             {"code", tiles::ValueRef::of(c.code)},
             {"name", tiles::ValueRef::of(c.name)},

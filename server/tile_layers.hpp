@@ -31,14 +31,11 @@ std::string boundary_tile(data::Assigner& assigner, std::string_view layer,
 std::string events_tile(data::EventDesk& desk, const data::Principal& who,
                         const tiles::TileFrame& frame);
 
-// How far a view cone is drawn at most. Street cameras see 20 to 300 m; a tile takes the cameras
-// within this distance of it, so a longer cone would stop at the tile border.
-constexpr double max_cone_range_m = 1000;
-
 // The cameras (layer data::cameras_layer) `who` may see (a camera is where its position is located:
 // grid and areas) whose view cones reach the tile: each cone a polygon (geo::view_cone, range
-// capped at max_cone_range_m) with the camera id as feature id and code, name, online, heading_deg,
-// fov_deg and range_m.
+// capped at data::max_camera_range_m: a tile takes the
+// cameras within that distance of it) with the camera id as feature id and code, name, online,
+// heading_deg, fov_deg and range_m.
 std::string cameras_tile(data::Store& store, data::Assigner& assigner, const data::Principal& who,
                          const tiles::TileFrame& frame);
 

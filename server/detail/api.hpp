@@ -98,6 +98,7 @@ Response get_tilejson(const Request& req, Services& services, const PathParams& 
 Response post_event(const Request& req, Services& services, const PathParams& params);
 Response get_events(const Request& req, Services& services, const PathParams& params);
 Response get_event(const Request& req, Services& services, const PathParams& params);
+Response get_event_nearby(const Request& req, Services& services, const PathParams& params);
 Response post_event_action(const Request& req, Services& services, const PathParams& params);
 Response get_categories(const Request& req, Services& services, const PathParams& params);
 // figures_api.cpp

@@ -1,5 +1,6 @@
 // The event endpoints (docs/http.md, docs/events.md): intake, lists, one event with its
 // timeline, actions. Parsing and rendering live here; every rule is data::EventDesk's.
+#include "data/nearby.hpp"
 #include "server/detail/api.hpp"
 #include "server/geojson.hpp"
 
@@ -266,6 +267,51 @@ Response get_event(const Request& req, Services& services, const PathParams& par
     json out = event_json(e, services.desk, &who, services.desk.now());
     out["properties"]["timeline"] = timeline_json(services.desk.timeline(id, &who));
     return geojson_ok(out);
+}
+
+// Who and what is around an event, for dispatch: officers by their latest position and the
+// cameras that see it (docs/events.md, "Around an event").
+Response get_event_nearby(const Request& req, Services& services, const PathParams& params) {
+    Target target = parse_target(req.target);
+    reject_unknown_params(target, {"radius", "limit"});
+    data::Principal who = require_login(req, services);
+    const data::Event e = services.desk.get(path_id(params, "event"), &who);
+    constexpr std::size_t max_radius_m = 5000;
+    std::size_t radius = 1000, limit = 20;
+    if (auto v = query_param(target, "radius"))
+        radius = parse_count("radius", *v, 1);
+    if (radius > max_radius_m)
+        throw bad_request("radius is at most " + std::to_string(max_radius_m) + " m");
+    if (auto v = query_param(target, "limit"))
+        limit = std::min<std::size_t>(parse_count("limit", *v, 1), 200);
+    auto point = [](geo::LonLat p) { return json::array({p.lon, p.lat}); };
+    auto metres = [](double d) { return std::round(d * 10) / 10; };
+
+    json officers = json::array();
+    for (const auto& o : data::officers_near(services.store, services.assigner, who, e.position,
+                                             static_cast<double>(radius), limit))
+        officers.push_back({{"code", o.person.code},
+                            {"name", o.person.name},
+                            {"role", data::to_string(o.person.role)},
+                            {"phone", o.person.phone},
+                            {"grid_codes", o.person.grid_codes},
+                            {"position", point(o.position)},
+                            {"at", data::format_time(o.at)},
+                            {"distance_m", metres(o.distance_m)}});
+    json cameras = json::array();
+    for (const auto& c : data::cameras_seeing(services.store, services.assigner, who, e.position))
+        cameras.push_back({{"code", c.camera.code},
+                           {"name", c.camera.name},
+                           {"online", c.camera.online},
+                           {"heading_deg", c.camera.heading_deg},
+                           {"fov_deg", c.camera.fov_deg},
+                           {"range_m", c.camera.range_m},
+                           {"position", point(c.camera.position)},
+                           {"distance_m", metres(c.distance_m)}});
+    return json_ok({{"event_id", e.id},
+                    {"radius_m", radius},
+                    {"officers", std::move(officers)},
+                    {"cameras", std::move(cameras)}});
 }
 
 Response get_events(const Request& req, Services& services, const PathParams&) {

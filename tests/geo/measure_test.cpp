@@ -78,3 +78,40 @@ TEST(ViewCone, IsTheSectorTheCameraSees) {
     EXPECT_NE(all.rings[0].front(), apex);
     EXPECT_NEAR(area_m2(all), std::numbers::pi * 40 * 40, std::numbers::pi * 40 * 40 * 0.005);
 }
+
+TEST(ViewCone, SaysWhichPointsTheCameraSees) {
+    const LonLat apex{114.001, 33.501};
+    // Looking north-west (315), 60 degrees wide: the cone spans azimuths 285 to 345, across
+    // neither 0 nor 360 but close enough to test the wrap-around.
+    auto at = [&](double azimuth, double metres) { return destination(apex, azimuth, metres); };
+    EXPECT_TRUE(in_view_cone(apex, 315, 60, 40, at(315, 39.9)));
+    EXPECT_TRUE(in_view_cone(apex, 315, 60, 40, at(344.9, 20)));
+    EXPECT_FALSE(in_view_cone(apex, 315, 60, 40, at(345.2, 20))) << "beside the cone";
+    EXPECT_FALSE(in_view_cone(apex, 315, 60, 40, at(315, 40.1))) << "beyond its range";
+    EXPECT_TRUE(in_view_cone(apex, 315, 60, 40, apex));
+    // Looking north: azimuths 350..10 straddle north.
+    EXPECT_TRUE(in_view_cone(apex, 0, 20, 40, at(355, 30)));
+    EXPECT_TRUE(in_view_cone(apex, 0, 20, 40, at(5, 30)));
+    EXPECT_FALSE(in_view_cone(apex, 0, 20, 40, at(180, 30)));
+    // A 360-degree camera sees all round, to its range.
+    EXPECT_TRUE(in_view_cone(apex, 0, 360, 40, at(180, 30)));
+    EXPECT_FALSE(in_view_cone(apex, 0, 360, 40, at(180, 41)));
+    // Every vertex on the drawn arc is in the cone (to rounding): the test and the drawing agree.
+    const Polygon cone = view_cone(apex, 315, 60, 40);
+    const Ring& ring = cone.rings[0];
+    for (std::size_t i = 1; i + 1 < ring.size(); ++i)
+        EXPECT_TRUE(in_view_cone(apex, 315, 60.0001, 40.0001, ring[i]));
+}
+
+TEST(GrownBox, HoldsEverythingWithinTheDistance) {
+    const BBox box{114.0, 33.5, 114.01, 33.51};
+    const BBox grown = grown_by_m(box, 1000);
+    // Points 1 km out in every direction from the corners and edges are inside.
+    for (LonLat corner : {LonLat{114.0, 33.5}, LonLat{114.01, 33.51}, LonLat{114.0, 33.51}})
+        for (double azimuth = 0; azimuth < 360; azimuth += 15)
+            EXPECT_TRUE(grown.contains(destination(corner, azimuth, 1000))) << azimuth;
+    // And it is not much bigger than it needs to be.
+    EXPECT_LT(distance_m({box.min_x, box.min_y}, {grown.min_x, box.min_y}), 1100);
+    // Near the pole it stops at 90.
+    EXPECT_EQ(grown_by_m(BBox{0, 89.995, 1, 89.999}, 2000).max_y, 90);
+}

@@ -1,6 +1,7 @@
 // The handlers, called directly (no sockets) with Services on a temporary SpatiaLite store.
 #include "data/auth.hpp"
 #include "data/store.hpp"
+#include "geo/measure.hpp"
 #include "server/http.hpp"
 #include "server/json_writer.hpp"
 #include "server/router.hpp"
@@ -484,6 +485,58 @@ TEST_F(HandlersTest, TrackAndDroneTilesDrawPathsWithinJurisdiction) {
     json tj = body_of(get("/tiles/tracks.json"));
     EXPECT_EQ(tj["vector_layers"][0]["fields"]["officer_name"], "String");
     EXPECT_EQ(body_of(get("/tiles/drones.json"))["vector_layers"][0]["id"], "drones");
+}
+
+TEST_F(HandlersTest, AroundAnEventAreOfficersByLatestPositionAndCamerasThatSeeIt) {
+    const data::Event event = report_in_g2(); // at 114.015, 33.505; and officer5 (G5 only)
+    const geo::LonLat at = event.position;
+    // Cameras 30 m south of it: one looking north at it, one looking south away from it.
+    const geo::LonLat south = geo::destination(at, 180, 30);
+    store->add_camera({0, "CAM-N", "看向事件", south, 0, 60, 50, true});
+    store->add_camera({0, "CAM-S", "背对事件", south, 180, 60, 50, true});
+    store->add_camera({0, "CAM-FAR", "太远", geo::destination(at, 180, 80), 0, 60, 50, false});
+
+    const data::Time t0 = *data::parse_time("2026-11-20T08:00:00Z");
+    auto walk_to = [&](geo::LonLat from, geo::LonLat to, data::Time start) {
+        return data::TimedPath{{from, to}, {start, start + std::chrono::minutes(10)}};
+    };
+    std::int64_t near = store->add_person(
+        {0, "P-NEAR", "就在附近", data::PersonRole::full_time_officer, "138", {"G2"}, {}});
+    std::int64_t gone = store->add_person(
+        {0, "P-GONE", "已经走远", data::PersonRole::full_time_officer, "139", {"G2"}, {}});
+    // P-NEAR ends 100 m east of the event; P-GONE walked by, then later walked off 2 km east
+    // (still in the county: a position outside it is nobody's but an admin's to see).
+    store->add_patrol_track(
+        {0, near, walk_to(geo::destination(at, 90, 400), geo::destination(at, 90, 100), t0)});
+    store->add_patrol_track(
+        {0, gone, walk_to(geo::destination(at, 0, 300), geo::destination(at, 0, 50), t0)});
+    store->add_patrol_track({0, gone,
+                             walk_to(geo::destination(at, 90, 1500), geo::destination(at, 90, 2000),
+                                     t0 + std::chrono::hours(2))});
+
+    const std::string path = "/api/v1/events/" + std::to_string(event.id) + "/nearby";
+    expect_error(get(path), 401, "unauthorized");
+    Headers chief = {{"Authorization", "Bearer " + login_token()}};
+    json around = body_of(get(path, chief));
+    ASSERT_EQ(around["officers"].size(), 1u) << around.dump();
+    EXPECT_EQ(around["officers"][0]["code"], "P-NEAR");
+    EXPECT_NEAR(around["officers"][0]["distance_m"].get<double>(), 100, 0.1);
+    EXPECT_EQ(around["officers"][0]["at"], "2026-11-20T08:10:00.000Z");
+    ASSERT_EQ(around["cameras"].size(), 1u) << around.dump();
+    EXPECT_EQ(around["cameras"][0]["code"], "CAM-N");
+    EXPECT_NEAR(around["cameras"][0]["distance_m"].get<double>(), 30, 0.1);
+    // A wider circle finds P-GONE where they are now, 2 km away.
+    json wide = body_of(get(path + "?radius=2500", chief));
+    ASSERT_EQ(wide["officers"].size(), 2u);
+    EXPECT_EQ(wide["officers"][1]["code"], "P-GONE");
+    EXPECT_NEAR(wide["officers"][1]["distance_m"].get<double>(), 2000, 0.1);
+    EXPECT_EQ(body_of(get(path + "?radius=2500&limit=1", chief))["officers"].size(), 1u);
+
+    expect_error(get(path + "?radius=6000", chief), 400, "invalid_argument");
+    expect_error(get(path + "?radius=-1", chief), 400, "invalid_argument");
+    expect_error(get(path + "?near=1", chief), 400, "invalid_argument");
+    // G5's officer may not see G2's event, let alone what is around it.
+    expect_error(get(path, {{"Authorization", "Bearer " + officer5_token()}}), 404, "not_found");
 }
 
 // ---- OGC API – Features ----
