@@ -78,6 +78,69 @@ function boundaryLayer(layer) {
   });
 }
 
+// The layers that need a login (cameras' view cones, patrol tracks, drone flights): the tiles
+// are fetched with the bearer token and each caller gets what their jurisdiction allows.
+function loadTileWithToken(tile, url) {
+  tile.setLoader(async (extent, resolution, projection) => {
+    try {
+      const res = await fetch(url, { headers: { Authorization: `Bearer ${accessToken()}` } });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const data = await res.arrayBuffer();
+      const format = tile.getFormat();
+      tile.setFeatures(format.readFeatures(data, { extent, featureProjection: projection }));
+    } catch {
+      tile.setFeatures([]);
+    }
+  });
+}
+
+const overlayStyles = {
+  cameras: (f) =>
+    new Style({
+      stroke: new Stroke({ color: f.get('online') ? 'rgba(123, 31, 162, 0.8)' : 'rgba(120, 120, 120, 0.8)', width: 1 }),
+      fill: new Fill({ color: f.get('online') ? 'rgba(123, 31, 162, 0.15)' : 'rgba(120, 120, 120, 0.12)' }),
+    }),
+  tracks: new Style({ stroke: new Stroke({ color: 'rgba(0, 137, 123, 0.7)', width: 1.5 }) }),
+  drones: new Style({ stroke: new Stroke({ color: 'rgba(255, 87, 34, 0.85)', width: 2, lineDash: [8, 5] }) }),
+};
+
+// The overlays, with the zoom each starts at (a county's cameras or a week of tracks at once
+// would only cover the map).
+const overlays = [
+  { name: 'cameras', minZoom: 14 },
+  { name: 'tracks', minZoom: 13 },
+  { name: 'drones', minZoom: 10 },
+].map(({ name, minZoom }) => {
+  const style = overlayStyles[name];
+  const layer = new VectorTileLayer({
+    properties: { name },
+    minZoom,
+    visible: false,
+    zIndex: 5,
+    source: new VectorTileSource({
+      format: new MVT(),
+      url: `/tiles/${name}/{z}/{x}/{y}.mvt`,
+      maxZoom: 16,
+      tileLoadFunction: loadTileWithToken,
+    }),
+    style: typeof style === 'function' ? style : () => style,
+  });
+  return layer;
+});
+
+function addLayerToggle(list, layer, labelKey, suffix = '') {
+  const item = document.createElement('label');
+  const box = document.createElement('input');
+  box.type = 'checkbox';
+  box.checked = layer.getVisible();
+  box.dataset.layer = layer.get('name');
+  box.addEventListener('change', () => layer.setVisible(box.checked));
+  const name = document.createElement('span');
+  name.dataset.i18n = labelKey;
+  item.append(box, name, suffix);
+  list.append(item);
+}
+
 const eventSource = new VectorSource();
 const clusterSource = new Cluster({ source: eventSource, distance: 36, minDistance: 12 });
 const styleCache = {};
@@ -122,6 +185,32 @@ function eventStyle(feature) {
 
 const eventsLayer = new VectorLayer({ source: clusterSource, style: eventStyle, zIndex: 10 });
 
+// Who and what is around the selected event: officers (by their latest position) and the
+// cameras that see it.
+const nearbySource = new VectorSource();
+const nearbyStyles = {
+  officer: new Style({
+    image: new Circle({ radius: 6, fill: new Fill({ color: '#00897b' }), stroke: new Stroke({ color: '#fff', width: 2 }) }),
+  }),
+  camera: new Style({
+    image: new Circle({ radius: 5, fill: new Fill({ color: '#7b1fa2' }), stroke: new Stroke({ color: '#fff', width: 2 }) }),
+  }),
+};
+const nearbyLayer = new VectorLayer({
+  source: nearbySource,
+  zIndex: 9,
+  style: (f) => {
+    const label = new Text({
+      text: f.get('label'),
+      offsetY: -14,
+      font: '12px "Noto Sans CJK SC", sans-serif',
+      fill: new Fill({ color: '#263238' }),
+      stroke: new Stroke({ color: '#fff', width: 3 }),
+    });
+    return [nearbyStyles[f.get('kind')], new Style({ text: label })];
+  },
+});
+
 const map = new OlMap({
   target: 'map',
   layers: [],
@@ -153,17 +242,17 @@ async function loadLayers() {
     const layer = boundaryLayer(l);
     layer.setVisible(l.kind !== 'micro_grid');
     map.addLayer(layer);
-    const item = document.createElement('label');
-    const box = document.createElement('input');
-    box.type = 'checkbox';
-    box.checked = layer.getVisible();
-    box.addEventListener('change', () => layer.setVisible(box.checked));
-    const name = document.createElement('span');
-    name.dataset.i18n = l.kind;
-    item.append(box, name, ` (${l.feature_count})`);
-    list.append(item);
+    addLayerToggle(list, layer, l.kind, ` (${l.feature_count})`);
   }
   applyTexts(list);
+  const scoped = $('#overlay-list');
+  scoped.replaceChildren();
+  for (const layer of overlays) {
+    map.addLayer(layer);
+    addLayerToggle(scoped, layer, `layer_${layer.get('name')}`);
+  }
+  applyTexts(scoped);
+  map.addLayer(nearbyLayer);
   map.addLayer(eventsLayer);
   const county = layers.find((l) => l.kind === 'county' && l.extent);
   if (county) {
@@ -306,6 +395,11 @@ function renderPanel(e) {
   panel.append(owners);
   showOwners(e, owners);
 
+  const nearby = document.createElement('div');
+  nearby.className = 'nearby';
+  panel.append(nearby);
+  showNearby(e, nearby);
+
   const tl = document.createElement('ol');
   tl.className = 'timeline';
   for (const entry of p.timeline ?? []) {
@@ -328,6 +422,57 @@ async function showOwners(e, el) {
   } catch {
     el.textContent = '';
   }
+}
+
+// How long ago, in the words a dispatcher reads at a glance.
+function ago(iso) {
+  const minutes = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 60_000));
+  if (minutes < 60) return `${minutes} ${t('minutes_ago')}`;
+  if (minutes < 48 * 60) return `${Math.round(minutes / 60)} ${t('hours_ago')}`;
+  return `${Math.round(minutes / 1440)} ${t('days_ago')}`;
+}
+
+async function showNearby(e, el) {
+  nearbySource.clear();
+  let around;
+  try {
+    around = await api(`/api/v1/events/${e.id}/nearby`);
+  } catch {
+    el.replaceChildren();
+    return;
+  }
+  if (state.selected !== e.id) return; // another event was picked meanwhile
+  const section = (key, items, line) => {
+    const h = document.createElement('h4');
+    h.textContent = `${t(key)} (${items.length})`;
+    const ul = document.createElement('ul');
+    ul.className = `nearby-${key}`;
+    for (const item of items) {
+      const li = document.createElement('li');
+      li.textContent = line(item);
+      ul.append(li);
+    }
+    if (!items.length) {
+      const li = document.createElement('li');
+      li.className = 'muted';
+      li.textContent = t(`no_${key}`);
+      ul.append(li);
+    }
+    return [h, ul];
+  };
+  const metres = (d) => `${Math.round(d)} m`;
+  el.replaceChildren(
+    ...section('nearby_officers', around.officers, (o) =>
+      `${o.name}（${t(o.role)}）${metres(o.distance_m)} · ${ago(o.at)}${o.phone ? ' · ' + o.phone : ''}`),
+    ...section('nearby_cameras', around.cameras, (c) =>
+      `${c.name} ${c.code} · ${metres(c.distance_m)} · ${t(c.online ? 'online' : 'offline')}`),
+  );
+  const point = (kind, label, coordinates) =>
+    geojson.readFeature({ type: 'Feature', geometry: { type: 'Point', coordinates }, properties: { kind, label } });
+  nearbySource.addFeatures([
+    ...around.officers.map((o) => point('officer', o.name, o.position)),
+    ...around.cameras.map((c) => point('camera', c.name, c.position)),
+  ]);
 }
 
 async function act(id, action) {
@@ -390,7 +535,8 @@ async function loadKpis() {
   const el = $('#kpi-chart');
   let k;
   try {
-    k = await api('/api/v1/kpis');
+    const by = $('#kpi-by').value;
+    k = await api(`/api/v1/kpis${by ? `?by=${by}` : ''}`);
   } catch {
     el.replaceChildren();
     return;
@@ -479,6 +625,7 @@ async function start() {
   });
   for (const id of ['#f-status', '#f-severity', '#f-category', '#f-time', '#f-overdue'])
     $(id).addEventListener('change', renderEvents);
+  $('#kpi-by').addEventListener('change', loadKpis);
   $('#login-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     $('#login-error').textContent = '';

@@ -44,8 +44,8 @@ before(async () => {
   assert.ok(existsSync(browserPath), `no browser at ${browserPath} (apt-get install chromium)`);
   dir = mkdtempSync(join(tmpdir(), 'tessera-web-'));
   const db = join(dir, 'demo.db');
-  // The smallest demo city (one grid per village: 1,296), a year of events, no patrol tracks.
-  execFileSync(binary, ['demo', '--db', db, '--grids', '1296', '--seed', '1', '--patrol-days', '0'], {
+  // The smallest demo city (one grid per village: 1,296), a year of events, a day of patrols.
+  execFileSync(binary, ['demo', '--db', db, '--grids', '1296', '--seed', '1', '--patrol-days', '1'], {
     stdio: 'inherit',
   });
   ({ child: server, url: base } = await startServer(db));
@@ -135,6 +135,21 @@ test('an operator sees grids and events, dispatches one, and the live feed carri
   await operator.waitForSelector('#event-panel button[data-action="dispatch"]');
   await operator.click('#event-panel button[data-action="dispatch"]');
   await operator.waitForFunction(() => document.querySelector('#event-status')?.textContent.includes('已派单'));
+
+  // Around the event, the panel lists what the API finds: officers by their latest position
+  // and the cameras that see it.
+  const around = await call('GET', `/api/v1/events/${id}/nearby`, await token(operator));
+  await operator.waitForSelector('#event-panel .nearby-nearby_officers');
+  const listed = (key) => operator.$$eval(`#event-panel .nearby-${key} li:not(.muted)`, (lis) => lis.map((li) => li.textContent));
+  const officersListed = await listed('nearby_officers');
+  assert.equal(officersListed.length, around.officers.length);
+  around.officers.forEach((o, i) => assert.ok(officersListed[i].startsWith(o.name), `${officersListed[i]} is ${o.name}`));
+  assert.equal((await listed('nearby_cameras')).length, around.cameras.length);
+
+  // The overlays that need a login load their tiles with the operator's token.
+  const tracksTile = operator.waitForResponse((r) => r.url().includes('/tiles/tracks/'));
+  await operator.check('#overlay-list input[data-layer="tracks"]');
+  assert.equal((await tracksTile).status(), 200, 'a tracks tile, authorised');
 
   // The second page did nothing: the change reached it through the live feed.
   await watcher.selectOption('#f-status', 'dispatched');
