@@ -2,6 +2,7 @@
 
 #include "geo/error.hpp"
 #include "geo/locate_index.hpp"
+#include "geo/topology.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -34,6 +35,7 @@ struct LayerIndex {
     std::vector<std::optional<std::string>> parents;
     std::vector<std::int64_t> ids, versions; // the store's row id and version of each feature
     std::vector<geo::MultiPolygon> geometries;
+    std::vector<std::vector<bool>> junctions; // per feature (geo::find_junctions), for drawing
     std::vector<geo::BBox> boxes;
     std::unordered_map<std::string, std::uint32_t> by_code;
     std::unique_ptr<geo::LocateIndex> index;
@@ -132,6 +134,7 @@ build_snapshot(Store& store, std::optional<Time> at, std::map<std::string, std::
                                         : geo::MultiPolygon{});
         }
         li.index = std::make_unique<geo::LocateIndex>(li.geometries);
+        li.junctions = geo::find_junctions(li.geometries);
         snap->layers.push_back(std::move(li));
     }
     for (auto& p : store.people())
@@ -301,7 +304,7 @@ Assigner::LayerDrawing Assigner::features_in(std::string_view layer, const geo::
     for (std::uint32_t i = 0; i < l->boxes.size(); ++i)
         if (l->boxes[i].intersects(box))
             out.features.push_back({l->ids[i], l->versions[i], l->codes[i], l->names[i],
-                                    &l->parents[i], &l->geometries[i]});
+                                    &l->parents[i], &l->geometries[i], &l->junctions[i]});
     return out;
 }
 

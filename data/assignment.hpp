@@ -126,6 +126,9 @@ public:
         std::string_view code, name;
         const std::optional<std::string>* parent_code = nullptr;
         const geo::MultiPolygon* geometry = nullptr; // empty for non-polygonal features
+        // One flag per vertex of geometry's rings: where boundaries shared within the layer
+        // start, end or branch (geo::find_junctions), for simplifying it seamlessly.
+        const std::vector<bool>* junctions = nullptr;
     };
     struct LayerDrawing {
         std::string layer;

@@ -4,6 +4,7 @@
 #include "data/nearby.hpp"
 #include "geo/measure.hpp"
 #include "tiles/mvt.hpp"
+#include "tiles/simplify.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -17,8 +18,11 @@ std::string boundary_tile(data::Assigner& assigner, std::string_view layer,
     auto drawing = assigner.features_in(layer, frame.query_box());
     tiles::LayerWriter out{std::string(layer)};
     const auto kind = tiles::ValueRef::of(data::to_string(drawing.kind));
+    const double tolerance = tiles::simplify_tolerance_m(frame);
+    tiles::Simplifier simplify(tolerance);
     for (const auto& f : drawing.features) {
-        auto g = tiles::encode_geometry(frame, *f.geometry);
+        auto g = tolerance > 0 ? tiles::encode_geometry(frame, simplify(*f.geometry, *f.junctions))
+                               : tiles::encode_geometry(frame, *f.geometry);
         const std::optional<std::string>& parent = *f.parent_code;
         const tiles::PropertyRef props[] = {
             {"code", tiles::ValueRef::of(f.code)},

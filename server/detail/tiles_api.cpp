@@ -2,15 +2,16 @@
 // layer's TileJSON at /tiles/{layer}.json.
 #include "server/detail/api.hpp"
 #include "server/tile_layers.hpp"
+#include "tiles/simplify.hpp"
 
 #include <charconv>
 
 namespace tessera::server::detail {
 namespace {
 
-// The largest zoom TileJSON advertises; clients draw deeper zooms from these tiles. Requests up
-// to tiles::max_zoom are served.
-constexpr std::uint32_t advertised_max_zoom = 16;
+// The largest zoom TileJSON advertises, the first with every vertex (tiles/simplify.hpp);
+// clients draw deeper zooms from these tiles. Requests up to tiles::max_zoom are served.
+constexpr std::uint32_t advertised_max_zoom = tiles::full_detail_zoom;
 std::optional<std::uint32_t> parse_tile_number(std::string_view s) {
     std::uint32_t v = 0;
     if (s.empty() || s.size() > 8)
