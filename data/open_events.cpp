@@ -12,6 +12,7 @@ OpenEvent OpenEvent::of(const Event& e) {
     OpenEvent o;
     o.id = e.id;
     o.position = e.position;
+    o.mercator = geo::to_mercator(e.position);
     o.category = e.category;
     o.status = e.status;
     o.severity = e.severity;
@@ -29,6 +30,11 @@ OpenEvent OpenEvent::of(const Event& e) {
     o.reported_at_text = format_time(e.reported_at);
     o.deadline_at_text = format_time(e.deadline_at);
     return o;
+}
+
+std::array<std::string_view, 7> OpenEvent::attributes() const {
+    return {category,          to_string(status), to_string(severity), to_string(level),
+            to_string(source), grid_code,         owner_unit};
 }
 
 bool OpenEvent::visible_to(const std::optional<EventQuery::Visibility>& v) const {
@@ -63,8 +69,14 @@ void OpenEventBoard::put(const Event& e) {
     }
     if (!is_open(e.status))
         return;
-    m_by_lon.emplace(std::pair(e.position.lon, e.id),
-                     std::make_shared<const OpenEvent>(OpenEvent::of(e)));
+    auto o = std::make_shared<OpenEvent>(OpenEvent::of(e));
+    const auto texts = o->attributes();
+    for (std::size_t i = 0; i < texts.size(); ++i)
+        o->attribute_ids[i] = m_attribute_ids
+                                  .try_emplace(std::string(texts[i]),
+                                               static_cast<std::uint32_t>(m_attribute_ids.size()))
+                                  .first->second;
+    m_by_lon.emplace(std::pair(e.position.lon, e.id), std::move(o));
     m_lon_of.emplace(e.id, e.position.lon);
 }
 

@@ -7,7 +7,9 @@
 #pragma once
 
 #include "data/model.hpp"
+#include "geo/web_mercator.hpp"
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -23,6 +25,7 @@ namespace tessera::data {
 struct OpenEvent {
     std::int64_t id = 0;
     geo::LonLat position;
+    geo::MercatorXY mercator; // the position in Web Mercator, projected once for the tiles
     std::string category;
     EventStatus status = EventStatus::reported;
     Severity severity = Severity::blue;
@@ -33,6 +36,13 @@ struct OpenEvent {
     std::optional<std::int64_t> reporter_user_id;
     Time reported_at{}, deadline_at{};
     std::string reported_at_text, deadline_at_text; // format_time(), once per change
+
+    // The attributes a map styles and filters by, as text, and their numbers on the board:
+    // equal text, equal number. A tile looks each distinct number up once (events_tile).
+    static constexpr std::array<std::string_view, 7> attribute_names{
+        "category", "status", "severity", "level", "source", "grid_code", "owner_unit"};
+    std::array<std::string_view, 7> attributes() const;
+    std::array<std::uint32_t, 7> attribute_ids{}; // set by the board
 
     static OpenEvent of(const Event& e);
     // Whether someone with this visibility (EventQuery::visible_to; nullopt: everything) sees it.
@@ -61,6 +71,8 @@ private:
     // Ordered by longitude, so a box is a range of keys; the id breaks ties.
     std::map<std::pair<double, std::int64_t>, Entry> m_by_lon;
     std::unordered_map<std::int64_t, double> m_lon_of;
+    // OpenEvent::attribute_ids: categories, statuses, codes... a few thousand texts at most.
+    std::unordered_map<std::string, std::uint32_t> m_attribute_ids;
 };
 
 } // namespace tessera::data

@@ -42,23 +42,37 @@ std::string events_tile(data::EventDesk& desk, const data::Principal& who,
                         const tiles::TileFrame& frame) {
     auto events = desk.open_events_in(frame.query_box(), who, max_tile_events);
     tiles::LayerWriter out{std::string(data::events_layer)};
+    // Tags numbered here: each key once, each distinct attribute once per tile (by its number
+    // on the board), and the two times, which differ from event to event, as they come.
+    constexpr auto& names = data::OpenEvent::attribute_names;
+    std::array<std::uint32_t, names.size()> keys;
+    for (std::size_t k = 0; k < names.size(); ++k)
+        keys[k] = out.key_index(names[k]);
+    const std::uint32_t reported_key = out.key_index("reported_at");
+    const std::uint32_t deadline_key = out.key_index("deadline_at");
+    constexpr std::uint32_t unseen = ~0u;
+    std::vector<std::uint32_t> value_of; // board attribute number -> this tile's value index
+    std::array<std::uint32_t, 2 * (names.size() + 2)> tags;
     for (const auto& entry : events) {
         const data::OpenEvent& e = *entry;
-        auto point = tiles::encode_point(frame, e.position);
+        auto point = tiles::encode_point(frame, e.mercator);
         if (!point)
             continue; // on the query box's edge but outside the buffered tile
-        const tiles::PropertyRef props[] = {
-            {"category", tiles::ValueRef::of(e.category)},
-            {"status", tiles::ValueRef::of(data::to_string(e.status))},
-            {"severity", tiles::ValueRef::of(data::to_string(e.severity))},
-            {"level", tiles::ValueRef::of(data::to_string(e.level))},
-            {"source", tiles::ValueRef::of(data::to_string(e.source))},
-            {"grid_code", tiles::ValueRef::of(e.grid_code)},
-            {"owner_unit", tiles::ValueRef::of(e.owner_unit)},
-            {"reported_at", tiles::ValueRef::of(e.reported_at_text)},
-            {"deadline_at", tiles::ValueRef::of(e.deadline_at_text)},
-        };
-        out.add(static_cast<std::uint64_t>(e.id), tiles::GeomType::point, *point, props);
+        const auto texts = e.attributes();
+        for (std::size_t k = 0; k < names.size(); ++k) {
+            const std::uint32_t id = e.attribute_ids[k];
+            if (id >= value_of.size())
+                value_of.resize(id + 1, unseen);
+            if (value_of[id] == unseen)
+                value_of[id] = out.value_index(tiles::ValueRef::of(texts[k]));
+            tags[2 * k] = keys[k];
+            tags[2 * k + 1] = value_of[id];
+        }
+        tags[2 * names.size()] = reported_key;
+        tags[2 * names.size() + 1] = out.value_index(tiles::ValueRef::of(e.reported_at_text));
+        tags[2 * names.size() + 2] = deadline_key;
+        tags[2 * names.size() + 3] = out.value_index(tiles::ValueRef::of(e.deadline_at_text));
+        out.add_tagged(static_cast<std::uint64_t>(e.id), tiles::GeomType::point, *point, tags);
     }
     return tiles::encode_tile(std::span(&out, 1));
 }

@@ -53,9 +53,10 @@ char* put_fixed(char* p, T v) { // little-endian, as protobuf's fixed32/64
     return p + sizeof v;
 }
 
-// The body of a Value message (spec 4.1: exactly one of its fields), written at the start of
-// `buffer` (grown when too short, never shrunk).
-std::string_view encode_value(std::string& buffer, const ValueRef& v) {
+} // namespace
+
+// Exactly one of the Value message's fields; `buffer` is grown when too short, never shrunk.
+std::string_view LayerWriter::encode_value(std::string& buffer, const ValueRef& v) {
     using K = Value::Kind;
     using W = protozero::pbf_wire_type;
     if (buffer.size() < v.string.size() + 11)
@@ -96,6 +97,8 @@ std::string_view encode_value(std::string& buffer, const ValueRef& v) {
     }
     return {buffer.data(), static_cast<std::size_t>(p - buffer.data())};
 }
+
+namespace {
 
 template <class It>
 std::size_t packed_size(It begin, It end) {
@@ -349,17 +352,30 @@ void LayerWriter::add(std::optional<std::uint64_t> id, GeomType type,
         if (k == no_key || m_keys[k] != key)
             k = m_keys.index_of(key);
         m_tags.push_back(k);
-        m_tags.push_back(m_values.index_of(encode_value(m_scratch, value)));
+        m_tags.push_back(value_index(value));
     }
+    add_tagged(id, type, geometry, m_tags);
+}
+
+void LayerWriter::add_tagged(std::optional<std::uint64_t> id, GeomType type,
+                             std::span<const std::uint32_t> geometry,
+                             std::span<const std::uint32_t> tags) {
+    if (geometry.empty())
+        return;
+    if (tags.size() % 2 != 0)
+        throw Error(ErrorCode::invalid_argument, "feature tags come in key-value pairs");
+    for (std::size_t i = 0; i < tags.size(); i += 2)
+        if (tags[i] >= m_keys.size() || tags[i + 1] >= m_values.size())
+            throw Error(ErrorCode::invalid_argument, "a feature tag refers to no key or value");
     // The Feature message written straight into the layer's buffer (what protozero's
     // pbf_writer would write, without its bookkeeping: this runs once per feature).
     using W = protozero::pbf_wire_type;
-    const std::size_t tags_size = packed_size(m_tags.begin(), m_tags.end());
+    const std::size_t tags_size = packed_size(tags.begin(), tags.end());
     const std::size_t geometry_size = packed_size(geometry.begin(), geometry.end());
     std::size_t body = 2 + 1 + varint_size(geometry_size) + geometry_size; // type, geometry
     if (id)
         body += 1 + varint_size(*id);
-    if (!m_tags.empty())
+    if (!tags.empty())
         body += 1 + varint_size(tags_size) + tags_size;
     const std::size_t start = m_features.size();
     m_features.resize(start + 1 + varint_size(body) + body);
@@ -370,10 +386,10 @@ void LayerWriter::add(std::optional<std::uint64_t> id, GeomType type,
         *p++ = key_byte(field::feature_id, W::varint);
         p = put_varint(p, *id);
     }
-    if (!m_tags.empty()) {
+    if (!tags.empty()) {
         *p++ = key_byte(field::feature_tags, W::length_delimited);
         p = put_varint(p, tags_size);
-        for (std::uint32_t t : m_tags)
+        for (std::uint32_t t : tags)
             p = put_varint(p, t);
     }
     *p++ = key_byte(field::feature_type, W::varint);

@@ -108,6 +108,16 @@ public:
     void add(std::optional<std::uint64_t> id, GeomType type,
              std::span<const std::uint32_t> geometry, std::span<const PropertyRef> properties);
 
+    // The same with the tags already numbered, for callers that number their own attributes
+    // and look each one up here once per tile rather than once per feature: `tags` alternates
+    // key_index() and value_index() results.
+    std::uint32_t key_index(std::string_view key) { return m_keys.index_of(key); }
+    std::uint32_t value_index(const ValueRef& value) {
+        return m_values.index_of(encode_value(m_scratch, value));
+    }
+    void add_tagged(std::optional<std::uint64_t> id, GeomType type,
+                    std::span<const std::uint32_t> geometry, std::span<const std::uint32_t> tags);
+
     const std::string& name() const { return m_name; }
     std::uint32_t extent() const { return m_extent; }
     std::size_t size() const { return m_count; }
@@ -115,6 +125,9 @@ public:
     std::string serialize() const;
 
 private:
+    // The body of a Value message (spec 4.1), written at the start of `buffer`.
+    static std::string_view encode_value(std::string& buffer, const ValueRef& v);
+
     // Distinct byte strings numbered in the order first seen, stored back to back in one buffer
     // with an open-addressing hash table of their numbers: interning costs no allocation per
     // string.

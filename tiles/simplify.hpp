@@ -42,9 +42,9 @@ private:
 
     double m_tolerance;
     geo::MultiPolygon m_out;
-    std::vector<char> m_keep;          // per vertex of the ring at hand
-    std::vector<std::size_t> m_seq;    // a stretch's vertex indices, in canonical order
-    std::vector<std::size_t> m_stops;  // the ring's junctions
+    std::vector<char> m_keep;         // per vertex of the ring at hand
+    std::vector<std::size_t> m_seq;   // a stretch's vertex indices, in canonical order
+    std::vector<std::size_t> m_stops; // the ring's junctions
     std::vector<std::pair<std::size_t, std::size_t>> m_todo;
 };
 

@@ -240,11 +240,6 @@ TileFrame::TileFrame(TileId tile, std::uint32_t extent, std::uint32_t buffer)
     m_scale = extent / size;
 }
 
-TileFrame::XY TileFrame::project(geo::LonLat p) const {
-    MercatorXY m = to_mercator(p);
-    return {(m.x - m_min_x) * m_scale, (m_max_y - m.y) * m_scale};
-}
-
 geo::BBox TileFrame::query_box() const {
     double b = m_buffer / m_scale;
     geo::BBox box;
@@ -269,6 +264,10 @@ EncodedGeometry encode_geometry(const TileFrame& f, const geo::MultiPolygon& mp)
 }
 
 std::optional<std::array<std::uint32_t, 3>> encode_point(const TileFrame& f, geo::LonLat p) {
+    return encode_point(f, to_mercator(p));
+}
+
+std::optional<std::array<std::uint32_t, 3>> encode_point(const TileFrame& f, MercatorXY p) {
     Box box = buffered_box(f);
     XY q = f.project(p);
     if (!(q.x >= box.min && q.x <= box.max && q.y >= box.min && q.y <= box.max))

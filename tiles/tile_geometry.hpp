@@ -29,7 +29,10 @@ public:
     struct XY {
         double x = 0, y = 0;
     };
-    XY project(geo::LonLat p) const;
+    XY project(geo::LonLat p) const { return project(to_mercator(p)); }
+    XY project(MercatorXY m) const {
+        return {(m.x - m_min_x) * m_scale, (m_max_y - m.y) * m_scale};
+    }
     TileId tile() const { return m_tile; }
     std::uint32_t extent() const { return m_extent; }
     std::uint32_t buffer() const { return m_buffer; }
@@ -56,5 +59,7 @@ EncodedGeometry encode_geometry(const TileFrame& frame, const geo::MultiPolygon&
 // One point's command stream (a MoveTo and its delta), with no allocation; nullopt when the
 // point is outside the buffered tile.
 std::optional<std::array<std::uint32_t, 3>> encode_point(const TileFrame& frame, geo::LonLat p);
+// The same for a point already in Web Mercator metres (e.g. kept so by its owner).
+std::optional<std::array<std::uint32_t, 3>> encode_point(const TileFrame& frame, MercatorXY p);
 
 } // namespace tessera::tiles

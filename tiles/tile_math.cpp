@@ -7,7 +7,6 @@
 namespace tessera::tiles {
 namespace {
 constexpr double earth_radius = 6378137.0;
-constexpr double max_lat = 85.0511287798066;
 constexpr double half_world = std::numbers::pi * earth_radius;
 } // namespace
 
@@ -16,21 +15,6 @@ bool is_valid(TileId t) {
         return false;
     std::uint64_t n = std::uint64_t{1} << t.z;
     return t.x < n && t.y < n;
-}
-
-MercatorXY to_mercator(geo::LonLat p) {
-    double lat = std::clamp(p.lat, -max_lat, max_lat);
-    double x = p.lon * std::numbers::pi / 180.0 * earth_radius;
-    double y =
-        std::log(std::tan(std::numbers::pi / 4 + lat * std::numbers::pi / 360.0)) * earth_radius;
-    return {x, y};
-}
-
-geo::LonLat from_mercator(MercatorXY m) {
-    double lon = m.x / earth_radius * 180.0 / std::numbers::pi;
-    double lat = (2 * std::atan(std::exp(m.y / earth_radius)) - std::numbers::pi / 2) * 180.0 /
-                 std::numbers::pi;
-    return {lon, lat};
 }
 
 TileId tile_at(geo::LonLat p, std::uint32_t z) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "geo/geometry.hpp"
+#include "geo/web_mercator.hpp"
 
 #include <cstdint>
 
@@ -19,13 +20,10 @@ constexpr std::uint32_t max_zoom = 24;
 // True when z <= max_zoom and x, y < 2^z.
 bool is_valid(TileId t);
 
-// Web Mercator metres of a WGS84 position; latitude is clamped to +-85.0511287798.
-struct MercatorXY {
-    double x = 0;
-    double y = 0;
-};
-MercatorXY to_mercator(geo::LonLat p);
-geo::LonLat from_mercator(MercatorXY m);
+// Web Mercator metres (geo/web_mercator.hpp).
+using geo::from_mercator;
+using geo::MercatorXY;
+using geo::to_mercator;
 
 // The tile containing a position at zoom z.
 TileId tile_at(geo::LonLat p, std::uint32_t z);

@@ -690,6 +690,19 @@ TEST_F(EventDeskTest, TheOpenEventsBoardFollowsEveryChange) {
     ASSERT_NE(it, entry.end());
     EXPECT_EQ((*it)->owner_unit, "G1");
     EXPECT_EQ((*it)->deadline_at_text, format_time(g1.deadline_at));
+    // Attribute numbers: equal text, equal number, across events and attributes.
+    std::map<std::string, std::set<std::uint32_t>> numbers_of;
+    std::map<std::uint32_t, std::set<std::string>> texts_of;
+    for (const auto& e : entry)
+        for (std::size_t k = 0; k < OpenEvent::attribute_names.size(); ++k) {
+            numbers_of[std::string(e->attributes()[k])].insert(e->attribute_ids[k]);
+            texts_of[e->attribute_ids[k]].insert(std::string(e->attributes()[k]));
+        }
+    for (const auto& [text, numbers] : numbers_of)
+        EXPECT_EQ(numbers.size(), 1u) << text;
+    for (const auto& [number, texts] : texts_of)
+        EXPECT_EQ(texts.size(), 1u) << number;
+    EXPECT_TRUE(numbers_of.contains("G1")) << "a grid code and an owner unit: one number";
 
     // A box that holds only G3's event; a limit keeps the most recently reported.
     EXPECT_EQ(desk.open_events_in({114.05, 33.51, 114.07, 33.53}, admin, 1000).size(), 1u);

@@ -211,6 +211,27 @@ TEST(MvtWriter, KeysAndValuesAreStoredOnce) {
     EXPECT_EQ(std::count(bytes.begin(), bytes.end(), 'd'), 3) << "\"grid\" appears once";
 }
 
+TEST(MvtWriter, PreNumberedTagsWriteTheSameLayer) {
+    std::vector<std::uint32_t> pt = {command(move_to, 1), zigzag(10), zigzag(20)};
+    LayerWriter by_name("events"), by_number("events");
+    const std::uint32_t status = by_number.key_index("status"), id_key = by_number.key_index("n");
+    for (int i = 0; i < 3; ++i) {
+        const char* s = i == 1 ? "closed" : "open";
+        const PropertyRef props[] = {{"status", ValueRef::of(s)},
+                                     {"n", ValueRef::of(std::int64_t{i})}};
+        by_name.add(static_cast<std::uint64_t>(i), GeomType::point, pt, props);
+        const std::uint32_t tags[] = {status, by_number.value_index(ValueRef::of(s)), id_key,
+                                      by_number.value_index(ValueRef::of(std::int64_t{i}))};
+        by_number.add_tagged(static_cast<std::uint64_t>(i), GeomType::point, pt, tags);
+    }
+    EXPECT_EQ(by_name.serialize(), by_number.serialize());
+    // Tags that refer to nothing, or a key without its value, are refused.
+    const std::uint32_t dangling[] = {status, 99}, odd[] = {status};
+    EXPECT_THROW(by_number.add_tagged(9, GeomType::point, pt, dangling), Error);
+    EXPECT_THROW(by_number.add_tagged(9, GeomType::point, pt, odd), Error);
+    EXPECT_EQ(by_number.size(), 3u);
+}
+
 namespace {
 
 // A tile over Luohe at zoom 14, and squares in lon/lat around a point of it.

@@ -1,12 +1,11 @@
-#include "tiles/simplify.hpp"
-
 #include "geo/topology.hpp"
 #include "tiles/mvt.hpp"
+#include "tiles/simplify.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <numbers>
 #include <gtest/gtest.h>
+#include <numbers>
 
 using namespace tessera;
 using namespace tessera::tiles;
@@ -83,7 +82,8 @@ struct WigglyTiling {
 
     // The outline's junctions are the cells' junctions at the same points: the simplified outline
     // is what the cells' outer stretches become.
-    std::vector<bool> outline_junctions(const std::vector<std::vector<bool>>& cell_junctions) const {
+    std::vector<bool>
+    outline_junctions(const std::vector<std::vector<bool>>& cell_junctions) const {
         std::vector<bool> out;
         for (const auto& p : whole.polygons[0].rings[0]) {
             bool junction = false;
@@ -91,7 +91,8 @@ struct WigglyTiling {
                 const geo::Ring& r = cells[c].polygons[0].rings[0];
                 auto it = std::find(r.begin(), r.end(), p);
                 if (it != r.end())
-                    junction = junction || cell_junctions[c][static_cast<std::size_t>(it - r.begin())];
+                    junction =
+                        junction || cell_junctions[c][static_cast<std::size_t>(it - r.begin())];
             }
             out.push_back(junction);
         }
@@ -198,8 +199,10 @@ TEST(Simplify, ARingWithoutJunctionsKeepsItsShape) {
     auto b = simplify(geo::MultiPolygon{{geo::Polygon{{rotated}}}}, none, 30).polygons[0].rings[0];
     EXPECT_GE(a.size(), 5u);
     EXPECT_LT(a.size(), ring.size());
-    std::sort(a.begin(), a.end() - 1, [](auto p, auto q) { return p.lon < q.lon || (p.lon == q.lon && p.lat < q.lat); });
-    std::sort(b.begin(), b.end() - 1, [](auto p, auto q) { return p.lon < q.lon || (p.lon == q.lon && p.lat < q.lat); });
+    std::sort(a.begin(), a.end() - 1,
+              [](auto p, auto q) { return p.lon < q.lon || (p.lon == q.lon && p.lat < q.lat); });
+    std::sort(b.begin(), b.end() - 1,
+              [](auto p, auto q) { return p.lon < q.lon || (p.lon == q.lon && p.lat < q.lat); });
     EXPECT_TRUE(std::equal(a.begin(), a.end() - 1, b.begin(), b.end() - 1));
 }
 
