@@ -30,6 +30,11 @@ namespace websocket = beast::websocket;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using error_code = beast::error_code;
+// Each connection runs on its own strand, named by its concrete type rather than through
+// any_io_executor: no type-erased executor to copy and dispatch through on every operation.
+using ConnectionExecutor = net::strand<net::io_context::executor_type>;
+using Stream = beast::basic_stream<tcp, ConnectionExecutor>;
+using Socket = net::basic_stream_socket<tcp, ConnectionExecutor>;
 
 namespace {
 
@@ -150,7 +155,7 @@ class LiveSession : public LiveSubscriber, public std::enable_shared_from_this<L
 public:
     static constexpr std::size_t max_queue = 4096;
 
-    LiveSession(beast::tcp_stream&& stream, std::shared_ptr<Shared> shared)
+    LiveSession(Stream&& stream, std::shared_ptr<Shared> shared)
         : m_ws(std::move(stream))
         , m_shared(std::move(shared)) {
         ++m_shared->live_sessions;
@@ -245,7 +250,7 @@ private:
         m_ws.async_close(*m_close_reason, [self = shared_from_this()](error_code) {});
     }
 
-    websocket::stream<beast::tcp_stream> m_ws;
+    websocket::stream<Stream> m_ws;
     std::shared_ptr<Shared> m_shared;
     beast::flat_buffer m_in;
     std::deque<std::shared_ptr<const std::string>> m_queue; // front: being written
@@ -265,7 +270,7 @@ std::string endpoint_string(const tcp::endpoint& ep) {
 // Reads requests, hands them to handle(), writes responses; nothing else.
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(tcp::socket&& socket, std::shared_ptr<Shared> shared)
+    Session(Socket&& socket, std::shared_ptr<Shared> shared)
         : m_stream(std::move(socket))
         , m_shared(std::move(shared)) {
         error_code ec;
@@ -286,7 +291,7 @@ public:
                       beast::bind_front_handler(&Session::do_read, shared_from_this()));
     }
 
-    net::any_io_executor executor() { return m_stream.get_executor(); }
+    ConnectionExecutor executor() { return m_stream.get_executor(); }
 
     // Graceful shutdown of this connection; called on its strand. An idle connection (waiting for
     // the first byte of a request) closes now; one with a request in progress finishes it.
@@ -472,7 +477,7 @@ private:
         m_stream.close();
     }
 
-    beast::tcp_stream m_stream;
+    Stream m_stream;
     std::shared_ptr<Shared> m_shared;
     std::string m_remote;
     beast::flat_buffer m_buffer;
@@ -550,7 +555,7 @@ struct Server::Impl {
     }
 
     void do_accept() {
-        acceptor.async_accept(net::make_strand(ioc), [this](error_code ec, tcp::socket socket) {
+        acceptor.async_accept(net::make_strand(ioc), [this](error_code ec, Socket socket) {
             if (ec == net::error::operation_aborted || shared->stopping || !acceptor.is_open())
                 return;
             if (ec) {
