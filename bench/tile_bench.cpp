@@ -175,7 +175,7 @@ void load_postgis(PGconn* c, data::Assigner& assigner, data::Store& store) {
     pg_exec(c, "SET max_parallel_workers_per_gather = 0");
     pg_exec(c, "DROP TABLE IF EXISTS tile_grid, tile_events");
     pg_exec(c, "CREATE TABLE tile_grid (id bigint PRIMARY KEY, code text, name text, kind text, "
-               "parent_code text, owner text, version bigint, geom geometry)");
+               "parent_code text, version bigint, geom geometry)");
     auto grids = assigner.features_in("grid", geo::BBox{-180, -90, 180, 90});
     std::size_t next = 0;
     const std::string kind(data::to_string(grids.kind));
@@ -185,7 +185,7 @@ void load_postgis(PGconn* c, data::Assigner& assigner, data::Store& store) {
         const auto& f = grids.features[next++];
         CopyRow row{s};
         row << std::to_string(f.id) << f.code << f.name << kind << f.parent_code->value_or("")
-            << f.owner << std::to_string(f.version);
+            << std::to_string(f.version);
         row.wkb(*f.geometry);
         return true;
     });
@@ -224,7 +224,7 @@ void load_postgis(PGconn* c, data::Assigner& assigner, data::Store& store) {
     // The statement every PostGIS tile server (Martin, pg_tileserv, t-rex) runs in some form.
     pg_exec(c,
             "PREPARE grid_tile(int, int, int) AS SELECT ST_AsMVT(t, 'grid', 4096, 'geom', 'id') "
-            "FROM (SELECT id, code, name, kind, parent_code, owner, version, "
+            "FROM (SELECT id, code, name, kind, parent_code, version, "
             "ST_AsMVTGeom(geom, ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom "
             "FROM tile_grid WHERE geom && ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096)) t");
     pg_exec(c, "PREPARE events_tile(int, int, int) AS "

@@ -36,7 +36,6 @@ struct LayerIndex {
     std::vector<std::int64_t> ids, versions; // the store's row id and version of each feature
     std::vector<geo::MultiPolygon> geometries;
     std::vector<std::vector<bool>> junctions; // per feature (geo::find_junctions), for drawing
-    std::vector<std::string> owners;          // per feature: its first owner's name, or empty
     std::vector<geo::BBox> boxes;
     std::unordered_map<std::string, std::uint32_t> by_code;
     std::unique_ptr<geo::LocateIndex> index;
@@ -146,12 +145,6 @@ build_snapshot(Store& store, std::optional<Time> at, std::map<std::string, std::
         std::stable_sort(people.begin(), people.end(), [](const Person& a, const Person& b) {
             return role_rank(a.role) < role_rank(b.role);
         });
-    for (auto& l : snap->layers)
-        for (const auto& code : l.codes) {
-            auto it = snap->people_by_unit.find(code);
-            l.owners.push_back(it == snap->people_by_unit.end() ? std::string()
-                                                                : it->second.front().name);
-        }
     return snap;
 }
 
@@ -311,8 +304,7 @@ Assigner::LayerDrawing Assigner::features_in(std::string_view layer, const geo::
     for (std::uint32_t i = 0; i < l->boxes.size(); ++i)
         if (l->boxes[i].intersects(box))
             out.features.push_back({l->ids[i], l->versions[i], l->codes[i], l->names[i],
-                                    l->owners[i], &l->parents[i], &l->geometries[i],
-                                    &l->junctions[i]});
+                                    &l->parents[i], &l->geometries[i], &l->junctions[i]});
     return out;
 }
 

@@ -124,9 +124,6 @@ public:
         std::int64_t id = 0;      // of this version of the feature (the store's row)
         std::int64_t version = 0; // layer version that introduced it
         std::string_view code, name;
-        // The name of the person responsible (the first of its owners: a grid's full-time
-        // officer before its chief); empty when nobody is.
-        std::string_view owner;
         const std::optional<std::string>* parent_code = nullptr;
         const geo::MultiPolygon* geometry = nullptr; // empty for non-polygonal features
         // One flag per vertex of geometry's rings: where boundaries shared within the layer

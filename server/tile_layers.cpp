@@ -29,7 +29,6 @@ std::string boundary_tile(data::Assigner& assigner, std::string_view layer,
             {"name", tiles::ValueRef::of(f.name)},
             {"kind", kind},
             {"parent_code", tiles::ValueRef::of(parent ? std::string_view(*parent) : "")},
-            {"owner", tiles::ValueRef::of(f.owner)},
             {"version", tiles::ValueRef::of(f.version)},
         };
         out.add(static_cast<std::uint64_t>(f.id), g.type, g.commands, props);

@@ -20,8 +20,7 @@ namespace tessera::server {
 constexpr std::size_t max_tile_events = 20'000;
 
 // A boundary layer's features in the tile, from the assignment engine's in-memory snapshot:
-// code, name, kind, parent_code, owner (the responsible person's name, as on the grid's public
-// notice board) and version per feature. Public data.
+// code, name, kind, parent_code and version per feature. Public data.
 // Throws Error(not_found) for an unknown layer.
 std::string boundary_tile(data::Assigner& assigner, std::string_view layer,
                           const tiles::TileFrame& frame);

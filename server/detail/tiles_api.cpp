@@ -165,8 +165,11 @@ Response get_tilejson(const Request& req, Services& services, const PathParams& 
         out["description"] = std::string(data::to_string(layer.kind)) + " layer '" + layer.name +
                              "', version " + std::to_string(layer.version);
         out["version"] = "1.0." + std::to_string(layer.version);
-        fields = {{"code", "String"},        {"name", "String"},  {"kind", "String"},
-                  {"parent_code", "String"}, {"owner", "String"}, {"version", "Number"}};
+        fields = {{"code", "String"},
+                  {"name", "String"},
+                  {"kind", "String"},
+                  {"parent_code", "String"},
+                  {"version", "Number"}};
         if (layer.extent)
             bounds = *layer.extent;
     }
