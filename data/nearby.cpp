@@ -37,11 +37,13 @@ Scope scope_at(Assigner& assigner, geo::LonLat position) {
 }
 
 std::vector<NearbyOfficer> officers_near(Store& store, Assigner& assigner, const Principal& who,
-                                         geo::LonLat where, double radius_m, std::size_t limit) {
-    // Whoever walked near: the people with a track crossing the box. Their latest position is
-    // the end of their latest track, which may lie elsewhere.
+                                         geo::LonLat where, double radius_m, Time since,
+                                         std::size_t limit) {
+    // Whoever walked near lately: the people with a track crossing the box since then. Their
+    // latest position is the end of their latest track, which may lie elsewhere.
     PathQuery near;
     near.bbox = box_around(where, radius_m);
+    near.ended_after = since;
     std::vector<std::int64_t> ids;
     for (const auto& t : store.patrol_tracks(near))
         ids.push_back(t.person_id);
@@ -57,6 +59,8 @@ std::vector<NearbyOfficer> officers_near(Store& store, Assigner& assigner, const
         if (tracks.empty())
             continue;
         const TimedPath& path = tracks.front().path;
+        if (path.times.back() < since)
+            continue;
         const double d = geo::distance_m(where, path.points.back());
         if (d > radius_m || !may_see(assigner, who, Resource::person, path.points.back()))
             continue;

@@ -28,10 +28,11 @@ struct NearbyOfficer {
 };
 
 // The officers whose latest known position (the end of their latest patrol track) is within
-// `radius_m` of `where` and who `who` may see there (Resource::person at that position), nearest
-// first, at most `limit`.
+// `radius_m` of `where`, fixed at or after `since`, and who `who` may see there
+// (Resource::person at that position), nearest first, at most `limit`.
 std::vector<NearbyOfficer> officers_near(Store& store, Assigner& assigner, const Principal& who,
-                                         geo::LonLat where, double radius_m, std::size_t limit);
+                                         geo::LonLat where, double radius_m, Time since,
+                                         std::size_t limit);
 
 struct NearbyCamera {
     Camera camera;

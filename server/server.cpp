@@ -271,7 +271,8 @@ std::string endpoint_string(const tcp::endpoint& ep) {
 class Session : public std::enable_shared_from_this<Session> {
 public:
     Session(Socket&& socket, std::shared_ptr<Shared> shared)
-        : m_stream(std::move(socket))
+        : m_executor(socket.get_executor())
+        , m_stream(std::move(socket))
         , m_shared(std::move(shared)) {
         error_code ec;
         auto ep = m_stream.socket().remote_endpoint(ec);
@@ -291,7 +292,9 @@ public:
                       beast::bind_front_handler(&Session::do_read, shared_from_this()));
     }
 
-    ConnectionExecutor executor() { return m_stream.get_executor(); }
+    // The connection's strand, kept apart from the stream, which a WebSocket upgrade moves away
+    // while the server's shutdown may ask for it.
+    ConnectionExecutor executor() const { return m_executor; }
 
     // Graceful shutdown of this connection; called on its strand. An idle connection (waiting for
     // the first byte of a request) closes now; one with a request in progress finishes it.
@@ -477,6 +480,7 @@ private:
         m_stream.close();
     }
 
+    ConnectionExecutor m_executor;
     Stream m_stream;
     std::shared_ptr<Shared> m_shared;
     std::string m_remote;

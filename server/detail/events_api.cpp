@@ -288,8 +288,10 @@ Response get_event_nearby(const Request& req, Services& services, const PathPara
     auto metres = [](double d) { return std::round(d * 10) / 10; };
 
     json officers = json::array();
+    // A position older than a day says little about where someone is now.
+    const data::Time since = services.desk.now() - std::chrono::hours(24);
     for (const auto& o : data::officers_near(services.store, services.assigner, who, e.position,
-                                             static_cast<double>(radius), limit))
+                                             static_cast<double>(radius), since, limit))
         officers.push_back({{"code", o.person.code},
                             {"name", o.person.name},
                             {"role", data::to_string(o.person.role)},

@@ -1,5 +1,7 @@
 // Vector tiles (docs/tiles.md): /tiles/{layer}/{z}/{x}/{y}.mvt and the
 // layer's TileJSON at /tiles/{layer}.json.
+#include "data/nearby.hpp"
+#include "geo/measure.hpp"
 #include "server/detail/api.hpp"
 #include "server/tile_layers.hpp"
 #include "tiles/simplify.hpp"
@@ -198,11 +200,26 @@ void connect_tile_cache(Services& services) {
             where.extend(geo::bbox_of(*change.event.footprint));
         cache.invalidate(data::events_layer, where);
     });
-    services.assigner.subscribe(
-        [&cache = services.tile_cache](const data::Assigner::LayerChange& c) {
-            for (const auto& area : c.areas)
-                cache.invalidate(c.layer, area);
-        });
+    // A boundary edit redraws that layer's tiles, and may move cameras, tracks and flights from
+    // one jurisdiction to another (each belongs where its first point is located): their tiles
+    // are dropped wherever such a thing is drawn.
+    services.assigner.subscribe([&cache = services.tile_cache,
+                                 &store = services.store](const data::Assigner::LayerChange& c) {
+        for (const auto& area : c.areas) {
+            cache.invalidate(c.layer, area);
+            cache.invalidate(data::cameras_layer, geo::grown_by_m(area, data::max_camera_range_m));
+            data::PathQuery crossing;
+            crossing.bbox = area;
+            for (const auto& t : store.patrol_tracks(crossing))
+                if (area.contains(t.path.points.front()))
+                    cache.invalidate(data::tracks_layer,
+                                     geo::bbox_of(geo::LineString{t.path.points}));
+            for (const auto& f : store.drone_flights(crossing))
+                if (area.contains(f.path.points.front()))
+                    cache.invalidate(data::drones_layer,
+                                     geo::bbox_of(geo::LineString{f.path.points}));
+        }
+    });
 }
 
 } // namespace tessera::server

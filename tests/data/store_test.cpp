@@ -283,10 +283,11 @@ TEST_F(StoreTest, PathQueriesPickByPlaceOfficerAndTime) {
         return TimedPath{{{x0, 33.5}, {x0 + 0.002, 33.501}},
                          {start, start + std::chrono::minutes(20)}};
     };
-    // a walks near 114.00 on day 0 and day 2; b near 114.10 on day 1.
+    // a walks near 114.00 on day 0 and day 2; b near 114.10 on day 1. Stored out of order:
+    // day 2 first, so that the order of ids is not the order of start times.
+    std::int64_t a2 = store->add_patrol_track({0, a, walk(114.00, t0 + std::chrono::days(2))});
     std::int64_t a0 = store->add_patrol_track({0, a, walk(114.00, t0)});
     std::int64_t b1 = store->add_patrol_track({0, b, walk(114.10, t0 + std::chrono::days(1))});
-    std::int64_t a2 = store->add_patrol_track({0, a, walk(114.00, t0 + std::chrono::days(2))});
     auto ids = [](const std::vector<PatrolTrack>& tracks) {
         std::vector<std::int64_t> out;
         for (const auto& t : tracks)
@@ -301,8 +302,9 @@ TEST_F(StoreTest, PathQueriesPickByPlaceOfficerAndTime) {
     };
     EXPECT_EQ(ids(store->patrol_tracks()), (Ids{a0, b1, a2})); // by start time
     EXPECT_EQ(ids(store->patrol_tracks(in_box({113.99, 33.49, 114.01, 33.51}))), (Ids{a0, a2}));
-    // A box touching only the track's bounding box, not its vertices, still finds it.
-    EXPECT_EQ(ids(store->patrol_tracks(in_box({114.101, 33.5004, 114.1011, 33.5005}))), (Ids{b1}));
+    // A box inside the track's bounding box but off the line itself (the line crosses
+    // x = 114.1015 at y = 33.50075) still finds it: the look-up is by bounding box.
+    EXPECT_EQ(ids(store->patrol_tracks(in_box({114.1015, 33.5000, 114.1019, 33.5002}))), (Ids{b1}));
     EXPECT_TRUE(store->patrol_tracks(in_box({115, 34, 115.1, 34.1})).empty());
     EXPECT_EQ(ids(store->patrol_tracks(of_person(b))), (Ids{b1}));
     PathQuery recent;

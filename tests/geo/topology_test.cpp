@@ -55,12 +55,16 @@ TEST(Junctions, ARingSharedAllRoundHasNone) {
 }
 
 TEST(Junctions, PointsThatMerelyTouchAreJunctions) {
-    // Two squares touching at a corner only, and a bit-for-bit -0 that equals 0.
+    // Two squares touching at a corner only; and two triangles touching at (0, 5), written -0
+    // in one and +0 in the other, which are the same point.
     std::vector<MultiPolygon> polys{one({{0, 0}, {1, 0}, {1, 1}, {0, 1}, {0, 0}}),
                                     one({{1, 1}, {2, 1}, {2, 2}, {1, 2}, {1, 1}}),
-                                    one({{-0.0, 5}, {1, 5}, {1, 6}, {-0.0, 5}})};
+                                    one({{-0.0, 5}, {1, 5}, {1, 6}, {-0.0, 5}}),
+                                    one({{0.0, 5}, {-1, 4}, {0, 4}, {0.0, 5}})};
     auto j = find_junctions(polys);
     EXPECT_TRUE(j[0][2]);
     EXPECT_TRUE(j[1][0] && j[1][4]);
     EXPECT_FALSE(j[0][0]);
+    EXPECT_TRUE(j[2][0] && j[3][0]) << "-0 and +0 are one point";
+    EXPECT_FALSE(j[2][1] || j[3][1]);
 }

@@ -482,6 +482,18 @@ TEST_F(HandlersTest, TrackAndDroneTilesDrawPathsWithinJurisdiction) {
     EXPECT_EQ(text_of(flights[0].properties, "purpose"), "违建巡查");
     EXPECT_TRUE(features("drones", officer).empty()) << "the flight took off in G1";
 
+    // G5 shrinks to its east half: the track now starts outside G5, and officer5's cached
+    // tracks tile is dropped, not served stale.
+    std::vector<data::FeatureInput> grids;
+    for (const auto& f : store->features("grid", data::FeatureQuery{}).features)
+        grids.push_back(
+            {f.code, f.name, f.parent_code, f.properties,
+             f.code == "G5" ? geo::Geometry(square(114.045, 33.5, 0.005)) : f.geometry});
+    store->replace_features("grid", {"editor", "G5 halves", data::parse_time("2026-01-01")}, grids);
+    ASSERT_TRUE(assigner.refresh());
+    EXPECT_TRUE(features("tracks", officer).empty()) << "no stale tile";
+    EXPECT_EQ(features("tracks", chief).size(), 2u);
+
     json tj = body_of(get("/tiles/tracks.json"));
     EXPECT_EQ(tj["vector_layers"][0]["fields"]["officer_name"], "String");
     EXPECT_EQ(body_of(get("/tiles/drones.json"))["vector_layers"][0]["id"], "drones");
@@ -496,10 +508,18 @@ TEST_F(HandlersTest, AroundAnEventAreOfficersByLatestPositionAndCamerasThatSeeIt
     store->add_camera({0, "CAM-S", "背对事件", south, 180, 60, 50, true});
     store->add_camera({0, "CAM-FAR", "太远", geo::destination(at, 180, 80), 0, 60, 50, false});
 
-    const data::Time t0 = *data::parse_time("2026-11-20T08:00:00Z");
+    // This morning: four hours ago, to the minute.
+    const data::Time t0 =
+        std::chrono::floor<std::chrono::minutes>(desk.now()) - std::chrono::hours(4);
     auto walk_to = [&](geo::LonLat from, geo::LonLat to, data::Time start) {
         return data::TimedPath{{from, to}, {start, start + std::chrono::minutes(10)}};
     };
+    // P-STALE was right there, two days ago: too long ago to say where they are now.
+    std::int64_t stale = store->add_person(
+        {0, "P-STALE", "两天前", data::PersonRole::full_time_officer, "137", {"G2"}, {}});
+    store->add_patrol_track({0, stale,
+                             walk_to(geo::destination(at, 0, 100), geo::destination(at, 0, 20),
+                                     t0 - std::chrono::hours(48))});
     std::int64_t near = store->add_person(
         {0, "P-NEAR", "就在附近", data::PersonRole::full_time_officer, "138", {"G2"}, {}});
     std::int64_t gone = store->add_person(
@@ -521,7 +541,7 @@ TEST_F(HandlersTest, AroundAnEventAreOfficersByLatestPositionAndCamerasThatSeeIt
     ASSERT_EQ(around["officers"].size(), 1u) << around.dump();
     EXPECT_EQ(around["officers"][0]["code"], "P-NEAR");
     EXPECT_NEAR(around["officers"][0]["distance_m"].get<double>(), 100, 0.1);
-    EXPECT_EQ(around["officers"][0]["at"], "2026-11-20T08:10:00.000Z");
+    EXPECT_EQ(around["officers"][0]["at"], data::format_time(t0 + std::chrono::minutes(10)));
     ASSERT_EQ(around["cameras"].size(), 1u) << around.dump();
     EXPECT_EQ(around["cameras"][0]["code"], "CAM-N");
     EXPECT_NEAR(around["cameras"][0]["distance_m"].get<double>(), 30, 0.1);
@@ -537,6 +557,38 @@ TEST_F(HandlersTest, AroundAnEventAreOfficersByLatestPositionAndCamerasThatSeeIt
     expect_error(get(path + "?near=1", chief), 400, "invalid_argument");
     // G5's officer may not see G2's event, let alone what is around it.
     expect_error(get(path, {{"Authorization", "Bearer " + officer5_token()}}), 404, "not_found");
+
+    // G2's officer sees the event, but not a camera or an officer standing in G1: a camera in G1
+    // looking east at the event, and P-WEST, now in G1 600 m west of it.
+    auth.create_user({"officer2",
+                      "网格员二",
+                      data::Role::grid_officer,
+                      {data::Jurisdiction::Kind::grids, "", {"G2"}},
+                      "correct horse",
+                      std::nullopt,
+                      std::nullopt});
+    store->add_camera(
+        {0, "CAM-G1", "一网格东望", geo::destination(at, 270, 600), 90, 30, 700, true});
+    std::int64_t west = store->add_person(
+        {0, "P-WEST", "在一网格", data::PersonRole::full_time_officer, "136", {"G1"}, {}});
+    store->add_patrol_track(
+        {0, west, walk_to(geo::destination(at, 270, 900), geo::destination(at, 270, 600), t0)});
+    Response login =
+        call("POST", "/api/v1/login", R"({"username":"officer2","password":"correct horse"})");
+    ASSERT_EQ(login.status, 200);
+    Headers officer2 = {{"Authorization", "Bearer " + body_of(login).value("token", "")}};
+    auto codes = [](const json& list) {
+        std::set<std::string> out;
+        for (const auto& x : list)
+            out.insert(x["code"].get<std::string>());
+        return out;
+    };
+    json seen_by_chief = body_of(get(path, chief));
+    EXPECT_EQ(codes(seen_by_chief["cameras"]), (std::set<std::string>{"CAM-N", "CAM-G1"}));
+    EXPECT_EQ(codes(seen_by_chief["officers"]), (std::set<std::string>{"P-NEAR", "P-WEST"}));
+    json seen_by_officer2 = body_of(get(path, officer2));
+    EXPECT_EQ(codes(seen_by_officer2["cameras"]), (std::set<std::string>{"CAM-N"}));
+    EXPECT_EQ(codes(seen_by_officer2["officers"]), (std::set<std::string>{"P-NEAR"}));
 }
 
 // ---- OGC API – Features ----

@@ -82,14 +82,19 @@ function boundaryLayer(layer) {
 // are fetched with the bearer token and each caller gets what their jurisdiction allows.
 function loadTileWithToken(tile, url) {
   tile.setLoader(async (extent, resolution, projection) => {
+    const token = accessToken();
+    if (!token) {
+      tile.onError();
+      return;
+    }
     try {
-      const res = await fetch(url, { headers: { Authorization: `Bearer ${accessToken()}` } });
+      const res = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const data = await res.arrayBuffer();
       const format = tile.getFormat();
       tile.setFeatures(format.readFeatures(data, { extent, featureProjection: projection }));
     } catch {
-      tile.setFeatures([]);
+      tile.onError(); // not cached as empty: the tile is asked for again later
     }
   });
 }
@@ -433,7 +438,6 @@ function ago(iso) {
 }
 
 async function showNearby(e, el) {
-  nearbySource.clear();
   let around;
   try {
     around = await api(`/api/v1/events/${e.id}/nearby`);
@@ -469,6 +473,7 @@ async function showNearby(e, el) {
   );
   const point = (kind, label, coordinates) =>
     geojson.readFeature({ type: 'Feature', geometry: { type: 'Point', coordinates }, properties: { kind, label } });
+  nearbySource.clear(); // only now: a panel drawn twice meanwhile must not mark twice
   nearbySource.addFeatures([
     ...around.officers.map((o) => point('officer', o.name, o.position)),
     ...around.cameras.map((c) => point('camera', c.name, c.position)),

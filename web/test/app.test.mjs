@@ -141,6 +141,7 @@ test('an operator sees grids and events, dispatches one, and the live feed carri
   const around = await call('GET', `/api/v1/events/${id}/nearby`, await token(operator));
   await operator.waitForSelector('#event-panel .nearby-nearby_officers');
   const listed = (key) => operator.$$eval(`#event-panel .nearby-${key} li:not(.muted)`, (lis) => lis.map((li) => li.textContent));
+  assert.ok(around.officers.length > 0, 'a day of patrols puts some officer within 1 km');
   const officersListed = await listed('nearby_officers');
   assert.equal(officersListed.length, around.officers.length);
   around.officers.forEach((o, i) => assert.ok(officersListed[i].startsWith(o.name), `${officersListed[i]} is ${o.name}`));
