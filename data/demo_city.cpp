@@ -1060,21 +1060,24 @@ private:
               std::to_string(m_summary.drone_flights) + " drone flights");
     }
 
-    // Full-time officers walk their grid on about half of the days: building to building at
-    // walking pace, a GPS fix every 30 s with a few metres of noise.
+    // Full-time officers walk their grid on about half of the days, today included: building
+    // to building at walking pace, a GPS fix every 30 s with a few metres of noise, starting
+    // between 08:00 and 17:00 Beijing time. A walk of today that would end after `now` moves
+    // to the day before, so the latest positions are of the last 24 hours whatever the hour
+    // the demo is built.
     void write_patrols() {
+        constexpr auto beijing = std::chrono::hours(8);
+        const auto today = std::chrono::floor<std::chrono::days>(m_now + beijing) - beijing;
         for (const auto& g : m_grids) {
             auto it = m_officer_of_grid.find(g.code);
             if (it == m_officer_of_grid.end())
                 continue;
-            for (int day = m_opt.patrol_days; day >= 1; --day) {
+            for (int day = m_opt.patrol_days - 1; day >= 0; --day) {
                 if (!m_rng.chance(0.5))
                     continue;
-                auto midnight =
-                    std::chrono::floor<std::chrono::days>(m_now - std::chrono::hours(24 * day));
-                Time t = std::chrono::time_point_cast<std::chrono::milliseconds>(midnight) +
-                         std::chrono::minutes(m_rng.range(
-                             7 * 60, 16 * 60)); // UTC: 15:00-24:00 Beijing... fine for a demo
+                Time t = std::chrono::time_point_cast<std::chrono::milliseconds>(
+                             today - std::chrono::days(day)) +
+                         std::chrono::minutes(m_rng.range(8 * 60, 17 * 60));
                 TimedPath path;
                 LonLat pos = m_buildings[static_cast<std::size_t>(m_rng.pick(g.points))].pos;
                 int stops = m_rng.range(4, 9);
@@ -1096,6 +1099,9 @@ private:
                 }
                 if (path.points.size() < 2)
                     continue;
+                while (path.times.back() > m_now) // not walked yet today: the day before
+                    for (auto& time : path.times)
+                        time -= std::chrono::days(1);
                 m_summary.patrol_fixes += static_cast<std::int64_t>(path.points.size());
                 m_store.add_patrol_track({0, it->second, path});
                 ++m_summary.patrol_tracks;
