@@ -17,6 +17,7 @@ int export_command(Args args);
 int demo_command(Args args);
 int locate_command(Args args);
 int serve_command(Args args);
+int validate_command(Args args);
 
 // Minimal option parsing shared by the subcommands: "--name value" and "--flag".
 class Options {

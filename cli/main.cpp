@@ -98,6 +98,12 @@ const std::map<std::string, Command>& commands() {
          {export_command, "export --db DB --layer NAME --format FORMAT [--at TIME] [--force] OUT\n"
                           "                                        export a layer (GeoJSON, GPKG, "
                           "\"ESRI Shapefile\", KML, FlatGeobuf)"}},
+        {"validate",
+         {validate_command,
+          "validate --db DB --layer NAME [--out FILE.geojson] [--force]\n"
+          "         [--households urban=300-500,rural=30-300] [--min-area 1000] [--tolerance 1]\n"
+          "                                        check a layer: geometry, gaps, overlaps, "
+          "containment, households"}},
         {"transform",
          {transform_command,
           "transform --from CRS --to CRS LON LAT   convert one coordinate pair"}},

@@ -20,9 +20,8 @@ MultiPolygon polygons_of(const Geometry& g) {
 
 // Each polygon of `pieces` at least `min_area_m2` large, as a fault of `kind` with the parts
 // whose boxes meet it.
-void add_pieces(CoverageFault::Kind kind, const MultiPolygon& pieces,
-                std::span<const BBox> boxes, double min_area_m2,
-                std::vector<CoverageFault>& out) {
+void add_pieces(CoverageFault::Kind kind, const MultiPolygon& pieces, std::span<const BBox> boxes,
+                double min_area_m2, std::vector<CoverageFault>& out) {
     for (const auto& polygon : pieces.polygons) {
         CoverageFault f;
         f.kind = kind;
@@ -50,8 +49,9 @@ std::vector<CoverageFault> find_coverage_faults(std::span<const MultiPolygon> pa
     std::vector<CoverageFault> gaps, overlaps, outside;
 
     const MultiPolygon covered = unary_union(parts);
-    add_pieces(CoverageFault::Kind::gap, polygons_of(difference(Geometry{region}, Geometry{covered})),
-               boxes, min_area_m2, gaps);
+    add_pieces(CoverageFault::Kind::gap,
+               polygons_of(difference(Geometry{region}, Geometry{covered})), boxes, min_area_m2,
+               gaps);
     add_pieces(CoverageFault::Kind::outside,
                polygons_of(difference(Geometry{covered}, Geometry{region})), boxes, min_area_m2,
                outside);
@@ -82,7 +82,8 @@ std::vector<CoverageFault> find_coverage_faults(std::span<const MultiPolygon> pa
         }
 
     auto by_location = [](const CoverageFault& x, const CoverageFault& y) {
-        return std::pair(x.location.lon, x.location.lat) < std::pair(y.location.lon, y.location.lat);
+        return std::pair(x.location.lon, x.location.lat) <
+               std::pair(y.location.lon, y.location.lat);
     };
     std::vector<CoverageFault> out;
     for (auto* kind : {&gaps, &overlaps, &outside}) {

@@ -18,9 +18,9 @@ namespace tessera::geo {
 struct CoverageFault {
     enum class Kind { gap, overlap, outside };
     Kind kind = Kind::gap;
-    MultiPolygon area;         // the faulty piece
-    double area_m2 = 0;        // geodesic
-    LonLat location;           // a point inside the piece
+    MultiPolygon area;              // the faulty piece
+    double area_m2 = 0;             // geodesic
+    LonLat location;                // a point inside the piece
     std::vector<std::size_t> parts; // overlap: the two parts; gap and outside: the parts whose
                                     // bounding boxes meet the piece's
 };

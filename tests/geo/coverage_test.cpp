@@ -1,5 +1,4 @@
 #include "geo/coverage.hpp"
-
 #include "geo/measure.hpp"
 #include "geo/ops.hpp"
 

@@ -1,0 +1,135 @@
+// tessera validate: the findings of a layer's validation (data/validation.hpp), one line each on
+// stdout (severity, code, message, location), a summary on stderr, and with --out the findings
+// as GeoJSON for a GIS (each faulty area as its polygon, other findings as points). Exit
+// status 3 when errors remain, 0 when only warnings or nothing.
+#include "cli/commands.hpp"
+#include "data/validation.hpp"
+#include "geo/error.hpp"
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace tessera::cli {
+namespace {
+
+using nlohmann::json;
+
+// "urban=300-500,rural=30-300"
+std::map<std::string, data::ValidationRules::Range> parse_household_rules(const std::string& text) {
+    std::map<std::string, data::ValidationRules::Range> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        std::size_t end = text.find(',', start);
+        std::string item = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        std::size_t eq = item.find('='), dash = item.find('-', eq == std::string::npos ? 0 : eq);
+        data::ValidationRules::Range r;
+        auto number = [&](std::string_view s, std::int64_t& v) {
+            auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+            return !s.empty() && ec == std::errc() && ptr == s.data() + s.size() && v >= 0;
+        };
+        if (eq == std::string::npos || eq == 0 || dash == std::string::npos ||
+            !number(std::string_view(item).substr(eq + 1, dash - eq - 1), r.min) ||
+            !number(std::string_view(item).substr(dash + 1), r.max) || r.min > r.max)
+            throw Error(ErrorCode::invalid_argument,
+                        "--households takes TYPE=MIN-MAX[,TYPE=MIN-MAX...], e.g. "
+                        "urban=300-500,rural=30-300; got '" + item + "'");
+        out[item.substr(0, eq)] = r;
+        if (end == std::string::npos)
+            break;
+        start = end + 1;
+    }
+    return out;
+}
+
+json ring_json(const geo::Ring& ring) {
+    json out = json::array();
+    for (const auto& p : ring)
+        out.push_back({p.lon, p.lat});
+    return out;
+}
+
+json finding_json(const data::Finding& f) {
+    json geometry;
+    if (f.area) {
+        json polygons = json::array();
+        for (const auto& poly : f.area->polygons) {
+            json rings = json::array();
+            for (const auto& r : poly.rings)
+                rings.push_back(ring_json(r));
+            polygons.push_back(std::move(rings));
+        }
+        geometry = {{"type", "MultiPolygon"}, {"coordinates", std::move(polygons)}};
+    } else {
+        geometry = {{"type", "Point"}, {"coordinates", {f.location.lon, f.location.lat}}};
+    }
+    return {{"type", "Feature"},
+            {"geometry", std::move(geometry)},
+            {"properties",
+             {{"code", f.code},
+              {"severity", data::to_string(f.severity)},
+              {"message", f.message},
+              {"features", f.features},
+              {"lon", f.location.lon},
+              {"lat", f.location.lat}}}};
+}
+
+} // namespace
+
+int validate_command(Args args) {
+    Options opts(args, {"db", "layer", "out", "households", "min-area", "tolerance"}, {"force"});
+    if (!opts.positional().empty())
+        throw Error(ErrorCode::invalid_argument, "unexpected argument '" + opts.positional()[0] + "'");
+    const std::string db = opts.require("db");
+    if (!std::filesystem::exists(db))
+        throw Error(ErrorCode::invalid_argument, "no database at " + db);
+    data::ValidationRules rules;
+    if (opts.has("households"))
+        rules.households = parse_household_rules(opts.get("households"));
+    rules.min_area_m2 = static_cast<double>(opts.get_int("min-area", 1'000));
+    if (opts.has("tolerance"))
+        rules.fault_min_area_m2 = static_cast<double>(opts.get_int("tolerance", 1));
+    if (rules.min_area_m2 < 0 || rules.fault_min_area_m2 < 0)
+        throw Error(ErrorCode::invalid_argument, "--min-area and --tolerance are square metres >= 0");
+    std::filesystem::path out;
+    if (opts.has("out")) {
+        out = opts.get("out");
+        if (std::filesystem::exists(out) && !opts.has("force"))
+            throw Error(ErrorCode::invalid_argument,
+                        out.string() + " exists (add --force to overwrite)");
+    }
+
+    auto store = data::open_spatialite_store(db);
+    const auto started = std::chrono::steady_clock::now();
+    data::ValidationReport report = data::validate_layer(*store, opts.require("layer"), rules);
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+
+    for (const auto& f : report.findings)
+        std::printf("%-7s %-22s %s (%.6f, %.6f)\n", std::string(data::to_string(f.severity)).c_str(),
+                    f.code.c_str(), f.message.c_str(), f.location.lon, f.location.lat);
+    const std::size_t errors = report.errors();
+    std::fprintf(stderr, "tessera validate: layer %s version %lld, %zu features: %zu errors, %zu warnings (%.2f s)\n",
+                 report.layer.c_str(), static_cast<long long>(report.version), report.features,
+                 errors, report.findings.size() - errors, took.count());
+    if (!out.empty()) {
+        json collection = {{"type", "FeatureCollection"}, {"features", json::array()}};
+        for (const auto& f : report.findings)
+            collection["features"].push_back(finding_json(f));
+        std::filesystem::path partial = out;
+        partial += ".partial";
+        {
+            std::ofstream file(partial, std::ios::binary | std::ios::trunc);
+            file << collection.dump() << '\n';
+            if (!file.flush())
+                throw Error(ErrorCode::io_error, "cannot write " + partial.string());
+        }
+        std::filesystem::rename(partial, out);
+        std::fprintf(stderr, "tessera validate: findings written to %s\n", out.string().c_str());
+    }
+    return errors > 0 ? 3 : 0;
+}
+
+} // namespace tessera::cli
