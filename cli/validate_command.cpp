@@ -24,7 +24,8 @@ std::map<std::string, data::ValidationRules::Range> parse_household_rules(const 
     std::size_t start = 0;
     while (start <= text.size()) {
         std::size_t end = text.find(',', start);
-        std::string item = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        std::string item =
+            text.substr(start, end == std::string::npos ? std::string::npos : end - start);
         std::size_t eq = item.find('='), dash = item.find('-', eq == std::string::npos ? 0 : eq);
         data::ValidationRules::Range r;
         auto number = [&](std::string_view s, std::int64_t& v) {
@@ -36,7 +37,8 @@ std::map<std::string, data::ValidationRules::Range> parse_household_rules(const 
             !number(std::string_view(item).substr(dash + 1), r.max) || r.min > r.max)
             throw Error(ErrorCode::invalid_argument,
                         "--households takes TYPE=MIN-MAX[,TYPE=MIN-MAX...], e.g. "
-                        "urban=300-500,rural=30-300; got '" + item + "'");
+                        "urban=300-500,rural=30-300; got '" +
+                            item + "'");
         out[item.substr(0, eq)] = r;
         if (end == std::string::npos)
             break;
@@ -82,7 +84,8 @@ json finding_json(const data::Finding& f) {
 int validate_command(Args args) {
     Options opts(args, {"db", "layer", "out", "households", "min-area", "tolerance"}, {"force"});
     if (!opts.positional().empty())
-        throw Error(ErrorCode::invalid_argument, "unexpected argument '" + opts.positional()[0] + "'");
+        throw Error(ErrorCode::invalid_argument,
+                    "unexpected argument '" + opts.positional()[0] + "'");
     const std::string db = opts.require("db");
     if (!std::filesystem::exists(db))
         throw Error(ErrorCode::invalid_argument, "no database at " + db);
@@ -93,7 +96,8 @@ int validate_command(Args args) {
     if (opts.has("tolerance"))
         rules.fault_min_area_m2 = static_cast<double>(opts.get_int("tolerance", 1));
     if (rules.min_area_m2 < 0 || rules.fault_min_area_m2 < 0)
-        throw Error(ErrorCode::invalid_argument, "--min-area and --tolerance are square metres >= 0");
+        throw Error(ErrorCode::invalid_argument,
+                    "--min-area and --tolerance are square metres >= 0");
     std::filesystem::path out;
     if (opts.has("out")) {
         out = opts.get("out");
@@ -108,10 +112,13 @@ int validate_command(Args args) {
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
 
     for (const auto& f : report.findings)
-        std::printf("%-7s %-22s %s (%.6f, %.6f)\n", std::string(data::to_string(f.severity)).c_str(),
-                    f.code.c_str(), f.message.c_str(), f.location.lon, f.location.lat);
+        std::printf("%-7s %-22s %s (%.6f, %.6f)\n",
+                    std::string(data::to_string(f.severity)).c_str(), f.code.c_str(),
+                    f.message.c_str(), f.location.lon, f.location.lat);
     const std::size_t errors = report.errors();
-    std::fprintf(stderr, "tessera validate: layer %s version %lld, %zu features: %zu errors, %zu warnings (%.2f s)\n",
+    std::fprintf(stderr,
+                 "tessera validate: layer %s version %lld, %zu features: %zu errors, %zu warnings "
+                 "(%.2f s)\n",
                  report.layer.c_str(), static_cast<long long>(report.version), report.features,
                  errors, report.findings.size() - errors, took.count());
     if (!out.empty()) {

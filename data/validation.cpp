@@ -39,7 +39,8 @@ geo::LonLat where(const geo::Geometry& g) {
         return geo::point_on_surface(g);
     } catch (const Error&) {
         geo::BBox b = geo::bbox_of(g);
-        return b.empty() ? geo::LonLat{} : geo::LonLat{(b.min_x + b.max_x) / 2, (b.min_y + b.max_y) / 2};
+        return b.empty() ? geo::LonLat{}
+                         : geo::LonLat{(b.min_x + b.max_x) / 2, (b.min_y + b.max_y) / 2};
     }
 }
 
@@ -66,8 +67,8 @@ std::string_view to_string(Finding::Severity s) {
 }
 
 std::size_t ValidationReport::errors() const {
-    return static_cast<std::size_t>(std::ranges::count(findings, Finding::Severity::error,
-                                                       &Finding::severity));
+    return static_cast<std::size_t>(
+        std::ranges::count(findings, Finding::Severity::error, &Finding::severity));
 }
 
 ValidationReport validate_layer(Store& store, std::string_view layer_name,
@@ -82,8 +83,8 @@ ValidationReport validate_layer(Store& store, std::string_view layer_name,
     auto add = [&](std::string code, Finding::Severity severity, std::string message,
                    std::vector<std::string> codes, geo::LonLat at,
                    std::optional<geo::MultiPolygon> area = std::nullopt) {
-        report.findings.push_back({std::move(code), severity, std::move(message), std::move(codes),
-                                   at, std::move(area)});
+        report.findings.push_back(
+            {std::move(code), severity, std::move(message), std::move(codes), at, std::move(area)});
     };
 
     // Each feature on its own: geometry, size, households.
@@ -91,9 +92,8 @@ ValidationReport validate_layer(Store& store, std::string_view layer_name,
     for (std::size_t i = 0; i < features.size(); ++i) {
         const Feature& f = features[i];
         if (auto problem = geo::find_problem(f.geometry)) {
-            add("invalid_geometry", Finding::Severity::error,
-                f.code + ": " + problem->message, {f.code},
-                problem->location.value_or(where(f.geometry)));
+            add("invalid_geometry", Finding::Severity::error, f.code + ": " + problem->message,
+                {f.code}, problem->location.value_or(where(f.geometry)));
             continue;
         }
         usable[i] = geo::dimension_of(geo::type_of(f.geometry)) == geo::Dimension::polygonal;
@@ -150,8 +150,8 @@ ValidationReport validate_layer(Store& store, std::string_view layer_name,
                 parts.push_back(geo::as_multi_polygon(features[i].geometry));
             std::vector<geo::CoverageFault> faults;
             try {
-                faults = geo::find_coverage_faults(parts, parents.at(parent),
-                                                   rules.fault_min_area_m2);
+                faults =
+                    geo::find_coverage_faults(parts, parents.at(parent), rules.fault_min_area_m2);
             } catch (const Error& e) {
                 add("coverage_not_checked", Finding::Severity::error,
                     "the features in " + parent + " could not be checked: " + e.what(), {parent},
@@ -165,9 +165,11 @@ ValidationReport validate_layer(Store& store, std::string_view layer_name,
                 for (std::size_t p : fault.parts)
                     codes.push_back(features[members[p]].code);
                 std::string what =
-                    fault.kind == geo::CoverageFault::Kind::gap ? "a gap of " + metres2(fault.area_m2) + " in " + parent
+                    fault.kind == geo::CoverageFault::Kind::gap
+                        ? "a gap of " + metres2(fault.area_m2) + " in " + parent
                     : fault.kind == geo::CoverageFault::Kind::overlap
-                        ? codes.at(0) + " and " + codes.at(1) + " overlap by " + metres2(fault.area_m2)
+                        ? codes.at(0) + " and " + codes.at(1) + " overlap by " +
+                              metres2(fault.area_m2)
                         : metres2(fault.area_m2) + " of " + parent + "'s features lie outside it";
                 add(fault_code(fault.kind), Finding::Severity::error, std::move(what),
                     std::move(codes), fault.location, std::move(fault.area));

@@ -4,7 +4,11 @@
 #include "geo/ops.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
 #include <numeric>
+#include <unordered_map>
 
 namespace tessera::geo {
 namespace {
@@ -38,10 +42,84 @@ void add_pieces(CoverageFault::Kind kind, const MultiPolygon& pieces, std::span<
     }
 }
 
+// A vertex's bits (-0 as +0), and an edge between two such as (smaller, larger).
+using VertexKey = std::pair<std::uint64_t, std::uint64_t>;
+VertexKey key_of(LonLat p) {
+    return {std::bit_cast<std::uint64_t>(p.lon + 0.0), std::bit_cast<std::uint64_t>(p.lat + 0.0)};
+}
+struct EdgeKey {
+    VertexKey a, b;
+    friend bool operator==(const EdgeKey&, const EdgeKey&) = default;
+};
+struct EdgeHash {
+    std::size_t operator()(const EdgeKey& e) const {
+        std::uint64_t h = e.a.first * 0x9E3779B97F4A7C15ull;
+        for (std::uint64_t v : {e.a.second, e.b.first, e.b.second})
+            h = (h ^ v) * 0xBF58476D1CE4E5B9ull;
+        return static_cast<std::size_t>(h ^ (h >> 31));
+    }
+};
+// Per undirected edge: the net direction (+1 for smaller -> larger) of the parts' edges minus the
+// region's, and how many times the parts and the region use it.
+struct EdgeUse {
+    int net = 0, parts = 0, region = 0;
+};
+
+double signed_ring_area(const Ring& r) {
+    double a = 0;
+    for (std::size_t i = 0; i + 1 < r.size(); ++i)
+        a += r[i].lon * r[i + 1].lat - r[i + 1].lon * r[i].lat;
+    return a / 2;
+}
+
+// Adds the edges of mp's rings, exteriors counter-clockwise and holes clockwise; returns the
+// planar area.
+double add_edges(const MultiPolygon& mp, bool is_region,
+                 std::unordered_map<EdgeKey, EdgeUse, EdgeHash>& edges) {
+    double total = 0;
+    for (const auto& poly : mp.polygons)
+        for (std::size_t r = 0; r < poly.rings.size(); ++r) {
+            const Ring& ring = poly.rings[r];
+            const double a = signed_ring_area(ring);
+            total += r == 0 ? std::abs(a) : -std::abs(a);
+            const bool flip = (r == 0) != (a > 0); // walk it the normalised way
+            for (std::size_t i = 0; i + 1 < ring.size(); ++i) {
+                VertexKey from = key_of(ring[i]), to = key_of(ring[i + 1]);
+                if (from == to)
+                    continue;
+                if (flip)
+                    std::swap(from, to);
+                const bool forward = from < to;
+                EdgeUse& use = edges[forward ? EdgeKey{from, to} : EdgeKey{to, from}];
+                use.net += (forward ? 1 : -1) * (is_region ? -1 : 1);
+                ++(is_region ? use.region : use.parts);
+            }
+        }
+    return total;
+}
+
 } // namespace
+
+bool tiles_exactly(std::span<const MultiPolygon> parts, const MultiPolygon& region) {
+    std::unordered_map<EdgeKey, EdgeUse, EdgeHash> edges;
+    double parts_area = 0;
+    for (const auto& p : parts)
+        parts_area += add_edges(p, false, edges);
+    const double region_area = add_edges(region, true, edges);
+    for (const auto& [edge, use] : edges) {
+        if (use.net != 0 || use.region > 1)
+            return false;
+        // An inner edge has one part on each side; a boundary edge one part and the region.
+        if (use.region == 1 ? use.parts != 1 : use.parts != 2)
+            return false;
+    }
+    return std::abs(parts_area - region_area) <= 1e-9 * std::max(1e-300, std::abs(region_area));
+}
 
 std::vector<CoverageFault> find_coverage_faults(std::span<const MultiPolygon> parts,
                                                 const MultiPolygon& region, double min_area_m2) {
+    if (tiles_exactly(parts, region))
+        return {};
     std::vector<BBox> boxes;
     boxes.reserve(parts.size());
     for (const auto& p : parts)

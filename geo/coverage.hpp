@@ -25,6 +25,13 @@ struct CoverageFault {
                                     // bounding boxes meet the piece's
 };
 
+// A quick proof that `parts` tile `region` exactly, edge for edge: every edge of the parts is
+// either met by the opposite edge of exactly one neighbour or lies on the region's boundary once,
+// the region's boundary is covered once, and the areas add up. Linear in the vertices, no GEOS.
+// False means "not proven" (e.g. a vertex of one part on the middle of a neighbour's edge), not
+// "faulty"; find_coverage_faults tries this first.
+bool tiles_exactly(std::span<const MultiPolygon> parts, const MultiPolygon& region);
+
 // The faults of `parts` as a tiling of `region`, pieces of at least `min_area_m2` only (smaller
 // ones are rounding and digitising noise): one per connected gap (region not covered), one per
 // pair of parts that overlap (their shared area), one per connected piece of the parts outside

@@ -1,5 +1,4 @@
 #include "data/validation.hpp"
-
 #include "geo/error.hpp"
 #include "geo/measure.hpp"
 #include "tests/support/shapes.hpp"
@@ -27,8 +26,9 @@ protected:
         store->create_layer({"grid", LayerKind::grid, "", "community", 1, "EPSG:4326"});
         store->replace_features(
             "community", cs,
-            std::vector<FeatureInput>{{"A", "甲社区", std::nullopt, {}, rect(114.00, 33.50, 114.02, 33.52)},
-                                      {"B", "乙村", std::nullopt, {}, rect(114.02, 33.50, 114.04, 33.52)}});
+            std::vector<FeatureInput>{
+                {"A", "甲社区", std::nullopt, {}, rect(114.00, 33.50, 114.02, 33.52)},
+                {"B", "乙村", std::nullopt, {}, rect(114.02, 33.50, 114.04, 33.52)}});
     }
 
     static Properties grid_type(const char* type, std::int64_t households) {

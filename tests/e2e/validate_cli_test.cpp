@@ -20,7 +20,8 @@ namespace {
 // east half unless `gap`, when G2 stops 0.001 degrees short.
 void write_layers(const std::filesystem::path& db, bool gap) {
     auto store = data::open_spatialite_store(db);
-    store->create_layer({"community", data::LayerKind::community, "", std::nullopt, 0, "EPSG:4326"});
+    store->create_layer(
+        {"community", data::LayerKind::community, "", std::nullopt, 0, "EPSG:4326"});
     store->create_layer({"grid", data::LayerKind::grid, "", "community", 0, "EPSG:4326"});
     data::ChangesetInfo cs{"t", "fixture", {}};
     store->replace_features("community", cs,
@@ -33,7 +34,8 @@ void write_layers(const std::filesystem::path& db, bool gap) {
             {"G2", "二", "C", {}, rect(114.01, 33.5, gap ? 114.019 : 114.02, 33.52)}});
 }
 
-int run(const std::string& args, const std::filesystem::path& out, const std::filesystem::path& err) {
+int run(const std::string& args, const std::filesystem::path& out,
+        const std::filesystem::path& err) {
     std::string cmd = std::string(TESSERA_BINARY) + " validate " + args + " > " + out.string() +
                       " 2> " + err.string();
     int status = std::system(cmd.c_str());
@@ -87,7 +89,8 @@ TEST(ValidateCli, ACleanLayerExitsZeroAndBadOptionsAreRefused) {
     const std::string db = "--db " + (dir / "v.db").string();
     EXPECT_EQ(run(db + " --layer grid", dir / "out.txt", dir / "err.txt"), 0);
     EXPECT_EQ(read_file(dir / "out.txt"), "");
-    EXPECT_EQ(run(db + " --layer grid --households urban=500-300", dir / "out.txt", dir / "err.txt"), 2);
+    EXPECT_EQ(
+        run(db + " --layer grid --households urban=500-300", dir / "out.txt", dir / "err.txt"), 2);
     EXPECT_NE(read_file(dir / "err.txt").find("TYPE=MIN-MAX"), std::string::npos);
     EXPECT_EQ(run(db + " --layer nothing", dir / "out.txt", dir / "err.txt"), 1);
     EXPECT_EQ(run("--db " + (dir / "none.db").string() + " --layer grid", dir / "out.txt",

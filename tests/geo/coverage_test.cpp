@@ -68,3 +68,41 @@ TEST(CoverageFaults, PiecesBelowTheThresholdAreNoise) {
     EXPECT_EQ(faults[0].parts, (std::vector<std::size_t>{1, 2}));
     EXPECT_EQ(find_coverage_faults(parts, region, 1.0).size(), 2u);
 }
+
+TEST(CoverageFaults, AnEdgeForEdgeTilingIsProvedWithoutOverlay) {
+    const MultiPolygon region = rect(114.00, 33.5, 114.03, 33.51);
+    std::vector<MultiPolygon> exact{rect(114.00, 33.5, 114.01, 33.51),
+                                    rect(114.01, 33.5, 114.02, 33.51),
+                                    rect(114.02, 33.5, 114.03, 33.51)};
+    // The region has only its four corners: the parts' vertices on its boundary are not its.
+    EXPECT_FALSE(tiles_exactly(exact, region)) << "not proven: T-junctions on the outline";
+    const MultiPolygon outline{{Polygon{{{{114.00, 33.5},
+                                          {114.01, 33.5},
+                                          {114.02, 33.5},
+                                          {114.03, 33.5},
+                                          {114.03, 33.51},
+                                          {114.02, 33.51},
+                                          {114.01, 33.51},
+                                          {114.00, 33.51},
+                                          {114.00, 33.5}}}}}};
+    EXPECT_TRUE(tiles_exactly(exact, outline));
+    // Clockwise parts are the same parts.
+    std::vector<MultiPolygon> clockwise = exact;
+    std::reverse(clockwise[1].polygons[0].rings[0].begin(),
+                 clockwise[1].polygons[0].rings[0].end());
+    EXPECT_TRUE(tiles_exactly(clockwise, outline));
+    // A part twice, a part missing, a part moved: not a tiling.
+    std::vector<MultiPolygon> doubled = exact;
+    doubled.push_back(exact[1]);
+    EXPECT_FALSE(tiles_exactly(doubled, outline));
+    EXPECT_FALSE(tiles_exactly(std::span(exact).first(2), outline));
+    std::vector<MultiPolygon> moved = exact;
+    moved[1] = rect(114.01, 33.5, 114.021, 33.51);
+    EXPECT_FALSE(tiles_exactly(moved, outline));
+    // The proof and the overlay agree: nothing to report either way.
+    EXPECT_TRUE(find_coverage_faults(exact, outline, 1.0).empty());
+    EXPECT_TRUE(find_coverage_faults(exact, region, 1.0).empty());
+    auto faults = find_coverage_faults(doubled, outline, 1.0);
+    ASSERT_FALSE(faults.empty());
+    EXPECT_EQ(faults[0].kind, CoverageFault::Kind::overlap);
+}
