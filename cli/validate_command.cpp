@@ -5,6 +5,7 @@
 #include "cli/commands.hpp"
 #include "data/validation.hpp"
 #include "geo/error.hpp"
+#include "server/geojson.hpp"
 
 #include <charconv>
 #include <chrono>
@@ -16,7 +17,7 @@
 namespace tessera::cli {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 // "urban=300-500,rural=30-300"
 std::map<std::string, data::ValidationRules::Range> parse_household_rules(const std::string& text) {
@@ -47,29 +48,11 @@ std::map<std::string, data::ValidationRules::Range> parse_household_rules(const 
     return out;
 }
 
-json ring_json(const geo::Ring& ring) {
-    json out = json::array();
-    for (const auto& p : ring)
-        out.push_back({p.lon, p.lat});
-    return out;
-}
-
 json finding_json(const data::Finding& f) {
-    json geometry;
-    if (f.area) {
-        json polygons = json::array();
-        for (const auto& poly : f.area->polygons) {
-            json rings = json::array();
-            for (const auto& r : poly.rings)
-                rings.push_back(ring_json(r));
-            polygons.push_back(std::move(rings));
-        }
-        geometry = {{"type", "MultiPolygon"}, {"coordinates", std::move(polygons)}};
-    } else {
-        geometry = {{"type", "Point"}, {"coordinates", {f.location.lon, f.location.lat}}};
-    }
+    const geo::Geometry where =
+        f.area ? geo::Geometry{*f.area} : geo::Geometry{geo::Point{f.location}};
     return {{"type", "Feature"},
-            {"geometry", std::move(geometry)},
+            {"geometry", server::to_geojson(where)},
             {"properties",
              {{"code", f.code},
               {"severity", data::to_string(f.severity)},

@@ -8,10 +8,6 @@
 namespace tessera::data {
 namespace {
 
-bool may_see(Assigner& assigner, const Principal& who, Resource resource, geo::LonLat position) {
-    return may(&who, Action::view, resource, scope_at(assigner, position));
-}
-
 geo::BBox box_around(geo::LonLat where, double radius_m) {
     geo::BBox box;
     box.extend(where);
@@ -19,6 +15,10 @@ geo::BBox box_around(geo::LonLat where, double radius_m) {
 }
 
 } // namespace
+
+bool may_see_at(Assigner& assigner, const Principal& who, Resource resource, geo::LonLat position) {
+    return may(&who, Action::view, resource, scope_at(assigner, position));
+}
 
 Scope scope_at(Assigner& assigner, geo::LonLat position) {
     LocateQuery q;
@@ -62,7 +62,7 @@ std::vector<NearbyOfficer> officers_near(Store& store, Assigner& assigner, const
         if (path.times.back() < since)
             continue;
         const double d = geo::distance_m(where, path.points.back());
-        if (d > radius_m || !may_see(assigner, who, Resource::person, path.points.back()))
+        if (d > radius_m || !may_see_at(assigner, who, Resource::person, path.points.back()))
             continue;
         found[id] = {Person{}, path.points.back(), path.times.back(), d};
     }
@@ -87,7 +87,7 @@ std::vector<NearbyCamera> cameras_seeing(Store& store, Assigner& assigner, const
     for (auto& c : store.cameras(box_around(where, max_camera_range_m))) {
         const double range = std::min(c.range_m, max_camera_range_m);
         if (!geo::in_view_cone(c.position, c.heading_deg, c.fov_deg, range, where) ||
-            !may_see(assigner, who, Resource::camera, c.position))
+            !may_see_at(assigner, who, Resource::camera, c.position))
             continue;
         const double d = geo::distance_m(c.position, where);
         out.push_back({std::move(c), d});

@@ -19,6 +19,8 @@ constexpr double max_camera_range_m = 1000;
 // Where a thing standing at `position` belongs for the jurisdiction rules: the grid and the
 // areas above that the assignment engine locates there.
 Scope scope_at(Assigner& assigner, geo::LonLat position);
+// Whether `who` may view a `resource` standing at `position` (there: scope_at).
+bool may_see_at(Assigner& assigner, const Principal& who, Resource resource, geo::LonLat position);
 
 struct NearbyOfficer {
     Person person;

@@ -1,10 +1,10 @@
 #include "geo/coverage.hpp"
 
+#include "geo/detail/vertex_key.hpp"
 #include "geo/measure.hpp"
 #include "geo/ops.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <numeric>
@@ -42,21 +42,18 @@ void add_pieces(CoverageFault::Kind kind, const MultiPolygon& pieces, std::span<
     }
 }
 
-// A vertex's bits (-0 as +0), and an edge between two such as (smaller, larger).
-using VertexKey = std::pair<std::uint64_t, std::uint64_t>;
-VertexKey key_of(LonLat p) {
-    return {std::bit_cast<std::uint64_t>(p.lon + 0.0), std::bit_cast<std::uint64_t>(p.lat + 0.0)};
-}
+// An edge between two vertices as (smaller, larger).
+using detail::VertexKey;
 struct EdgeKey {
     VertexKey a, b;
     friend bool operator==(const EdgeKey&, const EdgeKey&) = default;
 };
 struct EdgeHash {
     std::size_t operator()(const EdgeKey& e) const {
-        std::uint64_t h = e.a.first * 0x9E3779B97F4A7C15ull;
-        for (std::uint64_t v : {e.a.second, e.b.first, e.b.second})
-            h = (h ^ v) * 0xBF58476D1CE4E5B9ull;
-        return static_cast<std::size_t>(h ^ (h >> 31));
+        std::uint64_t h = e.a.x * 0x9E3779B97F4A7C15ull;
+        for (std::uint64_t v : {e.a.y, e.b.x, e.b.y})
+            h = detail::mix(h, v);
+        return static_cast<std::size_t>(h);
     }
 };
 // Per undirected edge: the net direction (+1 for smaller -> larger) of the parts' edges minus the
@@ -64,13 +61,6 @@ struct EdgeHash {
 struct EdgeUse {
     int net = 0, parts = 0, region = 0;
 };
-
-double signed_ring_area(const Ring& r) {
-    double a = 0;
-    for (std::size_t i = 0; i + 1 < r.size(); ++i)
-        a += r[i].lon * r[i + 1].lat - r[i + 1].lon * r[i].lat;
-    return a / 2;
-}
 
 // Adds the edges of mp's rings, exteriors counter-clockwise and holes clockwise; returns the
 // planar area.
@@ -80,11 +70,11 @@ double add_edges(const MultiPolygon& mp, bool is_region,
     for (const auto& poly : mp.polygons)
         for (std::size_t r = 0; r < poly.rings.size(); ++r) {
             const Ring& ring = poly.rings[r];
-            const double a = signed_ring_area(ring);
+            const double a = signed_area(ring);
             total += r == 0 ? std::abs(a) : -std::abs(a);
             const bool flip = (r == 0) != (a > 0); // walk it the normalised way
             for (std::size_t i = 0; i + 1 < ring.size(); ++i) {
-                VertexKey from = key_of(ring[i]), to = key_of(ring[i + 1]);
+                VertexKey from = detail::vertex_key(ring[i]), to = detail::vertex_key(ring[i + 1]);
                 if (from == to)
                     continue;
                 if (flip)

@@ -6,21 +6,20 @@
 
 namespace tessera::geo {
 namespace {
-constexpr double earth_radius = 6378137.0;
 constexpr double max_lat = 85.0511287798066;
 } // namespace
 
 MercatorXY to_mercator(LonLat p) {
     double lat = std::clamp(p.lat, -max_lat, max_lat);
-    double x = p.lon * std::numbers::pi / 180.0 * earth_radius;
-    double y =
-        std::log(std::tan(std::numbers::pi / 4 + lat * std::numbers::pi / 360.0)) * earth_radius;
+    double x = p.lon * std::numbers::pi / 180.0 * mercator_radius_m;
+    double y = std::log(std::tan(std::numbers::pi / 4 + lat * std::numbers::pi / 360.0)) *
+               mercator_radius_m;
     return {x, y};
 }
 
 LonLat from_mercator(MercatorXY m) {
-    double lon = m.x / earth_radius * 180.0 / std::numbers::pi;
-    double lat = (2 * std::atan(std::exp(m.y / earth_radius)) - std::numbers::pi / 2) * 180.0 /
+    double lon = m.x / mercator_radius_m * 180.0 / std::numbers::pi;
+    double lat = (2 * std::atan(std::exp(m.y / mercator_radius_m)) - std::numbers::pi / 2) * 180.0 /
                  std::numbers::pi;
     return {lon, lat};
 }

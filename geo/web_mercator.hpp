@@ -4,7 +4,13 @@
 
 #include "geo/geometry.hpp"
 
+#include <numbers>
+
 namespace tessera::geo {
+
+// The sphere Web Mercator projects from, and half the width of the projected world.
+constexpr double mercator_radius_m = 6378137.0;
+constexpr double mercator_half_world_m = std::numbers::pi * mercator_radius_m;
 
 // Web Mercator metres of a WGS84 position; latitude is clamped to +-85.0511287798.
 struct MercatorXY {

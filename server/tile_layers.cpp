@@ -79,11 +79,6 @@ std::string events_tile(data::EventDesk& desk, const data::Principal& who,
 
 namespace {
 
-bool may_see_at(data::Assigner& assigner, const data::Principal& who, data::Resource resource,
-                geo::LonLat position) {
-    return data::may(&who, data::Action::view, resource, data::scope_at(assigner, position));
-}
-
 // Whether `who` sees every thing on the ground, so that no position needs locating.
 bool sees_everything(const data::Principal& who) {
     return !data::event_visibility(who).has_value();
@@ -98,7 +93,7 @@ std::string cameras_tile(data::Store& store, data::Assigner& assigner, const dat
     const bool sees_all = sees_everything(who);
     tiles::LayerWriter out{std::string(data::cameras_layer)};
     for (const auto& c : store.cameras(box)) {
-        if (!sees_all && !may_see_at(assigner, who, data::Resource::camera, c.position))
+        if (!sees_all && !data::may_see_at(assigner, who, data::Resource::camera, c.position))
             continue;
         auto g = tiles::encode_geometry(frame, geo::as_multi_polygon(geo::view_cone(
                                                    c.position, c.heading_deg, c.fov_deg,
@@ -116,16 +111,45 @@ std::string cameras_tile(data::Store& store, data::Assigner& assigner, const dat
     return tiles::encode_tile(std::span(&out, 1));
 }
 
-std::string tracks_tile(data::Store& store, data::Assigner& assigner, const data::Principal& who,
-                        const tiles::TileFrame& frame) {
+namespace {
+
+// The paths (tracks, flights) a tile draws: those whose boxes meet it, the latest that started.
+data::PathQuery paths_in(const tiles::TileFrame& frame) {
     data::PathQuery query;
     query.bbox = frame.query_box();
     query.limit = max_tile_paths;
-    std::vector<data::PatrolTrack> tracks = store.patrol_tracks(query);
+    return query;
+}
+
+// Drops the paths `who` may not see: a path belongs where it starts.
+template <class Path>
+void keep_visible(std::vector<Path>& paths, data::Assigner& assigner, const data::Principal& who,
+                  data::Resource resource) {
     if (!sees_everything(who))
-        std::erase_if(tracks, [&](const data::PatrolTrack& t) {
-            return !may_see_at(assigner, who, data::Resource::track, t.path.points.front());
+        std::erase_if(paths, [&](const Path& p) {
+            return !data::may_see_at(assigner, who, resource, p.path.points.front());
         });
+}
+
+// What every path feature carries besides its own attributes.
+struct DrawnPath {
+    tiles::EncodedGeometry geometry;
+    std::string started_at, ended_at;
+    double length_m = 0;
+};
+
+DrawnPath draw(const tiles::TileFrame& frame, data::TimedPath& path) { // takes the points
+    const geo::Geometry line = geo::LineString{std::move(path.points)};
+    return {tiles::encode_geometry(frame, line), data::format_time(path.times.front()),
+            data::format_time(path.times.back()), std::round(geo::length_m(line))};
+}
+
+} // namespace
+
+std::string tracks_tile(data::Store& store, data::Assigner& assigner, const data::Principal& who,
+                        const tiles::TileFrame& frame) {
+    std::vector<data::PatrolTrack> tracks = store.patrol_tracks(paths_in(frame));
+    keep_visible(tracks, assigner, who, data::Resource::track);
     std::vector<std::int64_t> person_ids;
     for (const auto& t : tracks)
         person_ids.push_back(t.person_id);
@@ -137,46 +161,35 @@ std::string tracks_tile(data::Store& store, data::Assigner& assigner, const data
     for (auto& t : tracks) {
         auto person = std::ranges::lower_bound(people, t.person_id, {}, &data::Person::id);
         const bool known = person != people.end() && person->id == t.person_id;
-        const std::string started = data::format_time(t.path.times.front());
-        const std::string ended = data::format_time(t.path.times.back());
-        const geo::Geometry line = geo::LineString{std::move(t.path.points)};
-        auto g = tiles::encode_geometry(frame, line);
+        const DrawnPath d = draw(frame, t.path);
         const tiles::PropertyRef props[] = {
             {"officer_code", tiles::ValueRef::of(known ? std::string_view(person->code) : "")},
             {"officer_name", tiles::ValueRef::of(known ? std::string_view(person->name) : "")},
-            {"started_at", tiles::ValueRef::of(started)},
-            {"ended_at", tiles::ValueRef::of(ended)},
-            {"length_m", tiles::ValueRef::of(std::round(geo::length_m(line)))},
+            {"started_at", tiles::ValueRef::of(d.started_at)},
+            {"ended_at", tiles::ValueRef::of(d.ended_at)},
+            {"length_m", tiles::ValueRef::of(d.length_m)},
         };
-        out.add(static_cast<std::uint64_t>(t.id), g.type, g.commands, props);
+        out.add(static_cast<std::uint64_t>(t.id), d.geometry.type, d.geometry.commands, props);
     }
     return tiles::encode_tile(std::span(&out, 1));
 }
 
 std::string drones_tile(data::Store& store, data::Assigner& assigner, const data::Principal& who,
                         const tiles::TileFrame& frame) {
-    data::PathQuery query;
-    query.bbox = frame.query_box();
-    query.limit = max_tile_paths;
-    const bool sees_all = sees_everything(who);
+    std::vector<data::DroneFlight> flights = store.drone_flights(paths_in(frame));
+    keep_visible(flights, assigner, who, data::Resource::drone_flight);
     tiles::LayerWriter out{std::string(data::drones_layer)};
-    for (auto& f : store.drone_flights(query)) {
-        if (!sees_all &&
-            !may_see_at(assigner, who, data::Resource::drone_flight, f.path.points.front()))
-            continue;
-        const std::string started = data::format_time(f.path.times.front());
-        const std::string ended = data::format_time(f.path.times.back());
-        const geo::Geometry line = geo::LineString{std::move(f.path.points)};
-        auto g = tiles::encode_geometry(frame, line);
+    for (auto& f : flights) {
+        const DrawnPath d = draw(frame, f.path);
         const tiles::PropertyRef props[] = {
             {"code", tiles::ValueRef::of(f.code)},
             {"purpose", tiles::ValueRef::of(f.purpose)},
             {"swath_m", tiles::ValueRef::of(f.swath_m)},
-            {"started_at", tiles::ValueRef::of(started)},
-            {"ended_at", tiles::ValueRef::of(ended)},
-            {"length_m", tiles::ValueRef::of(std::round(geo::length_m(line)))},
+            {"started_at", tiles::ValueRef::of(d.started_at)},
+            {"ended_at", tiles::ValueRef::of(d.ended_at)},
+            {"length_m", tiles::ValueRef::of(d.length_m)},
         };
-        out.add(static_cast<std::uint64_t>(f.id), g.type, g.commands, props);
+        out.add(static_cast<std::uint64_t>(f.id), d.geometry.type, d.geometry.commands, props);
     }
     return tiles::encode_tile(std::span(&out, 1));
 }

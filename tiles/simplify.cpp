@@ -7,8 +7,7 @@
 namespace tessera::tiles {
 namespace {
 
-constexpr double earth_radius_m = 6378137.0;
-constexpr double metres_per_degree = earth_radius_m * std::numbers::pi / 180;
+constexpr double metres_per_degree = geo::mercator_radius_m * std::numbers::pi / 180;
 
 bool before(geo::LonLat p, geo::LonLat q) {
     return p.lon != q.lon ? p.lon < q.lon : p.lat < q.lat;
@@ -167,8 +166,7 @@ geo::MultiPolygon simplify(const geo::MultiPolygon& mp, const std::vector<bool>&
 double simplify_tolerance_m(const TileFrame& frame) {
     if (frame.tile().z >= full_detail_zoom)
         return 0;
-    const double tile_m = 2 * std::numbers::pi * earth_radius_m / std::ldexp(1.0, frame.tile().z);
-    return tile_m / frame.extent() * 4;
+    return 4 / frame.units_per_metre();
 }
 
 } // namespace tessera::tiles

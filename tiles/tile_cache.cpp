@@ -56,7 +56,7 @@ struct TileRange {
 
 // The tiles at zoom z whose area, widened by `buffer` tile widths, meets the box.
 TileRange tiles_meeting(const geo::BBox& box, std::uint32_t z, double buffer) {
-    constexpr double half = std::numbers::pi * 6378137.0;
+    constexpr double half = geo::mercator_half_world_m;
     const double size = 2 * half / std::ldexp(1.0, static_cast<int>(z));
     auto lo = to_mercator({box.min_x, box.min_y});
     auto hi = to_mercator({box.max_x, box.max_y});

@@ -8,7 +8,7 @@
 namespace tessera::tiles {
 namespace {
 
-constexpr double half_world = std::numbers::pi * 6378137.0;
+constexpr double half_world = geo::mercator_half_world_m;
 
 using XY = TileFrame::XY;
 using IXY = std::pair<std::int64_t, std::int64_t>;

@@ -36,6 +36,8 @@ public:
     TileId tile() const { return m_tile; }
     std::uint32_t extent() const { return m_extent; }
     std::uint32_t buffer() const { return m_buffer; }
+    // Tile units per Web Mercator metre.
+    double units_per_metre() const { return m_scale; }
     // The tile and its buffer in lon/lat: what a query for the tile's features should cover.
     geo::BBox query_box() const;
 

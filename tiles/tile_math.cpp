@@ -6,8 +6,7 @@
 
 namespace tessera::tiles {
 namespace {
-constexpr double earth_radius = 6378137.0;
-constexpr double half_world = std::numbers::pi * earth_radius;
+constexpr double half_world = geo::mercator_half_world_m;
 } // namespace
 
 bool is_valid(TileId t) {
