@@ -568,6 +568,8 @@ std::vector<EventAction> EventDesk::actions_for(const Event& e, const Principal*
 Event EventDesk::act(std::int64_t id, const ActionRequest& r, const Principal& who) {
     if (r.action == EventAction::report)
         throw bad("report is not an action: POST /api/v1/events reports an event");
+    if (r.action == EventAction::reassign)
+        throw bad("reassign is not an action: a committed redraw moves events to their new grid");
     check_length(r.note, max_description, "note");
     if (r.target)
         check_length(*r.target, max_short_text, "target");

@@ -107,7 +107,7 @@ constexpr std::array<std::pair<ResponseLevel, std::string_view>, 4> response_lev
     {ResponseLevel::county, "county"},
 }};
 
-constexpr std::array<std::pair<EventAction, std::string_view>, 11> event_actions{{
+constexpr std::array<std::pair<EventAction, std::string_view>, 12> event_actions{{
     {EventAction::dispatch, "dispatch"},
     {EventAction::accept, "accept"},
     {EventAction::start, "start"},
@@ -119,6 +119,13 @@ constexpr std::array<std::pair<EventAction, std::string_view>, 11> event_actions
     {EventAction::reopen, "reopen"},
     {EventAction::rate, "rate"},
     {EventAction::report, "report"},
+    {EventAction::reassign, "reassign"},
+}};
+
+constexpr std::array<std::pair<DraftStatus, std::string_view>, 3> draft_statuses{{
+    {DraftStatus::open, "open"},
+    {DraftStatus::committed, "committed"},
+    {DraftStatus::discarded, "discarded"},
 }};
 
 constexpr std::array<std::pair<PendingStatus, std::string_view>, 3> pending_statuses{{
@@ -159,6 +166,12 @@ std::string_view to_string(PendingStatus s) {
 }
 std::optional<PendingStatus> parse_pending_status(std::string_view s) {
     return parse_enum(s, pending_statuses);
+}
+std::string_view to_string(DraftStatus s) {
+    return name_of(s, draft_statuses);
+}
+std::optional<DraftStatus> parse_draft_status(std::string_view s) {
+    return parse_enum(s, draft_statuses);
 }
 std::string_view to_string(PersonRole r) {
     return name_of(r, person_roles);

@@ -126,6 +126,47 @@ struct FeaturePage {
     std::int64_t total = 0; // number matching the query, ignoring limit/offset
 };
 
+// ---- drafts: redrawing a layer (docs/redrawing.md) ----
+
+enum class DraftStatus { open, committed, discarded };
+std::string_view to_string(DraftStatus s);
+std::optional<DraftStatus> parse_draft_status(std::string_view s);
+
+// A feature as a draft leaves it: its new content, or nullopt when the draft removes it.
+struct FeatureChange {
+    std::string code;
+    std::optional<FeatureInput> after;
+};
+
+struct DraftSpec {
+    std::string created_by; // username
+    std::string title;      // what the redraw is for, e.g. "split G3 for the new compound"
+    std::optional<Time> at; // default: now
+};
+
+struct Draft {
+    std::int64_t id = 0;
+    std::string layer;
+    std::int64_t base_version = 0; // the layer version it started from
+    DraftStatus status = DraftStatus::open;
+    std::string created_by;
+    std::string title;
+    Time created_at{}, updated_at{};
+    std::optional<std::int64_t> changeset_id; // once committed
+    std::int64_t operations = 0;
+    std::int64_t changes = 0; // features it changes so far
+};
+
+// One step of a draft, as it was asked for.
+struct DraftOperation {
+    std::int64_t seq = 0; // 1, 2, ... within the draft
+    std::string kind;     // "split", "merge", "import", ...
+    std::string detail;   // the request (JSON)
+    std::string author;
+    Time at{};
+    std::vector<std::string> codes; // the features it changed
+};
+
 // ---- people and organisations ----
 
 enum class PersonRole {
@@ -238,8 +279,9 @@ enum class EventAction {
     transfer,
     escalate, // to the next level: overdue or beyond the level's means
     reopen,
-    rate,   // the reporter's rating: satisfied closes, unsatisfied reopens and re-dispatches
-    report, // the intake itself: the first timeline entry, never requested as an action
+    rate,     // the reporter's rating: satisfied closes, unsatisfied reopens and re-dispatches
+    report,   // the intake itself: the first timeline entry, never requested as an action
+    reassign, // a redraw moved it to another grid (docs/redrawing.md); never requested either
 };
 std::string_view to_string(EventAction a);
 std::optional<EventAction> parse_event_action(std::string_view s);

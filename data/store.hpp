@@ -50,6 +50,33 @@ public:
                                        std::span<const FeatureInput> features) = 0;
     virtual FeaturePage features(std::string_view layer, const FeatureQuery& query) = 0;
     virtual std::vector<Changeset> changesets(std::string_view layer) = 0;
+    // Every version of one feature, oldest first (empty for a code the layer never had).
+    virtual std::vector<Feature> feature_history(std::string_view layer, std::string_view code) = 0;
+
+    // ---- drafts: redrawing a layer (docs/redrawing.md) ----
+    // Error(not_found) for an unknown layer, Error(invalid_argument) without created_by.
+    virtual Draft create_draft(std::string_view layer, const DraftSpec& spec) = 0;
+    virtual std::optional<Draft> draft(std::int64_t id) = 0;
+    // The layer's drafts, newest first.
+    virtual std::vector<Draft> drafts(std::string_view layer) = 0;
+    // What the draft changes so far, one entry per feature code, by code.
+    virtual std::vector<FeatureChange> draft_changes(std::int64_t id) = 0;
+    virtual std::vector<DraftOperation> draft_operations(std::int64_t id) = 0;
+    // Appends `op` (its seq is assigned) and records `changes`, replacing what the draft had
+    // for those codes (with replace_all: everything it had), atomically, provided the draft is
+    // still open: Error(conflict) otherwise, Error(not_found) for an unknown draft.
+    virtual DraftOperation add_draft_operation(std::int64_t id, const DraftOperation& op,
+                                               std::span<const FeatureChange> changes,
+                                               bool replace_all = false) = 0;
+    // Error(conflict) unless the draft is open.
+    virtual void discard_draft(std::int64_t id) = 0;
+    // Applies the draft's changes as one changeset and one new layer version: the features it
+    // changes or removes get valid_to, the new versions valid_from, the changeset's time; the
+    // rest of the layer carries on untouched. Error(conflict) when the draft is not open, when a
+    // feature it changes was changed by another changeset since the draft's base version (the
+    // message names it), or when the result would repeat a code; Error(invalid_argument) for a
+    // draft without changes or a changeset without author or reason.
+    virtual Changeset commit_draft(std::int64_t id, const ChangesetInfo& info) = 0;
 
     // ---- people, organisations, things on the ground ----
     // add_* return the new id; codes are unique per kind (Error(conflict) otherwise).

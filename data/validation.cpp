@@ -78,7 +78,19 @@ ValidationReport validate_layer(Store& store, std::string_view layer_name,
         throw Error(ErrorCode::not_found, "layer '" + std::string(layer_name) + "' does not exist");
     FeatureQuery all;
     all.limit = std::numeric_limits<std::size_t>::max();
-    std::vector<Feature> features = store.features(layer->name, all).features;
+    std::vector<FeatureInput> features;
+    for (auto& f : store.features(layer->name, all).features)
+        features.push_back({std::move(f.code), std::move(f.name), std::move(f.parent_code),
+                            std::move(f.properties), std::move(f.geometry)});
+    return validate_features(store, *layer, features, rules);
+}
+
+ValidationReport validate_features(Store& store, const Layer& layer_info,
+                                   std::span<const FeatureInput> features,
+                                   const ValidationRules& rules) {
+    const Layer* layer = &layer_info;
+    FeatureQuery all;
+    all.limit = std::numeric_limits<std::size_t>::max();
     ValidationReport report{layer->name, layer->version, features.size(), {}};
     auto add = [&](std::string code, Finding::Severity severity, std::string message,
                    std::vector<std::string> codes, geo::LonLat at,
@@ -90,7 +102,7 @@ ValidationReport validate_layer(Store& store, std::string_view layer_name,
     // Each feature on its own: geometry, size, households.
     std::vector<bool> usable(features.size(), false);
     for (std::size_t i = 0; i < features.size(); ++i) {
-        const Feature& f = features[i];
+        const FeatureInput& f = features[i];
         if (auto problem = geo::find_problem(f.geometry)) {
             add("invalid_geometry", Finding::Severity::error, f.code + ": " + problem->message,
                 {f.code}, problem->location.value_or(where(f.geometry)));
@@ -129,7 +141,7 @@ ValidationReport validate_layer(Store& store, std::string_view layer_name,
                 parents.emplace(p.code, geo::as_multi_polygon(p.geometry));
         std::map<std::string, std::vector<std::size_t>> children;
         for (std::size_t i = 0; i < features.size(); ++i) {
-            const Feature& f = features[i];
+            const FeatureInput& f = features[i];
             if (!f.parent_code) {
                 add("no_parent", Finding::Severity::error,
                     f.code + " names no " + *layer->parent_layer + " it belongs to", {f.code},

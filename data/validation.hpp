@@ -56,6 +56,12 @@ struct ValidationReport {
 ValidationReport validate_layer(Store& store, std::string_view layer,
                                 const ValidationRules& rules = {});
 
+// The same checks on `features` as the content of `layer` (a draft's features, or those of the
+// parents a draft touches): the report's version is the layer's.
+ValidationReport validate_features(Store& store, const Layer& layer,
+                                   std::span<const FeatureInput> features,
+                                   const ValidationRules& rules = {});
+
 std::string_view to_string(Finding::Severity s);
 
 } // namespace tessera::data

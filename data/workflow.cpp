@@ -102,7 +102,9 @@ Step next_step(EventStatus status, ResponseLevel level, const ActionRequest& req
             throw Error(ErrorCode::invalid_argument, "rate needs satisfied: true or false");
         return {*req.satisfied ? S::closed : S::dispatched, level};
     case A::report:
-        break; // never allowed: the intake is not an action (see allowed_actions)
+    case A::reassign:
+        break; // never allowed: the intake and a redraw's move are not actions (see
+               // allowed_actions)
     }
     throw Error(ErrorCode::internal, "unknown event action");
 }

@@ -42,9 +42,12 @@ BBox grown(BBox b, double by) {
     return b;
 }
 
-BBox box_of(const MultiPolygon& mp) { return bbox_of(Geometry{mp}); }
+BBox box_of(const MultiPolygon& mp) {
+    return bbox_of(Geometry{mp});
+}
 
-template <class F> void for_each_edge(const MultiPolygon& mp, F&& f) {
+template <class F>
+void for_each_edge(const MultiPolygon& mp, F&& f) {
     for (const auto& poly : mp.polygons)
         for (const auto& ring : poly.rings)
             for (std::size_t i = 0; i + 1 < ring.size(); ++i)
@@ -95,8 +98,8 @@ void require_valid(const MultiPolygon& mp, const char* what) {
     if (mp.polygons.empty())
         throw Error(ErrorCode::invalid_geometry, std::string(what) + " is empty");
     if (auto problem = find_problem(Geometry{mp}, false))
-        throw Error(ErrorCode::invalid_geometry, std::string(what) + " is not valid: " +
-                                                     problem->message);
+        throw Error(ErrorCode::invalid_geometry,
+                    std::string(what) + " is not valid: " + problem->message);
 }
 
 void require_index(std::span<const MultiPolygon> polygons, std::size_t i) {
@@ -148,7 +151,9 @@ std::vector<MultiPolygon> cut(const MultiPolygon& region, const LineString& line
 }
 
 // Unites polygons that share a boundary exactly or nearly (GEOS union, which nodes them).
-MultiPolygon united(std::vector<MultiPolygon> parts) { return unary_union(parts); }
+MultiPolygon united(std::vector<MultiPolygon> parts) {
+    return unary_union(parts);
+}
 
 // Finishes an edit: `work` holds the new shapes (nullopt: removed) of the input polygons, then
 // the created ones. The polygons it changed give up their near-miss vertices to the unchanged
@@ -260,9 +265,10 @@ std::vector<bool> node_shared_vertices(std::span<MultiPolygon> polygons,
                 for (std::size_t k = 0; k + 1 < ring.size(); ++k) {
                     const LonLat a = ring[k], b = ring[k + 1];
                     out.push_back(a);
-                    const BBox edge_box = grown(BBox{std::min(a.lon, b.lon), std::min(a.lat, b.lat),
-                                                     std::max(a.lon, b.lon), std::max(a.lat, b.lat)},
-                                                tolerance);
+                    const BBox edge_box =
+                        grown(BBox{std::min(a.lon, b.lon), std::min(a.lat, b.lat),
+                                   std::max(a.lon, b.lon), std::max(a.lat, b.lat)},
+                              tolerance);
                     inserted.clear();
                     for (std::size_t j = 0; j < n; ++j) {
                         if (j == i || !boxes[j].intersects(edge_box))

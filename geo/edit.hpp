@@ -31,7 +31,8 @@ struct Edit {
     std::vector<MultiPolygon> created;
 };
 
-// About 0.1 mm in degrees: two vertices this close are one, a vertex this close to an edge is on it.
+// About 0.1 mm in degrees: two vertices this close are one, a vertex this close to an edge is on
+// it.
 inline constexpr double edit_tolerance = 1e-9;
 
 // Moves every vertex within `tolerance` of `from` to `to`, in every polygon that has one: a vertex

@@ -282,6 +282,46 @@ DROP TRIGGER giu_events_geom;
 SELECT CreateSpatialIndex('drone_flights', 'geom');
 SELECT CreateSpatialIndex('patrol_tracks', 'geom');
 )sql"},
+    {8, "drafts: redrawing a layer in steps before committing it",
+     R"sql(
+-- A draft changeset (docs/redrawing.md): the features it changes, by code, and the operations
+-- that changed them, until it is committed as one changeset or discarded.
+CREATE TABLE drafts (
+    id           INTEGER PRIMARY KEY,
+    layer_id     INTEGER NOT NULL REFERENCES layers(id),
+    base_version INTEGER NOT NULL,
+    status       TEXT NOT NULL,
+    created_by   TEXT NOT NULL,
+    title        TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    changeset_id INTEGER REFERENCES changesets(id)
+);
+CREATE INDEX drafts_layer ON drafts(layer_id, id);
+CREATE TABLE draft_operations (
+    draft_id INTEGER NOT NULL REFERENCES drafts(id),
+    seq      INTEGER NOT NULL,
+    kind     TEXT NOT NULL,
+    detail   TEXT NOT NULL,
+    author   TEXT NOT NULL,
+    at       INTEGER NOT NULL,
+    codes    TEXT NOT NULL, -- JSON array of the feature codes it changed
+    PRIMARY KEY (draft_id, seq)
+);
+-- One row per feature the draft changes: its new content, or removed = 1.
+CREATE TABLE draft_features (
+    draft_id    INTEGER NOT NULL REFERENCES drafts(id),
+    code        TEXT NOT NULL,
+    removed     INTEGER NOT NULL,
+    name        TEXT,
+    parent_code TEXT,
+    properties  TEXT,
+    geom        BLOB, -- WKB, EPSG:4326
+    PRIMARY KEY (draft_id, code)
+);
+-- Every version of one feature, for its history.
+CREATE INDEX features_code ON features(layer_id, code, version);
+)sql"},
 };
 
 } // namespace

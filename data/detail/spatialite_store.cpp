@@ -391,6 +391,15 @@ public:
 
     Changeset replace_features(std::string_view layer_name, const ChangesetInfo& info,
                                std::span<const FeatureInput> features) override {
+        check_changeset(info, features);
+        return write(
+            [&] { return write_changeset(existing_layer(layer_name), info, {}, features); });
+    }
+
+    // Error(invalid_argument) without author or reason or for a feature without a code,
+    // Error(conflict) for a repeated code, Error(invalid_geometry) for an empty or out-of-range
+    // geometry.
+    static void check_changeset(const ChangesetInfo& info, std::span<const FeatureInput> features) {
         if (info.author.empty())
             throw Error(ErrorCode::invalid_argument, "a changeset needs an author");
         if (info.reason.empty())
@@ -410,75 +419,100 @@ public:
                 throw Error(ErrorCode::invalid_geometry,
                             "feature '" + f.code + "' has coordinates outside lon/lat range");
         }
-        return write([&] {
-            auto layer = find_layer(layer_name);
-            if (!layer)
-                throw Error(ErrorCode::not_found,
-                            "layer '" + std::string(layer_name) + "' does not exist");
-            Time at = info.at.value_or(now());
-            auto& last = stmt("SELECT MAX(created_at) FROM changesets WHERE layer_id = ?");
-            last.bind(1, layer->id);
-            if (last.step() && !last.is_null(0) && last.int64(0) > to_ms(at)) {
-                last.reset();
-                throw Error(ErrorCode::conflict,
-                            "changeset time is before the layer's latest changeset");
-            }
+    }
+
+    Layer existing_layer(std::string_view name) {
+        auto layer = find_layer(name);
+        if (!layer)
+            throw Error(ErrorCode::not_found, "layer '" + std::string(name) + "' does not exist");
+        return *layer;
+    }
+
+    // One changeset and one new layer version: the current versions of `retired` (nullopt: of
+    // every feature) get valid_to, `added` are inserted as current. Call inside write().
+    Changeset write_changeset(const Layer& layer, const ChangesetInfo& info,
+                              std::optional<std::span<const std::string>> retired,
+                              std::span<const FeatureInput> added) {
+        Time at = info.at.value_or(now());
+        auto& last = stmt("SELECT MAX(created_at) FROM changesets WHERE layer_id = ?");
+        last.bind(1, layer.id);
+        if (last.step() && !last.is_null(0) && last.int64(0) > to_ms(at)) {
             last.reset();
+            throw Error(ErrorCode::conflict,
+                        "changeset time is before the layer's latest changeset");
+        }
+        last.reset();
 
-            Changeset cs;
-            cs.layer = layer->name;
-            cs.version = layer->version + 1;
-            cs.author = info.author;
-            cs.reason = info.reason;
-            cs.created_at = at;
-            stmt("INSERT INTO changesets(layer_id, version, author, reason, created_at) "
-                 "VALUES (?,?,?,?,?)")
-                .bind(1, layer->id)
-                .bind(2, cs.version)
-                .bind(3, cs.author)
-                .bind(4, cs.reason)
-                .bind(5, to_ms(at))
+        Changeset cs;
+        cs.layer = layer.name;
+        cs.version = layer.version + 1;
+        cs.author = info.author;
+        cs.reason = info.reason;
+        cs.created_at = at;
+        stmt("INSERT INTO changesets(layer_id, version, author, reason, created_at) "
+             "VALUES (?,?,?,?,?)")
+            .bind(1, layer.id)
+            .bind(2, cs.version)
+            .bind(3, cs.author)
+            .bind(4, cs.reason)
+            .bind(5, to_ms(at))
+            .run();
+        cs.id = last_id();
+
+        if (!retired) {
+            stmt("UPDATE features SET valid_to = ? WHERE layer_id = ? AND valid_to IS NULL")
+                .bind(1, to_ms(at))
+                .bind(2, layer.id)
                 .run();
-            cs.id = last_id();
-
-            auto& close =
-                stmt("UPDATE features SET valid_to = ? WHERE layer_id = ? AND valid_to IS NULL");
-            close.bind(1, to_ms(at)).bind(2, layer->id).run();
             cs.features_removed = sqlite3_changes(m_db);
-
-            auto& insert =
-                stmt("INSERT INTO features(layer_id, code, name, parent_code, properties, version, "
-                     "valid_from, changeset_id, min_x, min_y, max_x, max_y, geom) "
-                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?, GeomFromWKB(?, 4326))");
-            for (const auto& f : features) {
-                geo::BBox b = geo::bbox_of(f.geometry);
-                insert.bind(1, layer->id)
-                    .bind(2, f.code)
-                    .bind(3, f.name)
-                    .bind(4, f.parent_code)
-                    .bind(5, encode_properties(f.properties))
-                    .bind(6, cs.version)
-                    .bind(7, to_ms(at))
-                    .bind(8, cs.id)
-                    .bind(9, b.min_x)
-                    .bind(10, b.min_y)
-                    .bind(11, b.max_x)
-                    .bind(12, b.max_y)
-                    .bind_blob(13, geo::to_wkb(f.geometry));
-                insert.run();
+        } else {
+            auto& close = stmt("UPDATE features SET valid_to = ? WHERE layer_id = ? AND code = ? "
+                               "AND valid_to IS NULL");
+            for (const auto& code : *retired) {
+                close.bind(1, to_ms(at)).bind(2, layer.id).bind(3, code).run();
+                cs.features_removed += sqlite3_changes(m_db);
             }
-            cs.features_added = static_cast<std::int64_t>(features.size());
-            stmt("UPDATE changesets SET features_added = ?, features_removed = ? WHERE id = ?")
-                .bind(1, cs.features_added)
-                .bind(2, cs.features_removed)
-                .bind(3, cs.id)
-                .run();
-            stmt("UPDATE layers SET version = ? WHERE id = ?")
-                .bind(1, cs.version)
-                .bind(2, layer->id)
-                .run();
-            return cs;
-        });
+        }
+
+        auto& insert =
+            stmt("INSERT INTO features(layer_id, code, name, parent_code, properties, version, "
+                 "valid_from, changeset_id, min_x, min_y, max_x, max_y, geom) "
+                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?, GeomFromWKB(?, 4326))");
+        for (const auto& f : added) {
+            geo::BBox b = geo::bbox_of(f.geometry);
+            insert.bind(1, layer.id)
+                .bind(2, f.code)
+                .bind(3, f.name)
+                .bind(4, f.parent_code)
+                .bind(5, encode_properties(f.properties))
+                .bind(6, cs.version)
+                .bind(7, to_ms(at))
+                .bind(8, cs.id)
+                .bind(9, b.min_x)
+                .bind(10, b.min_y)
+                .bind(11, b.max_x)
+                .bind(12, b.max_y)
+                .bind_blob(13, geo::to_wkb(f.geometry));
+            try {
+                insert.run();
+            } catch (const Error& e) {
+                if (e.code() == ErrorCode::conflict)
+                    throw Error(ErrorCode::conflict,
+                                "the layer already has a feature '" + f.code + "'");
+                throw;
+            }
+        }
+        cs.features_added = static_cast<std::int64_t>(added.size());
+        stmt("UPDATE changesets SET features_added = ?, features_removed = ? WHERE id = ?")
+            .bind(1, cs.features_added)
+            .bind(2, cs.features_removed)
+            .bind(3, cs.id)
+            .run();
+        stmt("UPDATE layers SET version = ? WHERE id = ?")
+            .bind(1, cs.version)
+            .bind(2, layer.id)
+            .run();
+        return cs;
     }
 
     FeaturePage features(std::string_view layer_name, const FeatureQuery& query) override {
@@ -499,11 +533,9 @@ public:
             " AND (?7 IS NULL OR f.code = ?7)"
             " AND (?8 IS NULL OR f.parent_code = ?8)";
         static const std::string count_sql = std::string("SELECT COUNT(*) FROM features f") + where;
-        static const std::string page_sql =
-            std::string(
-                "SELECT f.id, f.code, f.name, f.parent_code, f.properties, f.version, "
-                "f.valid_from, f.valid_to, f.changeset_id, AsBinary(f.geom) FROM features f") +
-            where + " ORDER BY f.code, f.id LIMIT ?9 OFFSET ?10";
+        static const std::string page_sql = std::string("SELECT ") + feature_columns +
+                                            " FROM features f" + where +
+                                            " ORDER BY f.code, f.id LIMIT ?9 OFFSET ?10";
         auto bind = [&](Statement& s) {
             s.bind(1, layer->id);
             if (query.at)
@@ -520,6 +552,17 @@ public:
         bind(q);
         q.bind(9, static_cast<std::int64_t>(std::min<std::size_t>(query.limit, 1'000'000)));
         q.bind(10, static_cast<std::int64_t>(query.offset));
+        page.features = read_features(q);
+        return page;
+    }
+
+    static constexpr const char* feature_columns =
+        "f.id, f.code, f.name, f.parent_code, f.properties, f.version, f.valid_from, f.valid_to, "
+        "f.changeset_id, AsBinary(f.geom)";
+
+    // The rows of a query selecting feature_columns; the statement is reset.
+    static std::vector<Feature> read_features(Statement& q) {
+        std::vector<Feature> out;
         while (q.step()) {
             Feature f;
             f.id = q.int64(0);
@@ -533,10 +576,257 @@ public:
                 f.valid_to = from_ms(q.int64(7));
             f.changeset_id = q.int64(8);
             f.geometry = geo::from_wkb(q.blob(9));
-            page.features.push_back(std::move(f));
+            out.push_back(std::move(f));
         }
         q.reset();
-        return page;
+        return out;
+    }
+
+    std::vector<Feature> feature_history(std::string_view layer_name,
+                                         std::string_view code) override {
+        std::lock_guard lock(m_mutex);
+        const Layer layer = existing_layer(layer_name);
+        static const std::string sql = std::string("SELECT ") + feature_columns +
+                                       " FROM features f WHERE f.layer_id = ? AND f.code = ? "
+                                       "ORDER BY f.version, f.id";
+        auto& q = stmt(sql.c_str());
+        q.bind(1, layer.id).bind(2, code);
+        return read_features(q);
+    }
+
+    // ---- drafts ----
+
+    Draft create_draft(std::string_view layer_name, const DraftSpec& spec) override {
+        if (spec.created_by.empty())
+            throw Error(ErrorCode::invalid_argument, "a draft needs the name of who starts it");
+        return write([&] {
+            const Layer layer = existing_layer(layer_name);
+            const Time at = spec.at.value_or(now());
+            stmt("INSERT INTO drafts(layer_id, base_version, status, created_by, title, "
+                 "created_at, updated_at) VALUES (?,?,'open',?,?,?,?)")
+                .bind(1, layer.id)
+                .bind(2, layer.version)
+                .bind(3, spec.created_by)
+                .bind(4, spec.title)
+                .bind(5, to_ms(at))
+                .bind(6, to_ms(at))
+                .run();
+            return *find_draft(last_id());
+        });
+    }
+
+    std::optional<Draft> draft(std::int64_t id) override {
+        std::lock_guard lock(m_mutex);
+        return find_draft(id);
+    }
+
+    static constexpr const char* draft_select =
+        "SELECT d.id, l.name, d.base_version, d.status, d.created_by, d.title, d.created_at, "
+        "d.updated_at, d.changeset_id, "
+        "(SELECT COUNT(*) FROM draft_operations o WHERE o.draft_id = d.id), "
+        "(SELECT COUNT(*) FROM draft_features c WHERE c.draft_id = d.id) "
+        "FROM drafts d JOIN layers l ON l.id = d.layer_id ";
+
+    static std::vector<Draft> read_drafts(Statement& q) {
+        std::vector<Draft> out;
+        while (q.step()) {
+            Draft d;
+            d.id = q.int64(0);
+            d.layer = q.text(1);
+            d.base_version = q.int64(2);
+            d.status = parse_draft_status(q.text(3)).value_or(DraftStatus::discarded);
+            d.created_by = q.text(4);
+            d.title = q.text(5);
+            d.created_at = from_ms(q.int64(6));
+            d.updated_at = from_ms(q.int64(7));
+            if (!q.is_null(8))
+                d.changeset_id = q.int64(8);
+            d.operations = q.int64(9);
+            d.changes = q.int64(10);
+            out.push_back(std::move(d));
+        }
+        q.reset();
+        return out;
+    }
+
+    std::optional<Draft> find_draft(std::int64_t id) {
+        static const std::string sql = std::string(draft_select) + "WHERE d.id = ?";
+        auto& q = stmt(sql.c_str());
+        q.bind(1, id);
+        auto found = read_drafts(q);
+        return found.empty() ? std::nullopt : std::optional<Draft>(std::move(found.front()));
+    }
+
+    Draft open_draft(std::int64_t id) {
+        auto d = find_draft(id);
+        if (!d)
+            throw Error(ErrorCode::not_found, "draft " + std::to_string(id) + " does not exist");
+        if (d->status != DraftStatus::open)
+            throw Error(ErrorCode::conflict, "draft " + std::to_string(id) + " is already " +
+                                                 std::string(to_string(d->status)));
+        return *d;
+    }
+
+    std::vector<Draft> drafts(std::string_view layer_name) override {
+        std::lock_guard lock(m_mutex);
+        static const std::string sql =
+            std::string(draft_select) + "WHERE l.name = ? ORDER BY d.id DESC";
+        auto& q = stmt(sql.c_str());
+        q.bind(1, layer_name);
+        return read_drafts(q);
+    }
+
+    std::vector<FeatureChange> draft_changes(std::int64_t id) override {
+        std::lock_guard lock(m_mutex);
+        return changes_of(id);
+    }
+
+    std::vector<FeatureChange> changes_of(std::int64_t id) {
+        auto& q = stmt("SELECT code, removed, name, parent_code, properties, geom FROM "
+                       "draft_features WHERE draft_id = ? ORDER BY code");
+        q.bind(1, id);
+        std::vector<FeatureChange> out;
+        while (q.step()) {
+            FeatureChange c;
+            c.code = q.text(0);
+            if (q.int64(1) == 0) {
+                FeatureInput f;
+                f.code = c.code;
+                f.name = q.text(2);
+                f.parent_code = q.optional_text(3);
+                f.properties = decode_properties(q.text(4));
+                f.geometry = geo::from_wkb(q.blob(5));
+                c.after = std::move(f);
+            }
+            out.push_back(std::move(c));
+        }
+        q.reset();
+        return out;
+    }
+
+    std::vector<DraftOperation> draft_operations(std::int64_t id) override {
+        std::lock_guard lock(m_mutex);
+        auto& q = stmt("SELECT seq, kind, detail, author, at, codes FROM draft_operations "
+                       "WHERE draft_id = ? ORDER BY seq");
+        q.bind(1, id);
+        std::vector<DraftOperation> out;
+        while (q.step())
+            out.push_back({q.int64(0), q.text(1), q.text(2), q.text(3), from_ms(q.int64(4)),
+                           json::parse(q.text(5)).get<std::vector<std::string>>()});
+        q.reset();
+        return out;
+    }
+
+    DraftOperation add_draft_operation(std::int64_t id, const DraftOperation& op,
+                                       std::span<const FeatureChange> changes,
+                                       bool replace_all) override {
+        for (const auto& c : changes)
+            if (c.after && (geo::vertex_count(c.after->geometry) == 0 ||
+                            !geo::coordinates_in_lonlat_range(c.after->geometry)))
+                throw Error(ErrorCode::invalid_geometry,
+                            "feature '" + c.code + "' has an empty or out-of-range geometry");
+        return write([&] {
+            const Draft d = open_draft(id);
+            DraftOperation out = op;
+            out.seq = d.operations + 1;
+            out.at = op.at == Time{} ? now() : op.at;
+            out.codes.clear();
+            for (const auto& c : changes)
+                out.codes.push_back(c.code);
+            stmt("INSERT INTO draft_operations(draft_id, seq, kind, detail, author, at, codes) "
+                 "VALUES (?,?,?,?,?,?,?)")
+                .bind(1, id)
+                .bind(2, out.seq)
+                .bind(3, out.kind)
+                .bind(4, out.detail)
+                .bind(5, out.author)
+                .bind(6, to_ms(out.at))
+                .bind(7, json(out.codes).dump())
+                .run();
+            if (replace_all)
+                stmt("DELETE FROM draft_features WHERE draft_id = ?").bind(1, id).run();
+            auto& put = stmt("INSERT OR REPLACE INTO draft_features(draft_id, code, removed, name, "
+                             "parent_code, properties, geom) VALUES (?,?,?,?,?,?,?)");
+            for (const auto& c : changes) {
+                put.bind(1, id).bind(2, c.code).bind(3, std::int64_t{c.after ? 0 : 1});
+                if (c.after)
+                    put.bind(4, c.after->name)
+                        .bind(5, c.after->parent_code)
+                        .bind(6, encode_properties(c.after->properties))
+                        .bind_blob(7, geo::to_wkb(c.after->geometry));
+                else
+                    put.bind_null(4).bind_null(5).bind_null(6).bind_null(7);
+                put.run();
+            }
+            stmt("UPDATE drafts SET updated_at = ? WHERE id = ?")
+                .bind(1, to_ms(out.at))
+                .bind(2, id)
+                .run();
+            return out;
+        });
+    }
+
+    void discard_draft(std::int64_t id) override {
+        write([&] {
+            open_draft(id);
+            stmt("UPDATE drafts SET status = 'discarded', updated_at = ? WHERE id = ?")
+                .bind(1, to_ms(now()))
+                .bind(2, id)
+                .run();
+        });
+    }
+
+    Changeset commit_draft(std::int64_t id, const ChangesetInfo& info) override {
+        return write([&] {
+            const Draft d = open_draft(id);
+            const Layer layer = existing_layer(d.layer);
+            std::vector<FeatureChange> changes = changes_of(id);
+            if (changes.empty())
+                throw Error(ErrorCode::invalid_argument,
+                            "draft " + std::to_string(id) + " changes nothing");
+            std::vector<std::string> retired;
+            std::vector<FeatureInput> added;
+            for (auto& c : changes) {
+                retired.push_back(c.code);
+                if (c.after)
+                    added.push_back(std::move(*c.after));
+            }
+            check_changeset(info, added);
+            // A feature another changeset has touched since the draft's base version: one made
+            // current after it, or one current then that has been retired since.
+            auto& base_time = stmt("SELECT created_at FROM changesets WHERE layer_id = ? AND "
+                                   "version = ?");
+            base_time.bind(1, layer.id).bind(2, d.base_version);
+            const std::int64_t since = base_time.step() ? base_time.int64(0) : 0;
+            base_time.reset();
+            auto& touched = stmt(
+                "SELECT c.version, c.author FROM features f JOIN changesets c ON c.layer_id = "
+                "f.layer_id AND ((f.version > ?3 AND c.id = f.changeset_id) OR (f.version <= ?3 "
+                "AND f.valid_to > ?4 AND c.created_at = f.valid_to)) WHERE f.layer_id = ?1 AND "
+                "f.code = ?2 ORDER BY c.version DESC LIMIT 1");
+            for (const auto& code : retired) {
+                touched.bind(1, layer.id).bind(2, code).bind(3, d.base_version).bind(4, since);
+                if (touched.step()) {
+                    std::string message = code + " was changed by version " +
+                                          std::to_string(touched.int64(0)) + " (" +
+                                          touched.text(1) + ") after this draft began at version " +
+                                          std::to_string(d.base_version);
+                    touched.reset();
+                    throw Error(ErrorCode::conflict, message);
+                }
+                touched.reset();
+            }
+            ChangesetInfo stamped = info;
+            Changeset cs =
+                write_changeset(layer, stamped, std::span<const std::string>(retired), added);
+            stmt("UPDATE drafts SET status = 'committed', changeset_id = ?, updated_at = ? "
+                 "WHERE id = ?")
+                .bind(1, cs.id)
+                .bind(2, to_ms(cs.created_at))
+                .bind(3, id)
+                .run();
+            return cs;
+        });
     }
 
     std::vector<Changeset> changesets(std::string_view layer_name) override {

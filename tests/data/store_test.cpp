@@ -148,6 +148,120 @@ TEST_F(StoreTest, VersionsAndAtQueries) {
     EXPECT_EQ(store->find_layer("grid")->version, 2);
 }
 
+namespace {
+
+FeatureChange changed_to(FeatureInput f) {
+    std::string code = f.code;
+    return {std::move(code), std::move(f)};
+}
+
+DraftOperation operation(std::string kind, std::string author = "carol") {
+    DraftOperation op;
+    op.kind = std::move(kind);
+    op.detail = "{}";
+    op.author = std::move(author);
+    return op;
+}
+
+} // namespace
+
+TEST_F(StoreTest, ADraftCommitsOnlyWhatItChangesAsOneNewVersion) {
+    make_grid_layer();
+    store->replace_features("grid", {"alice", "v1", at("2026-01-01")}, two_grids());
+    Draft d = store->create_draft("grid", {"carol", "G2 grows", at("2026-02-01")});
+    EXPECT_EQ(d.base_version, 1);
+    EXPECT_EQ(d.status, DraftStatus::open);
+
+    auto grids = two_grids();
+    FeatureInput g2 = grids[1];
+    g2.geometry = square(114.01, 33.5, 0.02);
+    FeatureInput g3{"G3", "三网格", "C1", {}, square(114.03, 33.5, 0.01)};
+    auto op = store->add_draft_operation(d.id, operation("reshape"),
+                                         std::vector{changed_to(g2), changed_to(g3)});
+    EXPECT_EQ(op.seq, 1);
+    EXPECT_EQ(op.codes, (std::vector<std::string>{"G2", "G3"}));
+    // A later operation replaces what the draft had for a code and keeps the rest.
+    g3.name = "新三网格";
+    store->add_draft_operation(d.id, operation("attributes"), std::vector{changed_to(g3)});
+    auto changes = store->draft_changes(d.id);
+    ASSERT_EQ(changes.size(), 2u);
+    EXPECT_EQ(changes[1].after->name, "新三网格");
+    EXPECT_EQ(changes[0].after->geometry, geo::Geometry{square(114.01, 33.5, 0.02)});
+    EXPECT_EQ(store->draft(d.id)->operations, 2);
+    EXPECT_EQ(store->draft_operations(d.id).at(1).kind, "attributes");
+    EXPECT_EQ(store->features("grid", {}).total, 2) << "the layer is untouched until commit";
+
+    Changeset cs = store->commit_draft(d.id, {"carol", "new compound", at("2026-03-01")});
+    EXPECT_EQ(cs.version, 2);
+    EXPECT_EQ(cs.features_added, 2);
+    EXPECT_EQ(cs.features_removed, 1);
+    auto now = store->features("grid", {});
+    ASSERT_EQ(now.features.size(), 3u);
+    EXPECT_EQ(now.features[0].version, 1) << "G1 keeps its row";
+    EXPECT_EQ(now.features[1].version, 2);
+    EXPECT_EQ(store->draft(d.id)->status, DraftStatus::committed);
+    EXPECT_EQ(store->draft(d.id)->changeset_id, cs.id);
+
+    auto history = store->feature_history("grid", "G2");
+    ASSERT_EQ(history.size(), 2u);
+    EXPECT_EQ(history[0].valid_to, at("2026-03-01"));
+    EXPECT_EQ(history[1].geometry, geo::Geometry{square(114.01, 33.5, 0.02)});
+    EXPECT_TRUE(store->feature_history("grid", "G9").empty());
+
+    // A committed draft takes no more operations and cannot commit twice.
+    EXPECT_THROW(store->add_draft_operation(d.id, operation("x"), std::vector{changed_to(g3)}),
+                 Error);
+    EXPECT_THROW(store->commit_draft(d.id, {"carol", "again", {}}), Error);
+}
+
+TEST_F(StoreTest, ADraftConflictsWithChangesMadeSinceItBegan) {
+    make_grid_layer();
+    store->replace_features("grid", {"alice", "v1", at("2026-01-01")}, two_grids());
+    Draft first = store->create_draft("grid", {"carol", "G1", at("2026-02-01")});
+    Draft second = store->create_draft("grid", {"dave", "G1 and G2", at("2026-02-01")});
+    Draft third = store->create_draft("grid", {"erin", "remove G2", at("2026-02-01")});
+    Draft late = store->create_draft("grid", {"gus", "G2 grows", at("2026-02-01")});
+    auto grids = two_grids();
+    grids[0].name = "甲";
+    store->add_draft_operation(first.id, operation("attributes"),
+                               std::vector{changed_to(grids[0])});
+    grids[0].name = "乙";
+    store->add_draft_operation(second.id, operation("attributes", "dave"),
+                               std::vector{changed_to(grids[0])});
+    store->add_draft_operation(third.id, operation("remove", "erin"),
+                               std::vector{FeatureChange{"G2", std::nullopt}});
+
+    store->add_draft_operation(late.id, operation("reshape", "gus"),
+                               std::vector{changed_to(grids[1])});
+
+    store->commit_draft(third.id, {"erin", "G2 goes", at("2026-02-02")});
+    store->commit_draft(first.id, {"carol", "rename", at("2026-02-03")});
+    // A feature retired since the draft began is a conflict too.
+    EXPECT_THROW(store->commit_draft(late.id, {"gus", "grow", at("2026-02-04")}), Error);
+    try {
+        store->commit_draft(second.id, {"dave", "rename", at("2026-02-04")});
+        FAIL() << "expected a conflict";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::conflict);
+        EXPECT_NE(std::string(e.what()).find("G1 was changed by version 3 (carol)"),
+                  std::string::npos)
+            << e.what();
+    }
+    EXPECT_EQ(store->draft(second.id)->status, DraftStatus::open) << "nothing changed";
+    auto now = store->features("grid", {});
+    ASSERT_EQ(now.features.size(), 1u);
+    EXPECT_EQ(now.features[0].name, "甲");
+
+    Draft fourth = store->create_draft("grid", {"fay", "old G2", at("2026-01-15")});
+    EXPECT_EQ(fourth.base_version, 3);
+    store->discard_draft(fourth.id);
+    EXPECT_EQ(store->draft(fourth.id)->status, DraftStatus::discarded);
+    EXPECT_THROW(store->discard_draft(fourth.id), Error);
+    EXPECT_EQ(store->drafts("grid").size(), 5u);
+    EXPECT_THROW(store->create_draft("nope", {"fay", "x", {}}), Error);
+    EXPECT_THROW(store->commit_draft(999, {"fay", "x", {}}), Error);
+}
+
 TEST_F(StoreTest, BboxAndPaging) {
     make_grid_layer();
     std::vector<FeatureInput> many;

@@ -1,5 +1,5 @@
-#include "geo/edit.hpp"
 #include "geo/coverage.hpp"
+#include "geo/edit.hpp"
 #include "geo/error.hpp"
 #include "geo/measure.hpp"
 #include "geo/ops.hpp"
@@ -24,12 +24,14 @@ std::vector<MultiPolygon> block() {
     std::vector<MultiPolygon> cells;
     for (int r = 0; r < 3; ++r)
         for (int c = 0; c < 3; ++c)
-            cells.push_back(rect(114 + c * side, 33.5 + r * side, 114 + (c + 1) * side,
-                                 33.5 + (r + 1) * side));
+            cells.push_back(
+                rect(114 + c * side, 33.5 + r * side, 114 + (c + 1) * side, 33.5 + (r + 1) * side));
     return cells;
 }
 
-LonLat corner(int c, int r) { return {114 + c * side, 33.5 + r * side}; }
+LonLat corner(int c, int r) {
+    return {114 + c * side, 33.5 + r * side};
+}
 
 // The polygons after an edit: changed ones replaced, removed ones dropped, created ones added.
 std::vector<MultiPolygon> applied(std::vector<MultiPolygon> before, const Edit& edit) {
@@ -42,7 +44,9 @@ std::vector<MultiPolygon> applied(std::vector<MultiPolygon> before, const Edit& 
 }
 
 // The block's outline with every vertex the cells have on it, as the region they must tile.
-MultiPolygon region() { return coverage_union(block()); }
+MultiPolygon region() {
+    return coverage_union(block());
+}
 
 // The tiling is exact edge for edge (proved without overlay) and GEOS finds no fault either.
 void expect_tiles(const std::vector<MultiPolygon>& parts) {
@@ -51,7 +55,9 @@ void expect_tiles(const std::vector<MultiPolygon>& parts) {
     EXPECT_TRUE(find_coverage_faults(parts, outline, 1e-6).empty());
 }
 
-double area(const MultiPolygon& mp) { return planar_area(Geometry{mp}); }
+double area(const MultiPolygon& mp) {
+    return planar_area(Geometry{mp});
+}
 
 std::vector<std::size_t> changed_indexes(const Edit& e) {
     std::vector<std::size_t> out;
@@ -121,8 +127,8 @@ TEST(Edit, CarveMakesANewPolygonFromItsNeighbours) {
     const auto cells = block();
     // A square around the block's centre vertex, in four cells.
     const LonLat c = corner(1, 1);
-    const MultiPolygon shape = rect(c.lon - 0.3 * side, c.lat - 0.3 * side, c.lon + 0.3 * side,
-                                    c.lat + 0.3 * side);
+    const MultiPolygon shape =
+        rect(c.lon - 0.3 * side, c.lat - 0.3 * side, c.lon + 0.3 * side, c.lat + 0.3 * side);
     Edit e = carve(cells, shape, 0);
     ASSERT_EQ(e.created.size(), 1u);
     EXPECT_EQ(changed_indexes(e), (std::vector<std::size_t>{0, 1, 3, 4}));
@@ -134,8 +140,8 @@ TEST(Edit, CarveMakesANewPolygonFromItsNeighbours) {
 TEST(Edit, SplitCutsAcrossAndNodesTheNeighbours) {
     const auto cells = block();
     // A line across the centre cell, crossing its west and east edges, drawn past them.
-    const LineString line{{{114 + 0.8 * side, 33.514}, {114 + 1.5 * side, 33.516},
-                           {114 + 2.2 * side, 33.5145}}};
+    const LineString line{
+        {{114 + 0.8 * side, 33.514}, {114 + 1.5 * side, 33.516}, {114 + 2.2 * side, 33.5145}}};
     Edit e = split(cells, 4, line, 0);
     ASSERT_EQ(e.created.size(), 1u);
     // The cell itself and the two neighbours that got the cut points as vertices.
@@ -171,10 +177,8 @@ TEST(Edit, MergeDissolvesAdjacentPolygonsOnly) {
 TEST(Edit, RedrawingASharedBoundaryMovesItForBothNeighbours) {
     const auto cells = block();
     // The boundary between cells 4 and 5 (x = 114.02) redrawn as a zigzag between its ends.
-    const LineString line{{corner(2, 1),
-                           {114 + 2.3 * side, 33.515},
-                           {114 + 1.8 * side, 33.518},
-                           corner(2, 2)}};
+    const LineString line{
+        {corner(2, 1), {114 + 2.3 * side, 33.515}, {114 + 1.8 * side, 33.518}, corner(2, 2)}};
     Edit e = redraw_boundary(cells, 4, 5, line, 0);
     const auto after = applied(cells, e);
     expect_tiles(after);

@@ -1,0 +1,480 @@
+#include "data/redraw.hpp"
+
+#include "geo/edit.hpp"
+#include "geo/error.hpp"
+#include "geo/locate_index.hpp"
+#include "geo/ops.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <set>
+
+namespace tessera::data {
+namespace {
+
+constexpr double metres_per_degree = 111'320; // at the equator; a snap distance needs no more
+
+std::string_view kind_name(const edit::MoveVertex&) { return "move_vertex"; }
+std::string_view kind_name(const edit::Reshape&) { return "reshape"; }
+std::string_view kind_name(const edit::MoveBoundary&) { return "move_boundary"; }
+std::string_view kind_name(const edit::Split&) { return "split"; }
+std::string_view kind_name(const edit::Merge&) { return "merge"; }
+std::string_view kind_name(const edit::Create&) { return "create"; }
+std::string_view kind_name(const edit::Remove&) { return "remove"; }
+std::string_view kind_name(const edit::Reparent&) { return "reparent"; }
+std::string_view kind_name(const edit::SetAttributes&) { return "set_attributes"; }
+
+FeatureInput input_of(Feature f) {
+    return {std::move(f.code), std::move(f.name), std::move(f.parent_code),
+            std::move(f.properties), std::move(f.geometry)};
+}
+
+bool polygonal(const FeatureInput& f) {
+    return geo::dimension_of(geo::type_of(f.geometry)) == geo::Dimension::polygonal;
+}
+
+// A shape as stored: one polygon as a Polygon, several as a MultiPolygon.
+geo::Geometry stored(geo::MultiPolygon mp) {
+    if (mp.polygons.size() == 1)
+        return geo::Geometry{std::move(mp.polygons.front())};
+    return geo::Geometry{std::move(mp)};
+}
+
+std::optional<double> households_of(const Properties& props) {
+    for (const auto& [k, v] : props)
+        if (k == "households") {
+            if (const auto* i = std::get_if<std::int64_t>(&v))
+                return static_cast<double>(*i);
+            if (const auto* d = std::get_if<double>(&v))
+                return *d;
+        }
+    return std::nullopt;
+}
+
+void set_property(Properties& props, const std::string& key, PropertyValue value) {
+    auto it = std::find_if(props.begin(), props.end(), [&](const auto& kv) { return kv.first == key; });
+    if (std::holds_alternative<std::monostate>(value)) {
+        if (it != props.end())
+            props.erase(it);
+    } else if (it != props.end()) {
+        it->second = std::move(value);
+    } else {
+        props.emplace_back(key, std::move(value));
+    }
+}
+
+geo::BBox box_of(const geo::Geometry& g) { return geo::bbox_of(g); }
+
+// The features near an edit, as the draft has them, with their shapes for geo/edit.
+struct Neighbourhood {
+    std::vector<FeatureInput> features;
+    std::vector<geo::MultiPolygon> shapes;
+
+    std::size_t index_of(const std::string& code) const {
+        for (std::size_t i = 0; i < features.size(); ++i)
+            if (features[i].code == code)
+                return i;
+        throw Error(ErrorCode::not_found, "the draft has no feature '" + code + "'");
+    }
+
+    // The edit's result as changes: changed and removed features by code, then `created` (their
+    // shapes taken from the edit, in order).
+    std::vector<FeatureChange> changes(const geo::Edit& e, std::vector<FeatureInput> created) const {
+        std::vector<FeatureChange> out;
+        for (const auto& [i, shape] : e.changed) {
+            FeatureInput f = features[i];
+            f.geometry = stored(shape);
+            out.push_back({f.code, std::move(f)});
+        }
+        for (std::size_t i : e.removed)
+            out.push_back({features[i].code, std::nullopt});
+        for (std::size_t k = 0; k < created.size(); ++k) {
+            created[k].geometry = stored(e.created.at(k));
+            std::string code = created[k].code;
+            out.push_back({std::move(code), std::move(created[k])});
+        }
+        return out;
+    }
+};
+
+} // namespace
+
+std::string_view kind_of(const EditOperation& op) {
+    return std::visit([](const auto& o) { return kind_name(o); }, op);
+}
+
+Redraw::Redraw(Store& store, RedrawOptions options) : m_store(store), m_options(options) {}
+
+namespace {
+
+Draft open_draft(Store& store, std::int64_t id) {
+    auto d = store.draft(id);
+    if (!d)
+        throw Error(ErrorCode::not_found, "draft " + std::to_string(id) + " does not exist");
+    if (d->status != DraftStatus::open)
+        throw Error(ErrorCode::conflict,
+                    "draft " + std::to_string(id) + " is " + std::string(to_string(d->status)));
+    return *d;
+}
+
+// The draft's version of each feature: current features (in `box`) with its changes over them.
+std::vector<FeatureInput> working(Store& store, const Draft& d, std::optional<geo::BBox> box) {
+    std::map<std::string, std::optional<FeatureInput>> by_code;
+    for (auto& c : store.draft_changes(d.id)) {
+        if (c.after && box && !box_of(c.after->geometry).intersects(*box))
+            c.after.reset(); // changed, but not here any more: leave it out
+        by_code[c.code] = std::move(c.after);
+    }
+    FeatureQuery q;
+    q.bbox = box;
+    q.limit = std::numeric_limits<std::size_t>::max();
+    for (auto& f : store.features(d.layer, q).features)
+        if (!by_code.contains(f.code)) {
+            std::string code = f.code;
+            by_code.emplace(std::move(code), input_of(std::move(f)));
+        }
+    std::vector<FeatureInput> out;
+    for (auto& [code, f] : by_code)
+        if (f)
+            out.push_back(std::move(*f));
+    return out;
+}
+
+std::optional<FeatureInput> working_feature(Store& store, const Draft& d, const std::string& code) {
+    for (auto& c : store.draft_changes(d.id))
+        if (c.code == code)
+            return std::move(c.after);
+    FeatureQuery q;
+    q.code = code;
+    auto page = store.features(d.layer, q);
+    if (page.features.empty())
+        return std::nullopt;
+    return input_of(std::move(page.features.front()));
+}
+
+FeatureInput existing(Store& store, const Draft& d, const std::string& code) {
+    auto f = working_feature(store, d, code);
+    if (!f)
+        throw Error(ErrorCode::not_found, "layer " + d.layer + " has no feature '" + code + "'");
+    return *f;
+}
+
+void require_new_code(Store& store, const Draft& d, const std::string& code) {
+    if (code.empty())
+        throw Error(ErrorCode::invalid_argument, "a new feature needs a code");
+    if (working_feature(store, d, code))
+        throw Error(ErrorCode::conflict, "layer " + d.layer + " already has a feature '" + code + "'");
+}
+
+Neighbourhood neighbourhood(Store& store, const Draft& d, geo::BBox box) {
+    Neighbourhood n;
+    for (auto& f : working(store, d, box))
+        if (polygonal(f)) {
+            n.shapes.push_back(geo::as_multi_polygon(f.geometry));
+            n.features.push_back(std::move(f));
+        }
+    return n;
+}
+
+geo::BBox grown(geo::BBox b, double by) {
+    b.min_x -= by;
+    b.min_y -= by;
+    b.max_x += by;
+    b.max_y += by;
+    return b;
+}
+
+// The parent feature's shape, for clipping a new feature to it; nullopt without a parent layer.
+std::optional<geo::MultiPolygon> parent_shape(Store& store, const Layer& layer,
+                                              const std::optional<std::string>& parent_code) {
+    if (!layer.parent_layer)
+        return std::nullopt;
+    if (!parent_code)
+        throw Error(ErrorCode::invalid_argument,
+                    "a feature of layer " + layer.name + " needs a parent in " + *layer.parent_layer);
+    FeatureQuery q;
+    q.code = *parent_code;
+    auto page = store.features(*layer.parent_layer, q);
+    if (page.features.empty())
+        throw Error(ErrorCode::not_found,
+                    "layer " + *layer.parent_layer + " has no feature '" + *parent_code + "'");
+    return geo::as_multi_polygon(page.features.front().geometry);
+}
+
+} // namespace
+
+DraftOperation Redraw::apply(std::int64_t draft_id, const EditOperation& op,
+                             std::string_view author, std::string detail) {
+    const Draft d = open_draft(m_store, draft_id);
+    auto layer = m_store.find_layer(d.layer);
+    if (!layer)
+        throw Error(ErrorCode::not_found, "layer " + d.layer + " does not exist");
+    const double snap = m_options.snap_m / metres_per_degree;
+    const double margin = 2 * snap + geo::edit_tolerance;
+
+    // The area an edit may reach: its features and whatever it draws, a little grown.
+    auto box_around = [&](std::initializer_list<std::string> codes, const geo::BBox* drawn) {
+        geo::BBox box;
+        for (const auto& code : codes)
+            box.extend(box_of(existing(m_store, d, code).geometry));
+        if (drawn)
+            box.extend(*drawn);
+        return grown(box, margin);
+    };
+
+    std::vector<FeatureChange> changes = std::visit(
+        [&](const auto& o) -> std::vector<FeatureChange> {
+            using T = std::decay_t<decltype(o)>;
+            if constexpr (std::is_same_v<T, edit::MoveVertex>) {
+                geo::BBox drawn;
+                drawn.extend(o.from);
+                drawn.extend(o.to);
+                auto n = neighbourhood(m_store, d, grown(drawn, margin));
+                return n.changes(geo::move_vertex(n.shapes, o.from, o.to), {});
+            } else if constexpr (std::is_same_v<T, edit::Reshape>) {
+                const geo::BBox drawn = box_of(geo::Geometry{o.shape});
+                auto n = neighbourhood(m_store, d, box_around({o.code}, &drawn));
+                return n.changes(geo::reshape(n.shapes, n.index_of(o.code), o.shape, snap), {});
+            } else if constexpr (std::is_same_v<T, edit::MoveBoundary>) {
+                const geo::BBox drawn = box_of(geo::Geometry{o.line});
+                auto n = neighbourhood(m_store, d, box_around({o.a, o.b}, &drawn));
+                return n.changes(geo::redraw_boundary(n.shapes, n.index_of(o.a), n.index_of(o.b),
+                                                      o.line, snap),
+                                 {});
+            } else if constexpr (std::is_same_v<T, edit::Split>) {
+                auto n = neighbourhood(m_store, d, box_around({o.code}, nullptr));
+                const std::size_t target = n.index_of(o.code);
+                geo::Edit e = geo::split(n.shapes, target, o.line, snap);
+                std::vector<FeatureInput> pieces;
+                const FeatureInput& whole = n.features[target];
+                for (std::size_t k = 0; k < e.created.size(); ++k) {
+                    FeatureInput piece = whole;
+                    piece.code = k < o.new_codes.size() ? o.new_codes[k]
+                                                        : whole.code + "-" + std::to_string(k + 2);
+                    require_new_code(m_store, d, piece.code);
+                    piece.name = whole.name + "-" + std::to_string(k + 2);
+                    set_property(piece.properties, "households", std::monostate{});
+                    pieces.push_back(std::move(piece));
+                }
+                // The pieces' households are not known until counted again.
+                auto out = n.changes(e, std::move(pieces));
+                for (auto& c : out)
+                    if (c.code == o.code)
+                        set_property(c.after->properties, "households", std::monostate{});
+                return out;
+            } else if constexpr (std::is_same_v<T, edit::Merge>) {
+                if (o.codes.size() < 2)
+                    throw Error(ErrorCode::invalid_argument, "a merge needs two features or more");
+                geo::BBox box;
+                for (const auto& code : o.codes)
+                    box.extend(box_around({code}, nullptr));
+                auto n = neighbourhood(m_store, d, box);
+                std::vector<std::size_t> parts;
+                double households = 0;
+                bool counted = true; // every part has a count
+                for (const auto& code : o.codes) {
+                    parts.push_back(n.index_of(code));
+                    auto h = households_of(n.features[parts.back()].properties);
+                    counted = counted && h.has_value();
+                    households += h.value_or(0);
+                }
+                auto out = n.changes(geo::merge(n.shapes, parts), {});
+                for (auto& c : out)
+                    if (c.code == o.codes.front() && counted)
+                        set_property(c.after->properties, "households",
+                                     static_cast<std::int64_t>(households));
+                return out;
+            } else if constexpr (std::is_same_v<T, edit::Create>) {
+                FeatureInput f = o.feature;
+                require_new_code(m_store, d, f.code);
+                if (!f.parent_code)
+                    if (auto near = working(m_store, d, box_of(f.geometry)); !near.empty())
+                        f.parent_code = near.front().parent_code;
+                geo::MultiPolygon shape = geo::as_multi_polygon(f.geometry);
+                if (auto parent = parent_shape(m_store, *layer, f.parent_code))
+                    shape = geo::as_multi_polygon(
+                        geo::intersection(geo::Geometry{shape}, geo::Geometry{*parent}));
+                if (shape.polygons.empty())
+                    throw Error(ErrorCode::invalid_argument,
+                                "the new feature lies outside its parent " +
+                                    f.parent_code.value_or(""));
+                const geo::BBox drawn = box_of(geo::Geometry{shape});
+                auto n = neighbourhood(m_store, d, grown(drawn, margin));
+                return n.changes(geo::carve(n.shapes, shape, snap), {std::move(f)});
+            } else if constexpr (std::is_same_v<T, edit::Remove>) {
+                auto n = neighbourhood(m_store, d, box_around({o.code, o.into}, nullptr));
+                const std::size_t parts[] = {n.index_of(o.into), n.index_of(o.code)};
+                auto out = n.changes(geo::merge(n.shapes, parts), {});
+                auto gone = households_of(n.features[parts[1]].properties);
+                auto kept = households_of(n.features[parts[0]].properties);
+                for (auto& c : out)
+                    if (c.code == o.into && gone && kept)
+                        set_property(c.after->properties, "households",
+                                     static_cast<std::int64_t>(*gone + *kept));
+                return out;
+            } else if constexpr (std::is_same_v<T, edit::Reparent>) {
+                FeatureInput f = existing(m_store, d, o.code);
+                parent_shape(m_store, *layer, o.parent_code); // it must exist
+                f.parent_code = o.parent_code;
+                return {{o.code, std::move(f)}};
+            } else {
+                static_assert(std::is_same_v<T, edit::SetAttributes>);
+                FeatureInput f = existing(m_store, d, o.code);
+                if (o.name) {
+                    if (o.name->empty())
+                        throw Error(ErrorCode::invalid_argument, "a feature's name cannot be empty");
+                    f.name = *o.name;
+                }
+                for (const auto& [key, value] : o.properties)
+                    set_property(f.properties, key, value);
+                return {{o.code, std::move(f)}};
+            }
+        },
+        op);
+
+    DraftOperation record;
+    record.kind = std::string(kind_of(op));
+    record.detail = std::move(detail);
+    record.author = std::string(author);
+    return m_store.add_draft_operation(draft_id, record, changes);
+}
+
+DraftOperation Redraw::import_layer(std::int64_t draft_id, std::span<const FeatureInput> features,
+                                    std::string_view author, std::string detail) {
+    const Draft d = open_draft(m_store, draft_id);
+    FeatureQuery all;
+    all.limit = std::numeric_limits<std::size_t>::max();
+    std::map<std::string, FeatureInput> current;
+    for (auto& f : m_store.features(d.layer, all).features) {
+        std::string code = f.code;
+        current.emplace(std::move(code), input_of(std::move(f)));
+    }
+    std::set<std::string> seen;
+    std::vector<FeatureChange> changes;
+    for (const auto& f : features) {
+        if (!seen.insert(f.code).second)
+            throw Error(ErrorCode::conflict, "the imported layer repeats the code '" + f.code + "'");
+        auto it = current.find(f.code);
+        if (it != current.end() && it->second.name == f.name &&
+            it->second.parent_code == f.parent_code && it->second.properties == f.properties &&
+            it->second.geometry == f.geometry)
+            continue;
+        changes.push_back({f.code, f});
+    }
+    for (const auto& [code, f] : current)
+        if (!seen.contains(code))
+            changes.push_back({code, std::nullopt});
+    DraftOperation record;
+    record.kind = "import";
+    record.detail = std::move(detail);
+    record.author = std::string(author);
+    return m_store.add_draft_operation(draft_id, record, changes, true);
+}
+
+std::vector<FeatureInput> Redraw::features(std::int64_t draft_id, std::optional<geo::BBox> box) {
+    auto d = m_store.draft(draft_id);
+    if (!d)
+        throw Error(ErrorCode::not_found, "draft " + std::to_string(draft_id) + " does not exist");
+    return working(m_store, *d, box);
+}
+
+ValidationReport Redraw::validate(std::int64_t draft_id, const ValidationRules& rules) {
+    auto d = m_store.draft(draft_id);
+    if (!d)
+        throw Error(ErrorCode::not_found, "draft " + std::to_string(draft_id) + " does not exist");
+    auto layer = m_store.find_layer(d->layer);
+    if (!layer)
+        throw Error(ErrorCode::not_found, "layer " + d->layer + " does not exist");
+    auto changes = m_store.draft_changes(draft_id);
+
+    // The parents the draft touches, before and after.
+    std::set<std::string> parents;
+    std::map<std::string, std::optional<FeatureInput>> changed;
+    for (auto& c : changes) {
+        FeatureQuery q;
+        q.code = c.code;
+        for (const auto& f : m_store.features(d->layer, q).features)
+            if (f.parent_code)
+                parents.insert(*f.parent_code);
+        if (c.after && c.after->parent_code)
+            parents.insert(*c.after->parent_code);
+        changed[c.code] = std::move(c.after);
+    }
+    std::map<std::string, FeatureInput> subject;
+    for (const auto& parent : parents) {
+        FeatureQuery q;
+        q.parent_code = parent;
+        q.limit = std::numeric_limits<std::size_t>::max();
+        for (auto& f : m_store.features(d->layer, q).features)
+            if (!changed.contains(f.code)) {
+                std::string code = f.code;
+                subject.emplace(std::move(code), input_of(std::move(f)));
+            }
+    }
+    for (auto& [code, f] : changed)
+        if (f)
+            subject.emplace(code, std::move(*f));
+    std::vector<FeatureInput> features;
+    for (auto& [code, f] : subject)
+        features.push_back(std::move(f));
+    return validate_features(m_store, *layer, features, rules);
+}
+
+RedrawCommit Redraw::commit(std::int64_t draft_id, const ChangesetInfo& info) {
+    auto tx = m_store.begin();
+    const Draft d = open_draft(m_store, draft_id);
+    auto changes = m_store.draft_changes(draft_id);
+    RedrawCommit out;
+    out.changeset = m_store.commit_draft(draft_id, info);
+
+    // Events carry their grid from the first grid layer; only a redraw of it moves them.
+    const auto layers = m_store.layers();
+    const auto grid_layer = std::find_if(layers.begin(), layers.end(),
+                                         [](const Layer& l) { return l.kind == LayerKind::grid; });
+    if (grid_layer != layers.end() && grid_layer->name == d.layer) {
+        std::vector<std::string> codes, parents;
+        std::vector<geo::MultiPolygon> shapes;
+        EventQuery q;
+        q.open = true;
+        q.limit = std::numeric_limits<std::int32_t>::max();
+        for (const auto& c : changes) {
+            q.area_codes.push_back(c.code);
+            if (c.after && polygonal(*c.after)) {
+                codes.push_back(c.code);
+                parents.push_back(c.after->parent_code.value_or(""));
+                shapes.push_back(geo::as_multi_polygon(c.after->geometry));
+            }
+        }
+        const std::set<std::string> changed(q.area_codes.begin(), q.area_codes.end());
+        const geo::LocateIndex index(shapes);
+        for (const Event& e : m_store.events(q).events) {
+            if (!changed.contains(e.grid_code))
+                continue; // its community or township is a code of this layer too: not its grid
+            const std::uint32_t j = index.locate(e.position);
+            if (j == geo::LocateIndex::none || codes[j] == e.grid_code)
+                continue;
+            Event moved = e;
+            moved.grid_code = codes[j];
+            if (!parents[j].empty())
+                moved.community_code = parents[j];
+            moved.layer_version = out.changeset.version;
+            moved.updated_at = out.changeset.created_at;
+            TimelineEntry entry;
+            entry.at = out.changeset.created_at;
+            entry.actor = info.author;
+            entry.action = EventAction::reassign;
+            entry.from = e.status;
+            entry.to = e.status;
+            entry.note = "grid " + e.grid_code + " → " + codes[j] + ": " + d.layer + " version " +
+                         std::to_string(out.changeset.version) + " (" + info.reason + ")";
+            entry.target = codes[j];
+            m_store.update_event(moved, e.status, entry);
+            out.moved_events.push_back({e.id, e.grid_code, codes[j]});
+        }
+    }
+    tx->commit();
+    return out;
+}
+
+} // namespace tessera::data

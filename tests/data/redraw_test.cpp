@@ -1,0 +1,221 @@
+#include "data/redraw.hpp"
+#include "geo/coverage.hpp"
+#include "geo/error.hpp"
+#include "geo/measure.hpp"
+#include "geo/partition.hpp"
+#include "tests/support/shapes.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace tessera;
+using namespace tessera::data;
+using tessera::testing::rect;
+
+namespace {
+
+constexpr double side = 0.01;
+
+// Community A = [114.00, 114.03] x [33.50, 33.53] tiled by nine square grids A<col><row>, and
+// community B east of it with one grid B1.
+class RedrawTest : public ::testing::Test {
+protected:
+    tessera::testing::TempDir dir;
+    std::unique_ptr<Store> store = open_spatialite_store(dir / "r.db");
+    Redraw redraw{*store};
+
+    void SetUp() override {
+        const ChangesetInfo cs{"test", "fixture", parse_time("2026-01-01")};
+        store->create_layer({"community", LayerKind::community, "", std::nullopt, 0, "EPSG:4326"});
+        store->create_layer({"grid", LayerKind::grid, "", "community", 1, "EPSG:4326"});
+        store->replace_features(
+            "community", cs,
+            std::vector<FeatureInput>{
+                {"A", "甲社区", std::nullopt, {}, rect(114.00, 33.50, 114.03, 33.53)},
+                {"B", "乙社区", std::nullopt, {}, rect(114.03, 33.50, 114.06, 33.53)}});
+        std::vector<FeatureInput> grids;
+        for (int c = 0; c < 3; ++c)
+            for (int r = 0; r < 3; ++r)
+                grids.push_back({code(c, r), "甲" + std::to_string(3 * r + c), "A",
+                                 Properties{{"type", std::string("urban")},
+                                            {"households", std::int64_t{400}}},
+                                 cell(c, r)});
+        grids.push_back({"B1", "乙一", "B", {}, rect(114.03, 33.50, 114.06, 33.53)});
+        store->replace_features("grid", cs, grids);
+    }
+
+    static std::string code(int c, int r) { return "A" + std::to_string(c) + std::to_string(r); }
+    static geo::Polygon cell(int c, int r) {
+        return rect(114 + c * side, 33.5 + r * side, 114 + (c + 1) * side, 33.5 + (r + 1) * side);
+    }
+
+    Draft draft(const char* title = "test") {
+        return store->create_draft("grid", {"editor", title, *parse_time("2026-02-01")});
+    }
+
+    geo::Geometry shape(const std::string& code) {
+        FeatureQuery q;
+        q.code = code;
+        return store->features("grid", q).features.at(0).geometry;
+    }
+
+    // Everything in community A, as the draft has it, is an exact tiling of A.
+    void expect_clean(std::int64_t d) {
+        ValidationReport r = redraw.validate(d);
+        for (const auto& f : r.findings) // merged grids may have too many households
+            EXPECT_TRUE(f.code == "households_out_of_range") << f.message;
+        std::vector<geo::MultiPolygon> parts;
+        for (const auto& f : redraw.features(d))
+            if (f.parent_code == "A")
+                parts.push_back(geo::as_multi_polygon(f.geometry));
+        std::vector<geo::MultiPolygon> cells;
+        for (int c = 0; c < 3; ++c)
+            for (int row = 0; row < 3; ++row)
+                cells.push_back(geo::MultiPolygon{{cell(c, row)}});
+        // A's outline with the cells' vertices on it, as edge-for-edge tiling needs.
+        EXPECT_TRUE(geo::tiles_exactly(parts, geo::coverage_union(cells)))
+            << "not noded edge for edge";
+    }
+
+    std::int64_t open_event(geo::LonLat at, const std::string& grid, EventStatus status) {
+        Event e;
+        e.category = "garbage";
+        e.description = "test";
+        e.position = at;
+        e.grid_code = grid;
+        e.community_code = "A";
+        e.status = status;
+        e.reported_at = e.updated_at = e.deadline_at = *parse_time("2026-01-15");
+        TimelineEntry entry;
+        entry.at = e.reported_at;
+        entry.actor = "citizen";
+        entry.action = EventAction::report;
+        entry.to = status;
+        return store->add_event(e, {entry}).id;
+    }
+};
+
+const geo::LineString across_a11{{{114.005, 33.515}, {114.035, 33.515}}}; // through A01..B1
+
+} // namespace
+
+TEST_F(RedrawTest, SplitValidateAndCommitMakeOneNewVersion) {
+    Draft d = draft("split A11");
+    edit::Split split{"A11", geo::LineString{{{114.008, 33.515}, {114.022, 33.516}}}, {"A11N"}};
+    auto op = redraw.apply(d.id, split, "editor");
+    EXPECT_EQ(op.kind, "split");
+    // The cell, its new piece and the neighbours west and east that got the cut points.
+    EXPECT_EQ(std::set<std::string>(op.codes.begin(), op.codes.end()),
+              (std::set<std::string>{"A01", "A11", "A11N", "A21"}));
+    expect_clean(d.id);
+
+    Changeset cs = redraw.commit(d.id, {"editor", "new compound", parse_time("2026-02-02")}).changeset;
+    EXPECT_EQ(cs.version, 2);
+    EXPECT_EQ(store->find_layer("grid")->feature_count, 11);
+    ValidationReport whole = validate_layer(*store, "grid");
+    EXPECT_EQ(whole.errors(), 0u);
+    EXPECT_NEAR(geo::area_m2(shape("A11")) + geo::area_m2(shape("A11N")),
+                geo::area_m2(geo::Geometry{cell(1, 1)}), 1e-3);
+}
+
+TEST_F(RedrawTest, EveryOperationKeepsTheTilingExact) {
+    Draft d = draft();
+    // The centre cell takes a strip of its east neighbour; then its south-west corner moves.
+    redraw.apply(d.id, edit::Reshape{"A11", geo::MultiPolygon{{rect(114.01, 33.51, 114.023, 33.52)}}},
+                 "editor");
+    expect_clean(d.id);
+    const geo::LonLat centre{114.01, 33.51};
+    redraw.apply(d.id, edit::MoveVertex{centre, {114.012, 33.511}}, "editor");
+    expect_clean(d.id);
+    redraw.apply(d.id, edit::MoveBoundary{"A01", "A02",
+                                          geo::LineString{{{114.00, 33.52}, {114.005, 33.523},
+                                                           {114.01, 33.52}}}},
+                 "editor");
+    expect_clean(d.id);
+    redraw.apply(d.id, edit::Merge{{"A02", "A12"}}, "editor");
+    expect_clean(d.id);
+    redraw.apply(d.id, edit::Remove{"A20", "A21"}, "editor");
+    expect_clean(d.id);
+    FeatureInput created{"A99", "新网格", "A", {}, rect(114.004, 33.504, 114.008, 33.508)};
+    redraw.apply(d.id, edit::Create{created}, "editor");
+    expect_clean(d.id);
+    redraw.apply(d.id, edit::SetAttributes{"A99", "幸福小区网格", {{"households", std::int64_t{350}}}},
+                 "editor");
+    expect_clean(d.id);
+
+    auto features = redraw.features(d.id);
+    auto find = [&](const char* c) {
+        for (const auto& f : features)
+            if (f.code == c)
+                return f;
+        ADD_FAILURE() << c << " missing";
+        return FeatureInput{};
+    };
+    EXPECT_EQ(features.size(), 9u) << "9 + 1 new - 2 merged away";
+    EXPECT_EQ(find("A99").name, "幸福小区网格");
+    EXPECT_EQ(find("A02").properties.at(1).second, PropertyValue{std::int64_t{800}})
+        << "merged households add up";
+    EXPECT_EQ(find("A21").properties.at(1).second, PropertyValue{std::int64_t{800}});
+    EXPECT_EQ(store->draft_operations(d.id).size(), 7u);
+
+    // Re-parenting a grid of A into B leaves it outside its parent: validation says so.
+    redraw.apply(d.id, edit::Reparent{"A99", "B"}, "editor");
+    ValidationReport r = redraw.validate(d.id);
+    EXPECT_GT(r.errors(), 0u);
+    EXPECT_THROW(redraw.apply(d.id, edit::Reparent{"A99", "Z"}, "editor"), Error);
+}
+
+TEST_F(RedrawTest, BadEditsAreRefusedAndChangeNothing) {
+    Draft d = draft();
+    EXPECT_THROW(redraw.apply(d.id, edit::Split{"A11", geo::LineString{{{114.012, 33.515}, {114.018, 33.515}}}, {}}, "editor"), Error)
+        << "does not cross";
+    EXPECT_THROW(redraw.apply(d.id, edit::Merge{{"A00", "A11"}}, "editor"), Error) << "corner only";
+    EXPECT_THROW(redraw.apply(d.id, edit::Split{"NOPE", across_a11, {}}, "editor"), Error);
+    EXPECT_THROW(redraw.apply(d.id, edit::Split{"A11", across_a11, {"A00"}}, "editor"), Error)
+        << "the new code exists";
+    EXPECT_THROW(redraw.apply(d.id, edit::Create{{"A98", "x", "A", {}, rect(114.1, 33.6, 114.2, 33.7)}}, "editor"), Error)
+        << "outside its parent";
+    EXPECT_EQ(store->draft(d.id)->operations, 0);
+    EXPECT_TRUE(store->draft_changes(d.id).empty());
+}
+
+TEST_F(RedrawTest, CommitMovesOpenEventsWithATimelineEntryAndKeepsClosedOnes) {
+    const std::int64_t north_open = open_event({114.015, 33.518}, "A11", EventStatus::dispatched);
+    const std::int64_t south_open = open_event({114.015, 33.512}, "A11", EventStatus::reported);
+    const std::int64_t north_closed = open_event({114.016, 33.518}, "A11", EventStatus::closed);
+    Draft d = draft("split A11");
+    redraw.apply(d.id, edit::Split{"A11", across_a11, {"A11N"}}, "editor");
+    auto result = redraw.commit(d.id, {"editor", "new compound", parse_time("2026-02-02")});
+
+    ASSERT_EQ(result.moved_events.size(), 1u);
+    EXPECT_EQ(result.moved_events[0].event_id, north_open);
+    EXPECT_EQ(store->event(north_open)->grid_code, "A11N");
+    EXPECT_EQ(store->event(north_open)->layer_version, 2);
+    EXPECT_EQ(store->event(north_open)->status, EventStatus::dispatched);
+    auto timeline = store->timeline(north_open);
+    ASSERT_EQ(timeline.size(), 2u);
+    EXPECT_EQ(timeline[1].action, EventAction::reassign);
+    EXPECT_NE(timeline[1].note.find("A11 → A11N"), std::string::npos) << timeline[1].note;
+    EXPECT_EQ(store->event(south_open)->grid_code, "A11") << "still in the piece that kept A11";
+    EXPECT_EQ(store->event(north_closed)->grid_code, "A11") << "closed events keep their grid";
+}
+
+TEST_F(RedrawTest, ImportingThePreviousVersionRestoresItExactly) {
+    Draft d = draft("split A11");
+    redraw.apply(d.id, edit::Split{"A11", across_a11, {"A11N"}}, "editor");
+    redraw.commit(d.id, {"editor", "split", parse_time("2026-02-02")});
+
+    FeatureQuery before;
+    before.at = parse_time("2026-01-15");
+    before.limit = 1000;
+    std::vector<FeatureInput> old;
+    for (auto& f : store->features("grid", before).features)
+        old.push_back({f.code, f.name, f.parent_code, f.properties, f.geometry});
+    Draft back = draft("roll back");
+    auto op = redraw.import_layer(back.id, old, "editor");
+    EXPECT_EQ(op.codes.size(), 4u) << "A01, A11, A21 restored and A11N removed";
+    redraw.commit(back.id, {"editor", "roll back the split", parse_time("2026-02-03")});
+    for (const auto& f : old)
+        EXPECT_EQ(shape(f.code), f.geometry) << f.code;
+    EXPECT_EQ(store->find_layer("grid")->feature_count, 10);
+}
