@@ -1,21 +1,50 @@
 #include "cli/commands.hpp"
 #include "data/gdal_io.hpp"
+#include "data/redraw.hpp"
 #include "geo/error.hpp"
 
 #include <cstdio>
 
 namespace tessera::cli {
 
+namespace {
+
+// A redrawn layer (a surveyor's file) as a draft changeset of an existing layer, validated but
+// not committed (docs/redrawing.md): the draft is reviewed and committed over the API.
+int import_as_draft(data::Store& store, const std::string& file, const data::ImportOptions& o,
+                    const std::string& title) {
+    if (!store.find_layer(o.layer))
+        throw Error(ErrorCode::not_found,
+                    "layer '" + o.layer + "' does not exist; a draft redraws an existing layer");
+    if (title.empty())
+        throw Error(ErrorCode::invalid_argument, "--draft needs a title");
+    data::ReadResult read = data::read_features(file, o.read);
+    data::Redraw redraw(store);
+    data::Draft d = store.create_draft(o.layer, {o.author, title, std::nullopt});
+    auto op = redraw.import_layer(d.id, read.features, o.author);
+    data::ValidationReport report = redraw.validate(d.id);
+    std::printf("draft %lld of layer '%s': %zu features read from %s, %zu changed or removed; "
+                "validation: %zu errors, %zu warnings\n",
+                static_cast<long long>(d.id), o.layer.c_str(), read.features.size(), file.c_str(),
+                op.codes.size(), report.errors(), report.findings.size() - report.errors());
+    for (const auto& f : report.findings)
+        std::printf("%s\t%s\t%s\n", std::string(data::to_string(f.severity)).c_str(),
+                    f.code.c_str(), f.message.c_str());
+    return 0;
+}
+
+} // namespace
+
 int import_command(Args args) {
     Options opts(args,
                  {"db", "layer", "kind", "parent-layer", "crs", "code-field", "name-field",
-                  "parent-field", "source-layer", "precedence", "author", "reason"},
+                  "parent-field", "source-layer", "precedence", "author", "reason", "draft"},
                  {});
     if (opts.positional().size() != 1)
         throw Error(
             ErrorCode::invalid_argument,
             "usage: tessera import --db DB --layer NAME [--kind KIND] [--parent-layer NAME] "
-            "[--crs CRS] [--code-field F] [--name-field F] FILE");
+            "[--crs CRS] [--code-field F] [--name-field F] [--draft TITLE] FILE");
     data::ImportOptions o;
     o.layer = opts.require("layer");
     std::string kind = opts.get("kind", "grid");
@@ -44,6 +73,8 @@ int import_command(Args args) {
 
     auto store = data::open_spatialite_store(opts.require("db"));
     std::string file = opts.positional()[0];
+    if (opts.has("draft"))
+        return import_as_draft(*store, file, o, opts.get("draft"));
     auto r = data::import_file(*store, file, o);
     std::printf(
         "imported %zu features from %s (%s, %s, code field '%s') into layer '%s' version %lld%s\n",

@@ -48,20 +48,6 @@ std::map<std::string, data::ValidationRules::Range> parse_household_rules(const 
     return out;
 }
 
-json finding_json(const data::Finding& f) {
-    const geo::Geometry where =
-        f.area ? geo::Geometry{*f.area} : geo::Geometry{geo::Point{f.location}};
-    return {{"type", "Feature"},
-            {"geometry", server::to_geojson(where)},
-            {"properties",
-             {{"code", f.code},
-              {"severity", data::to_string(f.severity)},
-              {"message", f.message},
-              {"features", f.features},
-              {"lon", f.location.lon},
-              {"lat", f.location.lat}}}};
-}
-
 } // namespace
 
 int validate_command(Args args) {
@@ -107,7 +93,7 @@ int validate_command(Args args) {
     if (!out.empty()) {
         json collection = {{"type", "FeatureCollection"}, {"features", json::array()}};
         for (const auto& f : report.findings)
-            collection["features"].push_back(finding_json(f));
+            collection["features"].push_back(server::to_geojson(f));
         std::filesystem::path partial = out;
         partial += ".partial";
         {

@@ -15,19 +15,37 @@ namespace {
 
 constexpr double metres_per_degree = 111'320; // at the equator; a snap distance needs no more
 
-std::string_view kind_name(const edit::MoveVertex&) { return "move_vertex"; }
-std::string_view kind_name(const edit::Reshape&) { return "reshape"; }
-std::string_view kind_name(const edit::MoveBoundary&) { return "move_boundary"; }
-std::string_view kind_name(const edit::Split&) { return "split"; }
-std::string_view kind_name(const edit::Merge&) { return "merge"; }
-std::string_view kind_name(const edit::Create&) { return "create"; }
-std::string_view kind_name(const edit::Remove&) { return "remove"; }
-std::string_view kind_name(const edit::Reparent&) { return "reparent"; }
-std::string_view kind_name(const edit::SetAttributes&) { return "set_attributes"; }
+std::string_view kind_name(const edit::MoveVertex&) {
+    return "move_vertex";
+}
+std::string_view kind_name(const edit::Reshape&) {
+    return "reshape";
+}
+std::string_view kind_name(const edit::MoveBoundary&) {
+    return "move_boundary";
+}
+std::string_view kind_name(const edit::Split&) {
+    return "split";
+}
+std::string_view kind_name(const edit::Merge&) {
+    return "merge";
+}
+std::string_view kind_name(const edit::Create&) {
+    return "create";
+}
+std::string_view kind_name(const edit::Remove&) {
+    return "remove";
+}
+std::string_view kind_name(const edit::Reparent&) {
+    return "reparent";
+}
+std::string_view kind_name(const edit::SetAttributes&) {
+    return "set_attributes";
+}
 
 FeatureInput input_of(Feature f) {
-    return {std::move(f.code), std::move(f.name), std::move(f.parent_code),
-            std::move(f.properties), std::move(f.geometry)};
+    return {std::move(f.code), std::move(f.name), std::move(f.parent_code), std::move(f.properties),
+            std::move(f.geometry)};
 }
 
 bool polygonal(const FeatureInput& f) {
@@ -53,7 +71,8 @@ std::optional<double> households_of(const Properties& props) {
 }
 
 void set_property(Properties& props, const std::string& key, PropertyValue value) {
-    auto it = std::find_if(props.begin(), props.end(), [&](const auto& kv) { return kv.first == key; });
+    auto it =
+        std::find_if(props.begin(), props.end(), [&](const auto& kv) { return kv.first == key; });
     if (std::holds_alternative<std::monostate>(value)) {
         if (it != props.end())
             props.erase(it);
@@ -64,7 +83,9 @@ void set_property(Properties& props, const std::string& key, PropertyValue value
     }
 }
 
-geo::BBox box_of(const geo::Geometry& g) { return geo::bbox_of(g); }
+geo::BBox box_of(const geo::Geometry& g) {
+    return geo::bbox_of(g);
+}
 
 // The features near an edit, as the draft has them, with their shapes for geo/edit.
 struct Neighbourhood {
@@ -80,7 +101,8 @@ struct Neighbourhood {
 
     // The edit's result as changes: changed and removed features by code, then `created` (their
     // shapes taken from the edit, in order).
-    std::vector<FeatureChange> changes(const geo::Edit& e, std::vector<FeatureInput> created) const {
+    std::vector<FeatureChange> changes(const geo::Edit& e,
+                                       std::vector<FeatureInput> created) const {
         std::vector<FeatureChange> out;
         for (const auto& [i, shape] : e.changed) {
             FeatureInput f = features[i];
@@ -104,7 +126,9 @@ std::string_view kind_of(const EditOperation& op) {
     return std::visit([](const auto& o) { return kind_name(o); }, op);
 }
 
-Redraw::Redraw(Store& store, RedrawOptions options) : m_store(store), m_options(options) {}
+Redraw::Redraw(Store& store, RedrawOptions options)
+    : m_store(store)
+    , m_options(options) {}
 
 namespace {
 
@@ -164,7 +188,8 @@ void require_new_code(Store& store, const Draft& d, const std::string& code) {
     if (code.empty())
         throw Error(ErrorCode::invalid_argument, "a new feature needs a code");
     if (working_feature(store, d, code))
-        throw Error(ErrorCode::conflict, "layer " + d.layer + " already has a feature '" + code + "'");
+        throw Error(ErrorCode::conflict,
+                    "layer " + d.layer + " already has a feature '" + code + "'");
 }
 
 Neighbourhood neighbourhood(Store& store, const Draft& d, geo::BBox box) {
@@ -191,8 +216,8 @@ std::optional<geo::MultiPolygon> parent_shape(Store& store, const Layer& layer,
     if (!layer.parent_layer)
         return std::nullopt;
     if (!parent_code)
-        throw Error(ErrorCode::invalid_argument,
-                    "a feature of layer " + layer.name + " needs a parent in " + *layer.parent_layer);
+        throw Error(ErrorCode::invalid_argument, "a feature of layer " + layer.name +
+                                                     " needs a parent in " + *layer.parent_layer);
     FeatureQuery q;
     q.code = *parent_code;
     auto page = store.features(*layer.parent_layer, q);
@@ -205,7 +230,8 @@ std::optional<geo::MultiPolygon> parent_shape(Store& store, const Layer& layer,
 } // namespace
 
 DraftOperation Redraw::apply(std::int64_t draft_id, const EditOperation& op,
-                             std::string_view author, std::string detail) {
+                             std::string_view author, std::string detail,
+                             const ChangeCheck& check) {
     const Draft d = open_draft(m_store, draft_id);
     auto layer = m_store.find_layer(d.layer);
     if (!layer)
@@ -239,9 +265,9 @@ DraftOperation Redraw::apply(std::int64_t draft_id, const EditOperation& op,
             } else if constexpr (std::is_same_v<T, edit::MoveBoundary>) {
                 const geo::BBox drawn = box_of(geo::Geometry{o.line});
                 auto n = neighbourhood(m_store, d, box_around({o.a, o.b}, &drawn));
-                return n.changes(geo::redraw_boundary(n.shapes, n.index_of(o.a), n.index_of(o.b),
-                                                      o.line, snap),
-                                 {});
+                return n.changes(
+                    geo::redraw_boundary(n.shapes, n.index_of(o.a), n.index_of(o.b), o.line, snap),
+                    {});
             } else if constexpr (std::is_same_v<T, edit::Split>) {
                 auto n = neighbourhood(m_store, d, box_around({o.code}, nullptr));
                 const std::size_t target = n.index_of(o.code);
@@ -323,7 +349,8 @@ DraftOperation Redraw::apply(std::int64_t draft_id, const EditOperation& op,
                 FeatureInput f = existing(m_store, d, o.code);
                 if (o.name) {
                     if (o.name->empty())
-                        throw Error(ErrorCode::invalid_argument, "a feature's name cannot be empty");
+                        throw Error(ErrorCode::invalid_argument,
+                                    "a feature's name cannot be empty");
                     f.name = *o.name;
                 }
                 for (const auto& [key, value] : o.properties)
@@ -333,6 +360,8 @@ DraftOperation Redraw::apply(std::int64_t draft_id, const EditOperation& op,
         },
         op);
 
+    if (check)
+        check(changes);
     DraftOperation record;
     record.kind = std::string(kind_of(op));
     record.detail = std::move(detail);
@@ -340,13 +369,19 @@ DraftOperation Redraw::apply(std::int64_t draft_id, const EditOperation& op,
     return m_store.add_draft_operation(draft_id, record, changes);
 }
 
-DraftOperation Redraw::import_layer(std::int64_t draft_id, std::span<const FeatureInput> features,
-                                    std::string_view author, std::string detail) {
-    const Draft d = open_draft(m_store, draft_id);
+namespace {
+
+// The draft's content becomes `features`: changes for those that differ from the current layer,
+// removals for those missing.
+DraftOperation replace_content(Store& store, std::int64_t draft_id,
+                               std::span<const FeatureInput> features, std::string kind,
+                               std::string_view author, std::string detail,
+                               const Redraw::ChangeCheck& check) {
+    const Draft d = open_draft(store, draft_id);
     FeatureQuery all;
     all.limit = std::numeric_limits<std::size_t>::max();
     std::map<std::string, FeatureInput> current;
-    for (auto& f : m_store.features(d.layer, all).features) {
+    for (auto& f : store.features(d.layer, all).features) {
         std::string code = f.code;
         current.emplace(std::move(code), input_of(std::move(f)));
     }
@@ -354,7 +389,8 @@ DraftOperation Redraw::import_layer(std::int64_t draft_id, std::span<const Featu
     std::vector<FeatureChange> changes;
     for (const auto& f : features) {
         if (!seen.insert(f.code).second)
-            throw Error(ErrorCode::conflict, "the imported layer repeats the code '" + f.code + "'");
+            throw Error(ErrorCode::conflict,
+                        "the imported layer repeats the code '" + f.code + "'");
         auto it = current.find(f.code);
         if (it != current.end() && it->second.name == f.name &&
             it->second.parent_code == f.parent_code && it->second.properties == f.properties &&
@@ -365,11 +401,37 @@ DraftOperation Redraw::import_layer(std::int64_t draft_id, std::span<const Featu
     for (const auto& [code, f] : current)
         if (!seen.contains(code))
             changes.push_back({code, std::nullopt});
+    if (check)
+        check(changes);
     DraftOperation record;
-    record.kind = "import";
+    record.kind = std::move(kind);
     record.detail = std::move(detail);
     record.author = std::string(author);
-    return m_store.add_draft_operation(draft_id, record, changes, true);
+    return store.add_draft_operation(draft_id, record, changes, true);
+}
+
+} // namespace
+
+DraftOperation Redraw::import_layer(std::int64_t draft_id, std::span<const FeatureInput> features,
+                                    std::string_view author, std::string detail,
+                                    const ChangeCheck& check) {
+    return replace_content(m_store, draft_id, features, "import", author, std::move(detail), check);
+}
+
+DraftOperation Redraw::restore(std::int64_t draft_id, Time at, std::string_view author,
+                               std::string detail, const ChangeCheck& check) {
+    const Draft d = open_draft(m_store, draft_id);
+    FeatureQuery then;
+    then.at = at;
+    then.limit = std::numeric_limits<std::size_t>::max();
+    std::vector<FeatureInput> features;
+    for (auto& f : m_store.features(d.layer, then).features)
+        features.push_back(input_of(std::move(f)));
+    if (features.empty())
+        throw Error(ErrorCode::invalid_argument,
+                    "layer " + d.layer + " had no features at " + format_time(at));
+    return replace_content(m_store, draft_id, features, "restore", author, std::move(detail),
+                           check);
 }
 
 std::vector<FeatureInput> Redraw::features(std::int64_t draft_id, std::optional<geo::BBox> box) {

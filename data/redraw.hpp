@@ -14,6 +14,7 @@
 #include "data/store.hpp"
 #include "data/validation.hpp"
 
+#include <functional>
 #include <variant>
 
 namespace tessera::data {
@@ -93,14 +94,24 @@ public:
     // is not open or a code that exists, Error(invalid_argument) for an edit that cannot be made
     // (geo/edit.hpp), Error(invalid_geometry) for a shape that is not valid or an edit that would
     // leave one.
+    // `check`, when given, sees the changes before they are recorded and may throw to refuse
+    // them (the API checks the caller's jurisdiction over every feature they touch).
+    using ChangeCheck = std::function<void(std::span<const FeatureChange>)>;
     DraftOperation apply(std::int64_t draft, const EditOperation& op, std::string_view author,
-                         std::string detail = "{}");
+                         std::string detail = "{}", const ChangeCheck& check = {});
 
     // Makes the draft's content `features` (a whole redrawn layer, e.g. a surveyor's file): the
     // draft changes exactly the features that differ from the current layer and removes those
     // missing. Error(conflict) for a repeated code.
     DraftOperation import_layer(std::int64_t draft, std::span<const FeatureInput> features,
-                                std::string_view author, std::string detail = "{}");
+                                std::string_view author, std::string detail = "{}",
+                                const ChangeCheck& check = {});
+
+    // Makes the draft's content the layer as it was at `at`: a rollback, committed as a new
+    // changeset like any other redraw. Error(invalid_argument) when the layer had no features
+    // then.
+    DraftOperation restore(std::int64_t draft, Time at, std::string_view author,
+                           std::string detail = "{}", const ChangeCheck& check = {});
 
     // The draft's features as they would be, in `box` when given, by code.
     std::vector<FeatureInput> features(std::int64_t draft, std::optional<geo::BBox> box = {});

@@ -201,4 +201,18 @@ geo::Geometry geometry_from_geojson(const nlohmann::json& j, const std::string& 
     geometry_error(where, "unsupported geometry type '" + type.substr(0, 40) + "'");
 }
 
+nlohmann::ordered_json to_geojson(const data::Finding& f) {
+    const geo::Geometry where =
+        f.area ? geo::Geometry{*f.area} : geo::Geometry{geo::Point{f.location}};
+    return {{"type", "Feature"},
+            {"geometry", to_geojson(where)},
+            {"properties",
+             {{"code", f.code},
+              {"severity", data::to_string(f.severity)},
+              {"message", f.message},
+              {"features", f.features},
+              {"lon", f.location.lon},
+              {"lat", f.location.lat}}}};
+}
+
 } // namespace tessera::server

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "data/model.hpp"
+#include "data/validation.hpp"
 #include "geo/geometry.hpp"
 
 #include <nlohmann/json.hpp>
@@ -22,6 +23,10 @@ inline constexpr const char* reserved_feature_properties[] = {
 nlohmann::ordered_json to_geojson(const data::Feature& f);
 
 nlohmann::ordered_json to_json(const data::PropertyValue& v);
+
+// A validation finding as a Feature: the faulty area, or a point where it has none; its code,
+// severity, message, the features involved and the location (lon, lat) as properties.
+nlohmann::ordered_json to_geojson(const data::Finding& f);
 
 // Reads an RFC 7946 geometry object (Point, LineString, Polygon and their Multi* forms).
 // Strict: the type and coordinate nesting must match, positions are 2 or 3 finite numbers (a

@@ -138,6 +138,68 @@ geo::BBox layers_extent(Services& services) {
     return all;
 }
 
+const in_json* field(const in_json& body, const char* name) {
+    auto it = body.find(name);
+    return it == body.end() || it->is_null() ? nullptr : &*it;
+}
+
+std::string string_field(const in_json& body, const char* name, std::string fallback) {
+    const in_json* v = field(body, name);
+    if (!v)
+        return fallback;
+    if (!v->is_string())
+        throw bad_request(std::string(name) + " must be a string");
+    return v->get<std::string>();
+}
+
+std::optional<std::string> optional_string(const in_json& body, const char* name) {
+    if (!field(body, name))
+        return std::nullopt;
+    return string_field(body, name);
+}
+
+std::vector<std::string> string_list(const in_json& body, const char* name) {
+    std::vector<std::string> out;
+    const in_json* v = field(body, name);
+    if (!v)
+        return out;
+    if (!v->is_array())
+        throw bad_request(std::string(name) + " must be an array of strings");
+    for (const auto& s : *v) {
+        if (!s.is_string())
+            throw bad_request(std::string(name) + " must be an array of strings");
+        out.push_back(s.get<std::string>());
+    }
+    return out;
+}
+
+void reject_unknown_fields(const in_json& body, std::initializer_list<std::string_view> allowed) {
+    for (const auto& [name, value] : body.items())
+        if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+            std::string list;
+            for (auto a : allowed)
+                list += (list.empty() ? "" : ", ") + std::string(a);
+            throw bad_request("unknown field '" + name.substr(0, 80) + "' (allowed: " + list + ")");
+        }
+}
+
+in_json parse_object(const Request& req, const char* shape) {
+    in_json body = in_json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object())
+        throw bad_request(std::string("body must be a JSON object: ") + shape);
+    return body;
+}
+
+// The {id} path parameter; a 404 naming `what` ("event", "pending report") if it is not an id.
+std::int64_t path_id(const PathParams& params, const char* what) {
+    std::string_view text = param(params, "id");
+    auto id = parse_id(text);
+    if (!id)
+        throw Error(ErrorCode::not_found,
+                    std::string("no ") + what + " '" + std::string(text.substr(0, 40)) + "'");
+    return *id;
+}
+
 data::Scope boundary_scope(data::LayerKind kind, std::string_view code,
                            const std::optional<std::string>& parent_code) {
     data::Scope s;

@@ -30,6 +30,23 @@ std::optional<data::Principal> principal_of(const Request& req, Services& servic
 data::Principal require_login(const Request& req, Services& services);
 
 using json = nlohmann::ordered_json;
+using in_json = nlohmann::json; // request bodies
+
+// ---- reading request bodies ----
+
+// The field `name` of a JSON object, nullptr when absent or null.
+const in_json* field(const in_json& body, const char* name);
+// A string field, `fallback` when absent; a 400 when it is not a string.
+std::string string_field(const in_json& body, const char* name, std::string fallback = {});
+std::optional<std::string> optional_string(const in_json& body, const char* name);
+// An array of strings, empty when absent; a 400 for anything else.
+std::vector<std::string> string_list(const in_json& body, const char* name);
+// A 400 naming the first field not in `allowed`.
+void reject_unknown_fields(const in_json& body, std::initializer_list<std::string_view> allowed);
+// The body as a JSON object; a 400 showing `shape` otherwise.
+in_json parse_object(const Request& req, const char* shape);
+// The {id} path parameter; a 404 naming `what` ("event", "draft") if it is not an id.
+std::int64_t path_id(const PathParams& params, const char* what);
 
 // ---- helpers shared by the handler files ----
 
@@ -110,6 +127,15 @@ Response get_location_queue(const Request& req, Services& services, const PathPa
 Response get_pending_report(const Request& req, Services& services, const PathParams& params);
 Response post_pending_locate(const Request& req, Services& services, const PathParams& params);
 Response post_pending_discard(const Request& req, Services& services, const PathParams& params);
+// redraw_api.cpp
+Response post_draft(const Request& req, Services& services, const PathParams& params);
+Response get_drafts(const Request& req, Services& services, const PathParams& params);
+Response get_draft(const Request& req, Services& services, const PathParams& params);
+Response post_draft_operation(const Request& req, Services& services, const PathParams& params);
+Response post_draft_validate(const Request& req, Services& services, const PathParams& params);
+Response post_draft_commit(const Request& req, Services& services, const PathParams& params);
+Response post_draft_discard(const Request& req, Services& services, const PathParams& params);
+Response get_feature_history(const Request& req, Services& services, const PathParams& params);
 // open311.cpp
 Response get_open311_document(const Request& req, Services& services, const PathParams& params);
 Response post_open311_request(const Request& req, Services& services, const PathParams& params);

@@ -36,10 +36,10 @@ protected:
         std::vector<FeatureInput> grids;
         for (int c = 0; c < 3; ++c)
             for (int r = 0; r < 3; ++r)
-                grids.push_back({code(c, r), "甲" + std::to_string(3 * r + c), "A",
-                                 Properties{{"type", std::string("urban")},
-                                            {"households", std::int64_t{400}}},
-                                 cell(c, r)});
+                grids.push_back(
+                    {code(c, r), "甲" + std::to_string(3 * r + c), "A",
+                     Properties{{"type", std::string("urban")}, {"households", std::int64_t{400}}},
+                     cell(c, r)});
         grids.push_back({"B1", "乙一", "B", {}, rect(114.03, 33.50, 114.06, 33.53)});
         store->replace_features("grid", cs, grids);
     }
@@ -109,7 +109,8 @@ TEST_F(RedrawTest, SplitValidateAndCommitMakeOneNewVersion) {
               (std::set<std::string>{"A01", "A11", "A11N", "A21"}));
     expect_clean(d.id);
 
-    Changeset cs = redraw.commit(d.id, {"editor", "new compound", parse_time("2026-02-02")}).changeset;
+    Changeset cs =
+        redraw.commit(d.id, {"editor", "new compound", parse_time("2026-02-02")}).changeset;
     EXPECT_EQ(cs.version, 2);
     EXPECT_EQ(store->find_layer("grid")->feature_count, 11);
     ValidationReport whole = validate_layer(*store, "grid");
@@ -121,16 +122,18 @@ TEST_F(RedrawTest, SplitValidateAndCommitMakeOneNewVersion) {
 TEST_F(RedrawTest, EveryOperationKeepsTheTilingExact) {
     Draft d = draft();
     // The centre cell takes a strip of its east neighbour; then its south-west corner moves.
-    redraw.apply(d.id, edit::Reshape{"A11", geo::MultiPolygon{{rect(114.01, 33.51, 114.023, 33.52)}}},
+    redraw.apply(d.id,
+                 edit::Reshape{"A11", geo::MultiPolygon{{rect(114.01, 33.51, 114.023, 33.52)}}},
                  "editor");
     expect_clean(d.id);
     const geo::LonLat centre{114.01, 33.51};
     redraw.apply(d.id, edit::MoveVertex{centre, {114.012, 33.511}}, "editor");
     expect_clean(d.id);
-    redraw.apply(d.id, edit::MoveBoundary{"A01", "A02",
-                                          geo::LineString{{{114.00, 33.52}, {114.005, 33.523},
-                                                           {114.01, 33.52}}}},
-                 "editor");
+    redraw.apply(
+        d.id,
+        edit::MoveBoundary{"A01", "A02",
+                           geo::LineString{{{114.00, 33.52}, {114.005, 33.523}, {114.01, 33.52}}}},
+        "editor");
     expect_clean(d.id);
     redraw.apply(d.id, edit::Merge{{"A02", "A12"}}, "editor");
     expect_clean(d.id);
@@ -139,7 +142,8 @@ TEST_F(RedrawTest, EveryOperationKeepsTheTilingExact) {
     FeatureInput created{"A99", "新网格", "A", {}, rect(114.004, 33.504, 114.008, 33.508)};
     redraw.apply(d.id, edit::Create{created}, "editor");
     expect_clean(d.id);
-    redraw.apply(d.id, edit::SetAttributes{"A99", "幸福小区网格", {{"households", std::int64_t{350}}}},
+    redraw.apply(d.id,
+                 edit::SetAttributes{"A99", "幸福小区网格", {{"households", std::int64_t{350}}}},
                  "editor");
     expect_clean(d.id);
 
@@ -167,13 +171,20 @@ TEST_F(RedrawTest, EveryOperationKeepsTheTilingExact) {
 
 TEST_F(RedrawTest, BadEditsAreRefusedAndChangeNothing) {
     Draft d = draft();
-    EXPECT_THROW(redraw.apply(d.id, edit::Split{"A11", geo::LineString{{{114.012, 33.515}, {114.018, 33.515}}}, {}}, "editor"), Error)
+    EXPECT_THROW(
+        redraw.apply(
+            d.id, edit::Split{"A11", geo::LineString{{{114.012, 33.515}, {114.018, 33.515}}}, {}},
+            "editor"),
+        Error)
         << "does not cross";
     EXPECT_THROW(redraw.apply(d.id, edit::Merge{{"A00", "A11"}}, "editor"), Error) << "corner only";
     EXPECT_THROW(redraw.apply(d.id, edit::Split{"NOPE", across_a11, {}}, "editor"), Error);
     EXPECT_THROW(redraw.apply(d.id, edit::Split{"A11", across_a11, {"A00"}}, "editor"), Error)
         << "the new code exists";
-    EXPECT_THROW(redraw.apply(d.id, edit::Create{{"A98", "x", "A", {}, rect(114.1, 33.6, 114.2, 33.7)}}, "editor"), Error)
+    EXPECT_THROW(redraw.apply(d.id,
+                              edit::Create{{"A98", "x", "A", {}, rect(114.1, 33.6, 114.2, 33.7)}},
+                              "editor"),
+                 Error)
         << "outside its parent";
     EXPECT_EQ(store->draft(d.id)->operations, 0);
     EXPECT_TRUE(store->draft_changes(d.id).empty());
@@ -200,7 +211,7 @@ TEST_F(RedrawTest, CommitMovesOpenEventsWithATimelineEntryAndKeepsClosedOnes) {
     EXPECT_EQ(store->event(north_closed)->grid_code, "A11") << "closed events keep their grid";
 }
 
-TEST_F(RedrawTest, ImportingThePreviousVersionRestoresItExactly) {
+TEST_F(RedrawTest, RestoringThePreviousVersionRollsBackExactly) {
     Draft d = draft("split A11");
     redraw.apply(d.id, edit::Split{"A11", across_a11, {"A11N"}}, "editor");
     redraw.commit(d.id, {"editor", "split", parse_time("2026-02-02")});
@@ -212,10 +223,14 @@ TEST_F(RedrawTest, ImportingThePreviousVersionRestoresItExactly) {
     for (auto& f : store->features("grid", before).features)
         old.push_back({f.code, f.name, f.parent_code, f.properties, f.geometry});
     Draft back = draft("roll back");
-    auto op = redraw.import_layer(back.id, old, "editor");
+    auto op = redraw.restore(back.id, *parse_time("2026-01-15"), "editor");
+    EXPECT_EQ(op.kind, "restore");
     EXPECT_EQ(op.codes.size(), 4u) << "A01, A11, A21 restored and A11N removed";
     redraw.commit(back.id, {"editor", "roll back the split", parse_time("2026-02-03")});
     for (const auto& f : old)
         EXPECT_EQ(shape(f.code), f.geometry) << f.code;
     EXPECT_EQ(store->find_layer("grid")->feature_count, 10);
+    EXPECT_EQ(store->find_layer("grid")->version, 3) << "a rollback is a new version";
+    Draft empty = draft("before anything");
+    EXPECT_THROW(redraw.restore(empty.id, *parse_time("2025-01-01"), "editor"), Error);
 }

@@ -97,3 +97,31 @@ TEST(ValidateCli, ACleanLayerExitsZeroAndBadOptionsAreRefused) {
                   dir / "err.txt"),
               2);
 }
+
+TEST(ValidateCli, ARedrawnFileComesInAsADraftWithItsValidation) {
+    tessera::testing::TempDir dir;
+    write_layers(dir / "v.db", false);
+    // The surveyor's file: G1 as it was, G2 stopping short of the community's east edge.
+    const auto file = dir / "survey.geojson";
+    std::ofstream(file) << R"({"type":"FeatureCollection","features":[
+        {"type":"Feature","properties":{"code":"G1","name":"一","parent_code":"C"},
+         "geometry":{"type":"Polygon","coordinates":[[[114.0,33.5],[114.01,33.5],[114.01,33.52],[114.0,33.52],[114.0,33.5]]]}},
+        {"type":"Feature","properties":{"code":"G2","name":"二","parent_code":"C"},
+         "geometry":{"type":"Polygon","coordinates":[[[114.01,33.5],[114.019,33.5],[114.019,33.52],[114.01,33.52],[114.01,33.5]]]}}]})";
+    std::string cmd = std::string(TESSERA_BINARY) + " import --db " + (dir / "v.db").string() +
+                      " --layer grid --crs wgs84 --draft 'survey 2026' " + file.string() + " > " +
+                      (dir / "out.txt").string() + " 2>&1";
+    int status = std::system(cmd.c_str());
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << read_file(dir / "out.txt");
+    const std::string out = read_file(dir / "out.txt");
+    EXPECT_NE(out.find("draft 1 of layer 'grid': 2 features read"), std::string::npos) << out;
+    EXPECT_NE(out.find("1 changed or removed; validation: 1 errors"), std::string::npos) << out;
+    EXPECT_NE(out.find("error\tgap"), std::string::npos) << out;
+
+    auto store = data::open_spatialite_store(dir / "v.db");
+    EXPECT_EQ(store->find_layer("grid")->version, 1) << "a draft, not a commit";
+    auto changes = store->draft_changes(1);
+    ASSERT_EQ(changes.size(), 1u);
+    EXPECT_EQ(changes[0].code, "G2");
+}
