@@ -487,6 +487,16 @@ RedrawCommit Redraw::commit(std::int64_t draft_id, const ChangesetInfo& info) {
     auto tx = m_store.begin();
     const Draft d = open_draft(m_store, draft_id);
     auto changes = m_store.draft_changes(draft_id);
+    // Where the draft changes anything: its features as they are and as they will be.
+    geo::BBox reach;
+    for (const auto& c : changes) {
+        FeatureQuery q;
+        q.code = c.code;
+        for (const auto& f : m_store.features(d.layer, q).features)
+            reach.extend(box_of(f.geometry));
+        if (c.after)
+            reach.extend(box_of(c.after->geometry));
+    }
     RedrawCommit out;
     out.changeset = m_store.commit_draft(draft_id, info);
 
@@ -497,22 +507,24 @@ RedrawCommit Redraw::commit(std::int64_t draft_id, const ChangesetInfo& info) {
     if (grid_layer != layers.end() && grid_layer->name == d.layer) {
         std::vector<std::string> codes, parents;
         std::vector<geo::MultiPolygon> shapes;
-        EventQuery q;
+        EventQuery q; // open events where the draft reaches (the events' spatial index)
         q.open = true;
+        q.bbox = reach;
         q.limit = std::numeric_limits<std::int32_t>::max();
+        q.count_total = false;
+        std::set<std::string> changed;
         for (const auto& c : changes) {
-            q.area_codes.push_back(c.code);
+            changed.insert(c.code);
             if (c.after && polygonal(*c.after)) {
                 codes.push_back(c.code);
                 parents.push_back(c.after->parent_code.value_or(""));
                 shapes.push_back(geo::as_multi_polygon(c.after->geometry));
             }
         }
-        const std::set<std::string> changed(q.area_codes.begin(), q.area_codes.end());
         const geo::LocateIndex index(shapes);
         for (const Event& e : m_store.events(q).events) {
             if (!changed.contains(e.grid_code))
-                continue; // its community or township is a code of this layer too: not its grid
+                continue; // in a grid the draft leaves as it is
             const std::uint32_t j = index.locate(e.position);
             if (j == geo::LocateIndex::none || codes[j] == e.grid_code)
                 continue;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <set>
 #include <unordered_map>
 
 namespace tessera::data {
@@ -135,8 +136,24 @@ ValidationReport validate_features(Store& store, const Layer& layer_info,
 
     // Against the parent layer: containment, and for tiling layers gaps and overlaps.
     if (layer->parent_layer) {
+        // The parents the features name: one by one for a few (a draft's), all at once else.
+        std::set<std::string> named;
+        for (const auto& f : features)
+            if (f.parent_code)
+                named.insert(*f.parent_code);
+        std::vector<Feature> parent_features;
+        if (named.size() <= 64) {
+            for (const auto& code : named) {
+                FeatureQuery one;
+                one.code = code;
+                for (auto& p : store.features(*layer->parent_layer, one).features)
+                    parent_features.push_back(std::move(p));
+            }
+        } else {
+            parent_features = store.features(*layer->parent_layer, all).features;
+        }
         std::unordered_map<std::string, geo::MultiPolygon> parents;
-        for (auto& p : store.features(*layer->parent_layer, all).features)
+        for (auto& p : parent_features)
             if (geo::dimension_of(geo::type_of(p.geometry)) == geo::Dimension::polygonal)
                 parents.emplace(p.code, geo::as_multi_polygon(p.geometry));
         std::map<std::string, std::vector<std::size_t>> children;

@@ -321,6 +321,8 @@ CREATE TABLE draft_features (
 );
 -- Every version of one feature, for its history.
 CREATE INDEX features_code ON features(layer_id, code, version);
+-- A layer's feature count and extent from the index alone, without reading the rows.
+CREATE INDEX features_extent ON features(layer_id, valid_to, min_x, min_y, max_x, max_y);
 )sql"},
 };
 

@@ -421,8 +421,25 @@ public:
         }
     }
 
+    // The layer's record without its feature count and extent (which cost a pass over its
+    // features), for writes. Error(not_found) for an unknown layer.
     Layer existing_layer(std::string_view name) {
-        auto layer = find_layer(name);
+        auto& q = stmt("SELECT l.id, l.name, l.kind, l.title, p.name, l.precedence, l.source_crs, "
+                       "l.version FROM layers l LEFT JOIN layers p ON p.id = l.parent_id "
+                       "WHERE l.name = ?");
+        q.bind(1, name);
+        auto layer = first_row(q, [](const Statement& r) {
+            Layer l;
+            l.id = r.int64(0);
+            l.name = r.text(1);
+            l.kind = parse_layer_kind(r.text(2)).value_or(LayerKind::grid);
+            l.title = r.text(3);
+            l.parent_layer = r.optional_text(4);
+            l.precedence = static_cast<int>(r.int64(5));
+            l.source_crs = r.text(6);
+            l.version = r.int64(7);
+            return l;
+        });
         if (!layer)
             throw Error(ErrorCode::not_found, "layer '" + std::string(name) + "' does not exist");
         return *layer;
@@ -521,29 +538,33 @@ public:
         if (!layer)
             throw Error(ErrorCode::not_found,
                         "layer '" + std::string(layer_name) + "' does not exist");
-        // ?2 at-time (NULL = current); ?3..?6 bbox (NULL = none); ?7 code; ?8 parent code.
-        static constexpr const char* where =
-            " WHERE f.layer_id = ?1"
-            " AND ((?2 IS NULL AND f.valid_to IS NULL) OR"
-            "      (?2 IS NOT NULL AND f.valid_from <= ?2 AND (f.valid_to IS NULL OR f.valid_to > "
-            "?2)))"
-            " AND (?3 IS NULL OR (f.id IN (SELECT pkid FROM idx_features_geom WHERE"
-            "      xmin <= ?5 AND xmax >= ?3 AND ymin <= ?6 AND ymax >= ?4)"
-            "      AND ST_Intersects(f.geom, BuildMbr(?3, ?4, ?5, ?6, 4326))))"
-            " AND (?7 IS NULL OR f.code = ?7)"
-            " AND (?8 IS NULL OR f.parent_code = ?8)";
-        static const std::string count_sql = std::string("SELECT COUNT(*) FROM features f") + where;
-        static const std::string page_sql = std::string("SELECT ") + feature_columns +
-                                            " FROM features f" + where +
-                                            " ORDER BY f.code, f.id LIMIT ?9 OFFSET ?10";
+        // Only the filters in use go into the SQL, so that SQLite can use the indexes on
+        // (layer_id, code), (layer_id, parent_code) and the current rows; one statement per
+        // combination, cached. ?1 layer; ?2 at-time; ?3..?6 bbox; ?7 code; ?8 parent code.
+        std::string where = " WHERE f.layer_id = ?1";
+        where += query.at ? " AND f.valid_from <= ?2 AND (f.valid_to IS NULL OR f.valid_to > ?2)"
+                          : " AND f.valid_to IS NULL";
+        if (query.bbox)
+            where += " AND f.id IN (SELECT pkid FROM idx_features_geom WHERE"
+                     " xmin <= ?5 AND xmax >= ?3 AND ymin <= ?6 AND ymax >= ?4)"
+                     " AND ST_Intersects(f.geom, BuildMbr(?3, ?4, ?5, ?6, 4326))";
+        if (query.code)
+            where += " AND f.code = ?7";
+        if (query.parent_code)
+            where += " AND f.parent_code = ?8";
+        const std::string count_sql = "SELECT COUNT(*) FROM features f" + where;
+        const std::string page_sql = std::string("SELECT ") + feature_columns + " FROM features f" +
+                                     where + " ORDER BY f.code, f.id LIMIT ?9 OFFSET ?10";
         auto bind = [&](Statement& s) {
             s.bind(1, layer->id);
             if (query.at)
                 s.bind(2, to_ms(*query.at));
-            else
-                s.bind_null(2);
-            bind_bbox(s, query.bbox, 3);
-            s.bind(7, query.code).bind(8, query.parent_code);
+            if (query.bbox)
+                bind_bbox(s, query.bbox, 3);
+            if (query.code)
+                s.bind(7, *query.code);
+            if (query.parent_code)
+                s.bind(8, *query.parent_code);
         };
         FeaturePage page;
         page.total = count_matching(count_sql, bind);

@@ -30,12 +30,9 @@ json draft_json(const data::Draft& d) {
 
 json operation_json(const data::DraftOperation& op) {
     json detail = json::parse(op.detail, nullptr, false);
-    return {{"seq", op.seq},
-            {"kind", op.kind},
-            {"author", op.author},
-            {"at", time_json(op.at)},
-            {"codes", op.codes},
-            {"request", detail.is_discarded() ? json(nullptr) : detail}};
+    return {{"seq", op.seq},       {"kind", op.kind},
+            {"author", op.author}, {"at", time_json(op.at)},
+            {"codes", op.codes},   {"request", detail.is_discarded() ? json(nullptr) : detail}};
 }
 
 // A changed feature as the draft leaves it; a removed one with a null geometry and
@@ -46,10 +43,10 @@ json change_json(const data::FeatureChange& c) {
                 {"id", c.code},
                 {"geometry", nullptr},
                 {"properties", {{"code", c.code}, {"removed", true}}}};
-    json props = {{"code", c.code},
-                  {"name", c.after->name},
-                  {"parent_code", c.after->parent_code ? json(*c.after->parent_code)
-                                                       : json(nullptr)}};
+    json props = {
+        {"code", c.code},
+        {"name", c.after->name},
+        {"parent_code", c.after->parent_code ? json(*c.after->parent_code) : json(nullptr)}};
     for (const auto& [k, v] : c.after->properties)
         if (!props.contains(k))
             props[k] = to_json(v);
@@ -106,9 +103,9 @@ data::Redraw::ChangeCheck jurisdiction_check(Services& services, const data::Lay
         auto allow = [&](const std::string& code, const std::optional<std::string>& parent) {
             if (!data::may(&who, data::Action::act, data::Resource::boundary,
                            boundary_scope(layer.kind, code, parent)))
-                throw Error(ErrorCode::forbidden,
-                            who.username + " may not change " + code + (parent ? " in " + *parent : "") +
-                                ": it is outside their jurisdiction");
+                throw Error(ErrorCode::forbidden, who.username + " may not change " + code +
+                                                      (parent ? " in " + *parent : "") +
+                                                      ": it is outside their jurisdiction");
         };
         for (const auto& c : changes) {
             data::FeatureQuery q;
@@ -220,14 +217,16 @@ data::EditOperation parse_operation(const in_json& body) {
         return data::edit::Merge{string_list(body, "codes")};
     }
     if (op == "create") {
-        reject_unknown_fields(body, {"op", "code", "name", "parent_code", "properties", "geometry"});
+        reject_unknown_fields(body,
+                              {"op", "code", "name", "parent_code", "properties", "geometry"});
         data::FeatureInput f;
         f.code = required_string(body, "code");
         f.name = required_string(body, "name");
         f.parent_code = optional_string(body, "parent_code");
         f.properties = properties_field(body);
-        std::erase_if(f.properties,
-                      [](const auto& kv) { return std::holds_alternative<std::monostate>(kv.second); });
+        std::erase_if(f.properties, [](const auto& kv) {
+            return std::holds_alternative<std::monostate>(kv.second);
+        });
         f.geometry = geo::Geometry{polygon_field(body, "geometry")};
         return data::edit::Create{std::move(f)};
     }
@@ -278,8 +277,8 @@ Response post_draft(const Request& req, Services& services, const PathParams& pa
         throw bad_request("title is longer than 500 bytes");
     data::Draft d = services.store.create_draft(layer.name, {who.username, title, std::nullopt});
     Response res = json_ok(draft_json(d), 201);
-    res.set_header("Location", "/api/v1/layers/" + layer.name + "/changesets/" +
-                                   std::to_string(d.id));
+    res.set_header("Location",
+                   "/api/v1/layers/" + layer.name + "/changesets/" + std::to_string(d.id));
     return res;
 }
 
@@ -369,7 +368,8 @@ Response post_draft_commit(const Request& req, Services& services, const PathPar
     services.assigner.refresh(); // the index and the tiles follow (connect_tile_cache)
     json moved = json::array();
     for (const auto& m : done.moved_events)
-        moved.push_back({{"event_id", m.event_id}, {"from_grid", m.from_grid}, {"to_grid", m.to_grid}});
+        moved.push_back(
+            {{"event_id", m.event_id}, {"from_grid", m.from_grid}, {"to_grid", m.to_grid}});
     const auto& cs = done.changeset;
     return json_ok({{"changeset",
                      {{"id", cs.id},

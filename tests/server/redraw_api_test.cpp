@@ -30,17 +30,22 @@ protected:
     Services services{*store, auth, assigner, desk, metrics, tile_cache, std::nullopt};
 
     void SetUp() override {
-        store->create_layer({"county", data::LayerKind::county, "县区", std::nullopt, 0, "EPSG:4326"});
+        store->create_layer(
+            {"county", data::LayerKind::county, "县区", std::nullopt, 0, "EPSG:4326"});
         store->create_layer({"grid", data::LayerKind::grid, "网格", "county", 1, "EPSG:4326"});
         const data::ChangesetInfo cs{"test", "seed", data::parse_time("2025-01-01")};
-        store->replace_features("county", cs,
-                                std::vector<data::FeatureInput>{
-                                    {"411102", "源汇区", std::nullopt, {}, rect(114.0, 33.5, 114.05, 33.51)}});
+        store->replace_features(
+            "county", cs,
+            std::vector<data::FeatureInput>{
+                {"411102", "源汇区", std::nullopt, {}, rect(114.0, 33.5, 114.05, 33.51)}});
         std::vector<data::FeatureInput> grids;
         for (int i = 1; i <= 5; ++i) {
             const double x = 114.0 + (i - 1) * 0.01;
-            grids.push_back({"G" + std::to_string(i), "第" + std::to_string(i) + "网格", "411102",
-                             {}, rect(x, 33.5, x + 0.01, 33.51)});
+            grids.push_back({"G" + std::to_string(i),
+                             "第" + std::to_string(i) + "网格",
+                             "411102",
+                             {},
+                             rect(x, 33.5, x + 0.01, 33.51)});
         }
         store->replace_features("grid", cs, grids);
         add_user("operator", data::Role::command_operator, "411102");
@@ -51,8 +56,13 @@ protected:
     }
 
     void add_user(const char* name, data::Role role, const char* area) {
-        auth.create_user({name, name, role, {data::Jurisdiction::Kind::area, area, {}},
-                          "correct horse", std::nullopt, std::nullopt});
+        auth.create_user({name,
+                          name,
+                          role,
+                          {data::Jurisdiction::Kind::area, area, {}},
+                          "correct horse",
+                          std::nullopt,
+                          std::nullopt});
     }
 
     Response call(const std::string& method, const std::string& target, const std::string& who,
@@ -107,12 +117,19 @@ TEST_F(RedrawApiTest, SplitValidateCommitAndTheMapFollows) {
     EXPECT_EQ(json::parse(v.body)["errors"], 0);
 
     // Before the commit, locate still answers with the old grid.
-    EXPECT_EQ(json::parse(call("GET", "/api/v1/locate?lon=114.025&lat=33.508", "").body)["grid"]["code"], "G3");
-    Response c = call("POST", draft_path(id, "/commit"), "operator", R"({"reason":"new compound"})");
+    EXPECT_EQ(
+        json::parse(call("GET", "/api/v1/locate?lon=114.025&lat=33.508", "").body)["grid"]["code"],
+        "G3");
+    Response c =
+        call("POST", draft_path(id, "/commit"), "operator", R"({"reason":"new compound"})");
     ASSERT_EQ(c.status, 200) << c.body;
     EXPECT_EQ(json::parse(c.body)["changeset"]["version"], 2);
-    EXPECT_EQ(json::parse(call("GET", "/api/v1/locate?lon=114.025&lat=33.508", "").body)["grid"]["code"], "G3-2");
-    EXPECT_EQ(json::parse(call("GET", "/api/v1/locate?lon=114.025&lat=33.502", "").body)["grid"]["code"], "G3");
+    EXPECT_EQ(
+        json::parse(call("GET", "/api/v1/locate?lon=114.025&lat=33.508", "").body)["grid"]["code"],
+        "G3-2");
+    EXPECT_EQ(
+        json::parse(call("GET", "/api/v1/locate?lon=114.025&lat=33.502", "").body)["grid"]["code"],
+        "G3");
 
     Response h = call("GET", "/api/v1/layers/grid/features/G3/history", "");
     ASSERT_EQ(h.status, 200) << h.body;
@@ -129,7 +146,8 @@ TEST_F(RedrawApiTest, SplitValidateCommitAndTheMapFollows) {
 
 TEST_F(RedrawApiTest, OnlyEditorsWithinTheirJurisdictionMayRedraw) {
     EXPECT_EQ(call("POST", "/api/v1/layers/grid/changesets", "", R"({"title":"x"})").status, 401);
-    EXPECT_EQ(call("POST", "/api/v1/layers/grid/changesets", "chief", R"({"title":"x"})").status, 403);
+    EXPECT_EQ(call("POST", "/api/v1/layers/grid/changesets", "chief", R"({"title":"x"})").status,
+              403);
     const std::int64_t mine = new_draft("stranger"); // an operator of another county may start one
     Response op = call("POST", draft_path(mine, "/operations"), "stranger", split_g3);
     EXPECT_EQ(op.status, 403) << op.body;
@@ -144,7 +162,8 @@ TEST_F(RedrawApiTest, OnlyEditorsWithinTheirJurisdictionMayRedraw) {
 TEST_F(RedrawApiTest, BadRequestsChangeNothing) {
     const std::int64_t id = new_draft();
     EXPECT_EQ(call("POST", draft_path(id, "/operations"), "operator", "{").status, 400);
-    EXPECT_EQ(call("POST", draft_path(id, "/operations"), "operator", R"({"op":"explode"})").status, 400);
+    EXPECT_EQ(call("POST", draft_path(id, "/operations"), "operator", R"({"op":"explode"})").status,
+              400);
     EXPECT_EQ(call("POST", draft_path(id, "/operations"), "operator",
                    R"({"op":"move_vertex","from":[114.0,33.5],"to":[114.0,"x"]})")
                   .status,
@@ -153,10 +172,12 @@ TEST_F(RedrawApiTest, BadRequestsChangeNothing) {
                    R"({"op":"move_vertex","from":[114.0,33.5],"to":[500,33.5]})")
                   .status,
               400);
-    EXPECT_EQ(call("POST", draft_path(id, "/operations"), "operator",
-                   R"({"op":"reshape","code":"G1","geometry":{"type":"Polygon","coordinates":[[[114,33.5],[114.01,33.5],[114,33.51]]]}})")
-                  .status,
-              400)
+    EXPECT_EQ(
+        call(
+            "POST", draft_path(id, "/operations"), "operator",
+            R"({"op":"reshape","code":"G1","geometry":{"type":"Polygon","coordinates":[[[114,33.5],[114.01,33.5],[114,33.51]]]}})")
+            .status,
+        400)
         << "an unclosed ring";
     EXPECT_EQ(call("POST", draft_path(id, "/operations"), "operator",
                    R"({"op":"merge","codes":["G1","G9"]})")
