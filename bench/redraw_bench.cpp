@@ -36,8 +36,9 @@ double ms_since(Clock::time_point t) {
 // children, the region minus the union (gaps), the union minus the region (outside), and the
 // intersection of every pair of children whose boxes meet (overlaps). Returns the faults found
 // of at least 1 m².
-std::size_t overlay_everywhere(const std::map<std::string, std::vector<geo::MultiPolygon>>& children,
-                               const std::map<std::string, geo::MultiPolygon>& parents) {
+std::size_t
+overlay_everywhere(const std::map<std::string, std::vector<geo::MultiPolygon>>& children,
+                   const std::map<std::string, geo::MultiPolygon>& parents) {
     std::size_t faults = 0;
     auto count = [&](const geo::Geometry& g) {
         for (const auto& p : geo::as_multi_polygon(g).polygons)

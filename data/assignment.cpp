@@ -38,7 +38,24 @@ struct LayerIndex {
     std::vector<std::vector<bool>> junctions; // per feature (geo::find_junctions), for drawing
     std::vector<geo::BBox> boxes;
     std::unordered_map<std::string, std::uint32_t> by_code;
-    std::unique_ptr<geo::LocateIndex> index;
+    // Point location. A layer followed through small edits (update_layer) keeps the index of an
+    // earlier version, shared with earlier snapshots, and indexes the features changed since in
+    // `patch`, which is asked first: in a tiling, every feature whose boundary moved is in it.
+    std::shared_ptr<const geo::LocateIndex> index;
+    std::vector<std::uint32_t> index_ids; // index result -> feature (none: changed since); empty:
+                                          // the identity
+    std::unique_ptr<geo::LocateIndex> patch;
+    std::vector<std::uint32_t> patch_ids; // patch result -> feature
+
+    std::uint32_t locate(geo::LonLat p) const {
+        if (patch) {
+            const std::uint32_t j = patch->locate(p);
+            if (j != geo::LocateIndex::none)
+                return patch_ids[j];
+        }
+        const std::uint32_t i = index->locate(p);
+        return i == geo::LocateIndex::none || index_ids.empty() ? i : index_ids[i];
+    }
 
     AreaRef ref(std::uint32_t i) const { return {codes[i], names[i], name, version}; }
     std::optional<std::uint32_t> find(const std::string& code) const {
@@ -88,19 +105,21 @@ double boundary_distance_m(geo::LonLat p, const geo::MultiPolygon& mp) {
 
 struct Assigner::Snapshot {
     std::map<std::string, std::int64_t> versions;
-    std::vector<LayerIndex> layers;
-    std::unordered_map<std::string, std::vector<Person>> people_by_unit;
+    // Shared with other snapshots where the layer has not changed.
+    std::vector<std::shared_ptr<const LayerIndex>> layers;
+    using People = std::unordered_map<std::string, std::vector<Person>>;
+    std::shared_ptr<const People> people; // by unit code, most specific role first
 
     const LayerIndex* layer(const std::string& name) const {
         for (const auto& l : layers)
-            if (l.name == name)
-                return &l;
+            if (l->name == name)
+                return l.get();
         return nullptr;
     }
     const LayerIndex* first_of(LayerKind k) const {
         for (const auto& l : layers)
-            if (l.kind == k)
-                return &l;
+            if (l->kind == k)
+                return l.get();
         return nullptr;
     }
 };
@@ -109,42 +128,163 @@ namespace {
 
 int role_rank(PersonRole r); // owners: full-time officers, part-time, chief, micro-grid head
 
+void add_feature(LayerIndex& li, Feature f) {
+    li.by_code.emplace(f.code, static_cast<std::uint32_t>(li.codes.size()));
+    li.codes.push_back(std::move(f.code));
+    li.names.push_back(std::move(f.name));
+    li.parents.push_back(std::move(f.parent_code));
+    li.ids.push_back(f.id);
+    li.versions.push_back(f.version);
+    li.boxes.push_back(geo::bbox_of(f.geometry));
+    li.geometries.push_back(dimension_of(type_of(f.geometry)) == geo::Dimension::polygonal
+                                ? geo::as_multi_polygon(f.geometry)
+                                : geo::MultiPolygon{});
+}
+
+std::shared_ptr<const LayerIndex> build_layer(Store& store, const Layer& l, std::int64_t version,
+                                              std::optional<Time> at) {
+    auto li = std::make_shared<LayerIndex>();
+    li->name = l.name;
+    li->kind = l.kind;
+    li->version = version;
+    FeatureQuery q;
+    q.at = at;
+    q.limit = std::numeric_limits<std::size_t>::max();
+    for (auto& f : store.features(l.name, q).features)
+        add_feature(*li, std::move(f));
+    li->index = std::make_shared<geo::LocateIndex>(li->geometries);
+    li->junctions = geo::find_junctions(li->geometries);
+    return li;
+}
+
+// Beyond this many features changed since its index was built, a layer is indexed afresh.
+constexpr std::size_t max_patch = 512;
+
+// `old` followed to the layer's current version: the features changed since are replaced (and
+// go to the end), the index is shared and the changed features patched over it, and junctions
+// are found again only around them. nullptr when a fresh build is due (too many changes).
+std::shared_ptr<const LayerIndex> update_layer(Store& store, const LayerIndex& old,
+                                               const Layer& now) {
+    const std::int64_t version = now.version;
+    LayerDelta delta = store.changes_since(old.name, old.version);
+    std::set<std::string> gone(delta.retired.begin(), delta.retired.end());
+    for (const auto& f : delta.current)
+        gone.insert(f.code);
+    // Features already in old's patch stay patched.
+    std::set<std::uint32_t> old_patched(old.patch_ids.begin(), old.patch_ids.end());
+    if (old_patched.size() + delta.current.size() > max_patch)
+        return nullptr;
+
+    auto li = std::make_shared<LayerIndex>();
+    li->name = old.name;
+    li->kind = old.kind;
+    li->version = version;
+    li->index = old.index;
+    std::vector<std::uint32_t> now_of_old(old.codes.size(), geo::LocateIndex::none);
+    std::vector<std::uint32_t> patched; // features of li in the patch
+    for (std::uint32_t i = 0; i < old.codes.size(); ++i) {
+        if (gone.contains(old.codes[i]))
+            continue;
+        now_of_old[i] = static_cast<std::uint32_t>(li->codes.size());
+        if (old_patched.contains(i))
+            patched.push_back(now_of_old[i]);
+        li->by_code.emplace(old.codes[i], now_of_old[i]);
+        li->codes.push_back(old.codes[i]);
+        li->names.push_back(old.names[i]);
+        li->parents.push_back(old.parents[i]);
+        li->ids.push_back(old.ids[i]);
+        li->versions.push_back(old.versions[i]);
+        li->boxes.push_back(old.boxes[i]);
+        li->geometries.push_back(old.geometries[i]);
+        li->junctions.push_back(old.junctions[i]);
+    }
+    const std::uint32_t first_new = static_cast<std::uint32_t>(li->codes.size());
+    for (auto& f : delta.current) {
+        patched.push_back(static_cast<std::uint32_t>(li->codes.size()));
+        add_feature(*li, std::move(f));
+    }
+    if (static_cast<std::int64_t>(li->codes.size()) != now.feature_count)
+        return nullptr; // the delta named a code retired at `old`'s own version: build afresh
+    li->junctions.resize(li->codes.size()); // the new features' are found below
+    // The shared index answers with the ids of the features it was built from.
+    const std::size_t indexed = old.index_ids.empty() ? old.codes.size() : old.index_ids.size();
+    li->index_ids.assign(indexed, geo::LocateIndex::none);
+    for (std::size_t k = 0; k < indexed; ++k) {
+        const std::uint32_t o =
+            old.index_ids.empty() ? static_cast<std::uint32_t>(k) : old.index_ids[k];
+        if (o != geo::LocateIndex::none && !old_patched.contains(o))
+            li->index_ids[k] = now_of_old[o];
+    }
+    std::vector<geo::MultiPolygon> shapes;
+    for (std::uint32_t i : patched)
+        shapes.push_back(li->geometries[i]);
+    li->patch = std::make_unique<geo::LocateIndex>(shapes);
+    li->patch_ids = patched;
+
+    // Junctions change only on the new features and their neighbours; the neighbours'
+    // neighbours are needed to tell them.
+    auto near = [&](const std::vector<std::uint32_t>& of) {
+        geo::BBox reach;
+        for (std::uint32_t i : of)
+            reach.extend(li->boxes[i]);
+        std::vector<std::uint32_t> out;
+        for (std::uint32_t i = 0; i < li->boxes.size(); ++i)
+            if (li->boxes[i].intersects(reach))
+                out.push_back(i);
+        return out;
+    };
+    std::vector<std::uint32_t> fresh;
+    for (std::uint32_t i = first_new; i < li->codes.size(); ++i)
+        fresh.push_back(i);
+    if (!fresh.empty()) {
+        const std::vector<std::uint32_t> ring1 = near(fresh), ring2 = near(ring1);
+        std::vector<geo::MultiPolygon> context;
+        for (std::uint32_t i : ring2)
+            context.push_back(li->geometries[i]);
+        auto flags = geo::find_junctions(context);
+        const std::set<std::uint32_t> inner(ring1.begin(), ring1.end());
+        for (std::size_t k = 0; k < ring2.size(); ++k)
+            if (inner.contains(ring2[k]))
+                li->junctions[ring2[k]] = std::move(flags[k]);
+    }
+    return li;
+}
+
+std::shared_ptr<const Assigner::Snapshot::People> read_people(Store& store) {
+    auto people = std::make_shared<Assigner::Snapshot::People>();
+    for (auto& p : store.people())
+        for (const auto& code : p.grid_codes)
+            (*people)[code].push_back(p);
+    // Most specific role first, sorted once, so a query copies only what it returns.
+    for (auto& [unit, list] : *people)
+        std::stable_sort(list.begin(), list.end(), [](const Person& a, const Person& b) {
+            return role_rank(a.role) < role_rank(b.role);
+        });
+    return people;
+}
+
+// A snapshot of the layers at `at` (nullopt: now). With `before`, layers whose version did not
+// change are shared with it, changed ones are followed incrementally where that is cheaper, and
+// its people are kept: only layer versions trigger a refresh.
 std::shared_ptr<const Assigner::Snapshot>
-build_snapshot(Store& store, std::optional<Time> at, std::map<std::string, std::int64_t> versions) {
+build_snapshot(Store& store, std::optional<Time> at, std::map<std::string, std::int64_t> versions,
+               const Assigner::Snapshot* before = nullptr) {
     auto snap = std::make_shared<Assigner::Snapshot>();
     snap->versions = std::move(versions);
     for (const auto& l : store.layers()) {
-        LayerIndex li;
-        li.name = l.name;
-        li.kind = l.kind;
-        li.version = snap->versions[l.name];
-        FeatureQuery q;
-        q.at = at;
-        q.limit = std::numeric_limits<std::size_t>::max();
-        for (auto& f : store.features(l.name, q).features) {
-            li.by_code.emplace(f.code, static_cast<std::uint32_t>(li.codes.size()));
-            li.codes.push_back(std::move(f.code));
-            li.names.push_back(std::move(f.name));
-            li.parents.push_back(std::move(f.parent_code));
-            li.ids.push_back(f.id);
-            li.versions.push_back(f.version);
-            li.boxes.push_back(geo::bbox_of(f.geometry));
-            li.geometries.push_back(dimension_of(type_of(f.geometry)) == geo::Dimension::polygonal
-                                        ? geo::as_multi_polygon(f.geometry)
-                                        : geo::MultiPolygon{});
-        }
-        li.index = std::make_unique<geo::LocateIndex>(li.geometries);
-        li.junctions = geo::find_junctions(li.geometries);
+        const std::int64_t version = snap->versions[l.name];
+        const LayerIndex* old = before ? before->layer(l.name) : nullptr;
+        std::shared_ptr<const LayerIndex> li;
+        if (old && old->version == version)
+            li = *std::find_if(before->layers.begin(), before->layers.end(),
+                               [&](const auto& x) { return x.get() == old; });
+        else if (old && !at && old->version < version && l.version == version)
+            li = update_layer(store, *old, l);
+        if (!li)
+            li = build_layer(store, l, version, at);
         snap->layers.push_back(std::move(li));
     }
-    for (auto& p : store.people())
-        for (const auto& code : p.grid_codes)
-            snap->people_by_unit[code].push_back(p);
-    // Most specific role first, sorted once, so a query copies only what it returns.
-    for (auto& [unit, people] : snap->people_by_unit)
-        std::stable_sort(people.begin(), people.end(), [](const Person& a, const Person& b) {
-            return role_rank(a.role) < role_rank(b.role);
-        });
+    snap->people = before ? before->people : read_people(store);
     return snap;
 }
 
@@ -183,8 +323,8 @@ int role_rank(PersonRole r) {
 
 void add_owners(const Assigner::Snapshot& s, const std::string& unit, const char* level,
                 std::vector<Owner>& out) {
-    auto it = s.people_by_unit.find(unit);
-    if (it == s.people_by_unit.end())
+    auto it = s.people->find(unit);
+    if (it == s.people->end())
         return;
     for (const auto& p : it->second) // sorted by role when the snapshot was built
         out.push_back({p.id, p.name, p.role, p.phone, level, unit});
@@ -236,7 +376,7 @@ bool Assigner::refresh() {
             return false;
         before = m_current;
     }
-    auto snap = build_snapshot(m_store, std::nullopt, versions);
+    auto snap = build_snapshot(m_store, std::nullopt, versions, before.get());
     {
         std::lock_guard lock(m_mutex);
         m_current = snap;
@@ -245,9 +385,9 @@ bool Assigner::refresh() {
         return true;
     std::set<std::string> names;
     for (const auto& l : before->layers)
-        names.insert(l.name);
+        names.insert(l->name);
     for (const auto& l : snap->layers)
-        names.insert(l.name);
+        names.insert(l->name);
     for (const auto& name : names) {
         LayerChange change{name, changed_areas(before->layer(name), snap->layer(name))};
         if (change.areas.empty())
@@ -326,7 +466,7 @@ Assignment Assigner::locate(const LocateQuery& q) {
     auto locate_in = [&](const LayerIndex* l) -> std::optional<std::uint32_t> {
         if (!l)
             return std::nullopt;
-        std::uint32_t id = l->index->locate(a.wgs84);
+        std::uint32_t id = l->locate(a.wgs84);
         if (id == geo::LocateIndex::none)
             return std::nullopt;
         return id;
@@ -495,7 +635,11 @@ Assigner::Batch Assigner::locate_batch(std::span<const geo::LonLat> wgs84,
     b.codes = std::shared_ptr<const std::vector<std::string>>(snap, &grids->codes);
     b.names = std::shared_ptr<const std::vector<std::string>>(snap, &grids->names);
     std::vector<std::uint32_t> ids(wgs84.size());
-    grids->index->locate(wgs84, ids);
+    if (grids->patch)
+        for (std::size_t i = 0; i < wgs84.size(); ++i)
+            ids[i] = grids->locate(wgs84[i]);
+    else
+        grids->index->locate(wgs84, ids);
     const LayerIndex* admins[] = {snap->first_of(LayerKind::community),
                                   snap->first_of(LayerKind::township),
                                   snap->first_of(LayerKind::county)};
@@ -505,7 +649,7 @@ Assigner::Batch Assigner::locate_batch(std::span<const geo::LonLat> wgs84,
             continue;
         }
         for (const LayerIndex* l : admins)
-            if (l && l->index->locate(wgs84[i]) != geo::LocateIndex::none) {
+            if (l && l->locate(wgs84[i]) != geo::LocateIndex::none) {
                 b.outside_grid[i] = 1;
                 break;
             }

@@ -126,6 +126,14 @@ struct FeaturePage {
     std::int64_t total = 0; // number matching the query, ignoring limit/offset
 };
 
+// What changed in a layer after a version: its current features that are newer, and the codes
+// of features retired since (changed or removed). May name more retired codes than there are
+// when two changesets share a millisecond; the caller checks the count.
+struct LayerDelta {
+    std::vector<Feature> current;
+    std::vector<std::string> retired;
+};
+
 // ---- drafts: redrawing a layer (docs/redrawing.md) ----
 
 enum class DraftStatus { open, committed, discarded };

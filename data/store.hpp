@@ -50,6 +50,9 @@ public:
                                        std::span<const FeatureInput> features) = 0;
     virtual FeaturePage features(std::string_view layer, const FeatureQuery& query) = 0;
     virtual std::vector<Changeset> changesets(std::string_view layer) = 0;
+    // What changed in `layer` after `version` (for following it incrementally). Error(not_found)
+    // for an unknown layer.
+    virtual LayerDelta changes_since(std::string_view layer, std::int64_t version) = 0;
     // Every version of one feature, oldest first (empty for a code the layer never had).
     virtual std::vector<Feature> feature_history(std::string_view layer, std::string_view code) = 0;
 

@@ -603,6 +603,27 @@ public:
         return out;
     }
 
+    LayerDelta changes_since(std::string_view layer_name, std::int64_t version) override {
+        std::lock_guard lock(m_mutex);
+        const Layer layer = existing_layer(layer_name);
+        LayerDelta out;
+        static const std::string sql =
+            std::string("SELECT ") + feature_columns +
+            " FROM features f WHERE f.layer_id = ? AND f.valid_to IS NULL AND f.version > ? "
+            "ORDER BY f.code";
+        auto& q = stmt(sql.c_str());
+        q.bind(1, layer.id).bind(2, version);
+        out.current = read_features(q);
+        auto& r = stmt("SELECT DISTINCT code FROM features WHERE layer_id = ?1 AND valid_to >= "
+                       "(SELECT created_at FROM changesets WHERE layer_id = ?1 AND version = ?2) "
+                       "ORDER BY code");
+        r.bind(1, layer.id).bind(2, version + 1);
+        while (r.step())
+            out.retired.push_back(r.text(0));
+        r.reset();
+        return out;
+    }
+
     std::vector<Feature> feature_history(std::string_view layer_name,
                                          std::string_view code) override {
         std::lock_guard lock(m_mutex);

@@ -1,3 +1,4 @@
+#include "data/assignment.hpp"
 #include "data/redraw.hpp"
 #include "geo/coverage.hpp"
 #include "geo/error.hpp"
@@ -233,4 +234,48 @@ TEST_F(RedrawTest, RestoringThePreviousVersionRollsBackExactly) {
     EXPECT_EQ(store->find_layer("grid")->version, 3) << "a rollback is a new version";
     Draft empty = draft("before anything");
     EXPECT_THROW(redraw.restore(empty.id, *parse_time("2025-01-01"), "editor"), Error);
+}
+
+TEST_F(RedrawTest, TheAssignmentIndexFollowsCommitsIncrementallyAsAFreshBuildWould) {
+    Assigner followed(*store);
+    followed.refresh();
+    auto commit = [&](const EditOperation& op, const char* reason) {
+        Draft d = draft(reason);
+        redraw.apply(d.id, op, "editor");
+        redraw.commit(d.id, {"editor", reason, std::nullopt});
+        EXPECT_TRUE(followed.refresh());
+    };
+    commit(edit::Split{"A11", across_a11, {"A11N"}}, "split");
+    commit(edit::MoveVertex{{114.01, 33.51}, {114.012, 33.511}}, "move");
+    commit(edit::Merge{{"A02", "A12"}}, "merge");
+    commit(edit::Reshape{"A11N",
+                         geo::MultiPolygon{{rect(114.01, 33.515142857142855, 114.025, 33.52)}}},
+           "reshape");
+
+    Assigner fresh(*store);
+    fresh.refresh();
+    // Every point of a lattice that runs along the edges too, where the boundary rule decides.
+    int compared = 0;
+    for (int i = 0; i <= 120; ++i)
+        for (int j = 0; j <= 60; ++j) {
+            LocateQuery q;
+            q.position = {114.0 + i * 0.0005, 33.5 + j * 0.0005};
+            auto a = followed.locate(q), b = fresh.locate(q);
+            ASSERT_EQ(a.grid.has_value(), b.grid.has_value())
+                << q.position.lon << "," << q.position.lat;
+            if (a.grid) {
+                EXPECT_EQ(a.grid->code, b.grid->code) << q.position.lon << "," << q.position.lat;
+                ++compared;
+            }
+        }
+    EXPECT_GT(compared, 7000);
+    // The junctions the tiles simplify by are those of a fresh build, feature by feature.
+    const geo::BBox all{113.9, 33.4, 114.1, 33.6};
+    auto drawn = followed.features_in("grid", all), fresh_drawn = fresh.features_in("grid", all);
+    ASSERT_EQ(drawn.features.size(), fresh_drawn.features.size());
+    std::map<std::string, std::vector<bool>> expected;
+    for (const auto& f : fresh_drawn.features)
+        expected[std::string(f.code)] = *f.junctions;
+    for (const auto& f : drawn.features)
+        EXPECT_EQ(*f.junctions, expected.at(std::string(f.code))) << f.code;
 }
