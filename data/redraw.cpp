@@ -3,9 +3,11 @@
 #include "geo/edit.hpp"
 #include "geo/error.hpp"
 #include "geo/locate_index.hpp"
+#include "geo/measure.hpp"
 #include "geo/ops.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
 #include <map>
 #include <set>
@@ -481,6 +483,114 @@ ValidationReport Redraw::validate(std::int64_t draft_id, const ValidationRules& 
     for (auto& [code, f] : subject)
         features.push_back(std::move(f));
     return validate_features(m_store, *layer, features, rules);
+}
+
+namespace {
+
+// The changed features of a draft as they are and as they would be, each indexed for locating.
+struct Sides {
+    std::vector<std::string> codes[2]; // [0] before, [1] after
+    std::vector<geo::MultiPolygon> shapes[2];
+    std::unique_ptr<geo::LocateIndex> index[2];
+    geo::BBox reach;
+
+    // The grid a point is in on `side`, "" when in none of the changed ones.
+    std::string at(int side, geo::LonLat p) const {
+        const std::uint32_t i = index[side]->locate(p);
+        return i == geo::LocateIndex::none ? std::string() : codes[side][i];
+    }
+};
+
+Sides sides_of(Store& store, const Draft& d, const std::vector<FeatureChange>& changes) {
+    Sides s;
+    for (const auto& c : changes) {
+        FeatureQuery q;
+        q.code = c.code;
+        for (const auto& f : store.features(d.layer, q).features)
+            if (polygonal(input_of(f))) {
+                s.reach.extend(box_of(f.geometry));
+                s.codes[0].push_back(f.code);
+                s.shapes[0].push_back(geo::as_multi_polygon(f.geometry));
+            }
+        if (c.after && polygonal(*c.after)) {
+            s.reach.extend(box_of(c.after->geometry));
+            s.codes[1].push_back(c.code);
+            s.shapes[1].push_back(geo::as_multi_polygon(c.after->geometry));
+        }
+    }
+    for (int side : {0, 1})
+        s.index[side] = std::make_unique<geo::LocateIndex>(s.shapes[side]);
+    return s;
+}
+
+} // namespace
+
+DraftImpact Redraw::impact(std::int64_t draft_id, Time now) {
+    auto d = m_store.draft(draft_id);
+    if (!d)
+        throw Error(ErrorCode::not_found, "draft " + std::to_string(draft_id) + " does not exist");
+    const auto changes = m_store.draft_changes(draft_id);
+    const Sides sides = sides_of(m_store, *d, changes);
+    DraftImpact out;
+    std::map<std::string, GridImpact> grids;
+    for (int side : {0, 1})
+        for (const auto& code : sides.codes[side]) {
+            GridImpact& g = grids[code];
+            g.code = code;
+        }
+    for (auto& [code, g] : grids) {
+        const bool before = std::ranges::count(sides.codes[0], code) > 0;
+        const bool after = std::ranges::count(sides.codes[1], code) > 0;
+        g.change = !before ? "created" : !after ? "removed" : "changed";
+        g.people = m_store.people(code);
+    }
+    if (sides.reach.empty()) {
+        for (auto& [code, g] : grids)
+            out.grids.push_back(std::move(g));
+        return out;
+    }
+
+    // Counts one thing at `p` on both sides; `add` picks the counter(s).
+    auto count = [&](geo::LonLat p, const auto& add) {
+        const std::string from = sides.at(0, p), to = sides.at(1, p);
+        if (!from.empty())
+            add(grids[from].before);
+        if (!to.empty())
+            add(grids[to].after);
+        if (from != to)
+            add(out.moved);
+    };
+    for (const auto& b : m_store.buildings(sides.reach))
+        count(b.position, [&](GridImpact::Counts& c) {
+            ++c.buildings;
+            c.households += b.households;
+        });
+    for (const auto& cam : m_store.cameras(sides.reach))
+        count(cam.position, [](GridImpact::Counts& c) { ++c.cameras; });
+    EventQuery events;
+    events.bbox = sides.reach;
+    events.limit = std::numeric_limits<std::int32_t>::max();
+    events.count_total = false;
+    for (const auto& e : m_store.events(events).events) {
+        const bool open = e.status != EventStatus::resolved && e.status != EventStatus::closed;
+        count(e.position,
+              [&](GridImpact::Counts& c) { ++(open ? c.open_events : c.closed_events); });
+    }
+    PathQuery patrols;
+    patrols.bbox = sides.reach;
+    patrols.ended_after = now - std::chrono::days(out.patrol_days);
+    for (const auto& t : m_store.patrol_tracks(patrols)) {
+        if (t.path.points.empty())
+            continue;
+        const double km = geo::length_m(geo::Geometry{geo::LineString{t.path.points}}) / 1000;
+        count(t.path.points.front(), [&](GridImpact::Counts& c) {
+            ++c.patrols;
+            c.patrol_km += km;
+        });
+    }
+    for (auto& [code, g] : grids)
+        out.grids.push_back(std::move(g));
+    return out;
 }
 
 RedrawCommit Redraw::commit(std::int64_t draft_id, const ChangesetInfo& info) {

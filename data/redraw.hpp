@@ -85,6 +85,29 @@ struct RedrawCommit {
     std::vector<Moved> moved_events;
 };
 
+// What a draft would change on the ground (docs/redrawing.md, "Impact"): per grid it touches,
+// the buildings, households, events, cameras and patrols in it before and after, and the people
+// responsible; and the totals that would change grid.
+struct GridImpact {
+    std::string code;
+    std::string change; // "changed", "created" or "removed"
+    struct Counts {
+        std::int64_t buildings = 0, households = 0, open_events = 0, closed_events = 0, cameras = 0,
+                     patrols = 0;
+        double patrol_km = 0;
+    };
+    Counts before, after;
+    std::vector<Person> people; // responsible for the grid now (its officers and chief)
+};
+struct DraftImpact {
+    std::vector<GridImpact> grids; // by code
+    // What would change grid: buildings and their households, events still open (they follow
+    // the commit) and closed (they keep the grid they were handled under), cameras, and patrols
+    // of the last `patrol_days` (a patrol belongs where it starts).
+    GridImpact::Counts moved;
+    int patrol_days = 30;
+};
+
 class Redraw {
 public:
     explicit Redraw(Store& store, RedrawOptions options = {});
@@ -119,6 +142,10 @@ public:
     // Validates what the draft touches: the changed features, and the whole of every parent area
     // they were or will be in (gaps and overlaps there); the report's features counts those.
     ValidationReport validate(std::int64_t draft, const ValidationRules& rules = {});
+
+    // What the draft would change on the ground, from the store's buildings, events, cameras
+    // and patrol tracks where it reaches; `now` dates the patrol window.
+    DraftImpact impact(std::int64_t draft, Time now);
 
     // Commits the draft (Store::commit_draft) and, in the same transaction, moves each event that
     // is still open (not resolved or closed) and whose grid the draft changed to the grid its

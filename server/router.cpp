@@ -29,6 +29,8 @@ constexpr Route routes[] = {
     {"GET", "/api/v1/layers/{name}/changesets/{id}", detail::get_draft},
     {"POST", "/api/v1/layers/{name}/changesets/{id}/operations", detail::post_draft_operation},
     {"POST", "/api/v1/layers/{name}/changesets/{id}/validate", detail::post_draft_validate},
+    {"GET", "/api/v1/layers/{name}/changesets/{id}/impact", detail::get_draft_impact},
+    {"POST", "/api/v1/layers/{name}/changesets/{id}/impact", detail::get_draft_impact},
     {"POST", "/api/v1/layers/{name}/changesets/{id}/commit", detail::post_draft_commit},
     {"POST", "/api/v1/layers/{name}/changesets/{id}/discard", detail::post_draft_discard},
     {"POST", "/api/v1/login", detail::post_login},

@@ -133,6 +133,7 @@ Response get_drafts(const Request& req, Services& services, const PathParams& pa
 Response get_draft(const Request& req, Services& services, const PathParams& params);
 Response post_draft_operation(const Request& req, Services& services, const PathParams& params);
 Response post_draft_validate(const Request& req, Services& services, const PathParams& params);
+Response get_draft_impact(const Request& req, Services& services, const PathParams& params);
 Response post_draft_commit(const Request& req, Services& services, const PathParams& params);
 Response post_draft_discard(const Request& req, Services& services, const PathParams& params);
 Response get_feature_history(const Request& req, Services& services, const PathParams& params);

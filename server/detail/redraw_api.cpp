@@ -345,6 +345,46 @@ Response post_draft_validate(const Request& req, Services& services, const PathP
     return json_ok(report_json(redraw.validate(d.id)));
 }
 
+namespace {
+
+json counts_json(const data::GridImpact::Counts& c) {
+    return {{"buildings", c.buildings},
+            {"households", c.households},
+            {"open_events", c.open_events},
+            {"closed_events", c.closed_events},
+            {"cameras", c.cameras},
+            {"patrols", c.patrols},
+            {"patrol_km", std::round(c.patrol_km * 1000) / 1000}};
+}
+
+} // namespace
+
+Response get_draft_impact(const Request& req, Services& services, const PathParams& params) {
+    require_editor(req, services);
+    const data::Draft d = draft_of(services, params);
+    data::Redraw redraw(services.store);
+    const data::DraftImpact impact = redraw.impact(d.id, services.desk.now());
+    json grids = json::array();
+    for (const auto& g : impact.grids) {
+        json people = json::array();
+        for (const auto& p : g.people)
+            people.push_back({{"id", p.id},
+                              {"code", p.code},
+                              {"name", p.name},
+                              {"role", to_string(p.role)},
+                              {"phone", p.phone}});
+        grids.push_back({{"code", g.code},
+                         {"change", g.change},
+                         {"before", counts_json(g.before)},
+                         {"after", counts_json(g.after)},
+                         {"people", std::move(people)}});
+    }
+    return json_ok({{"draft", d.id},
+                    {"patrol_days", impact.patrol_days},
+                    {"moved", counts_json(impact.moved)},
+                    {"grids", std::move(grids)}});
+}
+
 Response post_draft_commit(const Request& req, Services& services, const PathParams& params) {
     const data::Principal who = require_editor(req, services);
     const data::Layer layer = layer_of(services, params);

@@ -3,11 +3,14 @@
 #include "geo/coverage.hpp"
 #include "geo/error.hpp"
 #include "geo/measure.hpp"
+#include "geo/ops.hpp"
 #include "geo/partition.hpp"
 #include "tests/support/shapes.hpp"
 #include "tests/support/temp_dir.hpp"
 
+#include <algorithm>
 #include <gtest/gtest.h>
+#include <random>
 
 using namespace tessera;
 using namespace tessera::data;
@@ -278,4 +281,124 @@ TEST_F(RedrawTest, TheAssignmentIndexFollowsCommitsIncrementallyAsAFreshBuildWou
         expected[std::string(f.code)] = *f.junctions;
     for (const auto& f : drawn.features)
         EXPECT_EQ(*f.junctions, expected.at(std::string(f.code))) << f.code;
+}
+
+TEST_F(RedrawTest, ImpactMatchesABruteForceCount) {
+    // Things on the ground at random spots over both communities.
+    std::mt19937 rng(6);
+    std::uniform_real_distribution<double> lon(114.0, 114.06), lat(33.5, 33.53);
+    std::uniform_int_distribution<int> households(1, 40);
+    struct Thing {
+        geo::LonLat at;
+        std::string kind;
+        std::int64_t households = 0;
+        double km = 0;
+    };
+    std::vector<Thing> things;
+    const data::Time now = *parse_time("2026-02-01T12:00:00Z");
+    for (int i = 0; i < 300; ++i) {
+        const geo::LonLat p{lon(rng), lat(rng)};
+        const int h = households(rng);
+        store->add_building({0, "BLD" + std::to_string(i), p, h, "addr " + std::to_string(i), "A"});
+        things.push_back({p, "building", h});
+    }
+    for (int i = 0; i < 40; ++i) {
+        const geo::LonLat p{lon(rng), lat(rng)};
+        store->add_camera({0, "CAM" + std::to_string(i), "cam", p, 0, 60, 50, true});
+        things.push_back({p, "camera"});
+    }
+    for (int i = 0; i < 120; ++i) {
+        const geo::LonLat p{lon(rng), lat(rng)};
+        open_event(p, "", i % 3 == 0 ? EventStatus::closed : EventStatus::dispatched);
+        things.push_back({p, i % 3 == 0 ? "closed" : "open"});
+    }
+    const std::int64_t officer = store->add_person(
+        {0, "P1", "网格员", PersonRole::full_time_officer, "139", {"A11"}, std::nullopt});
+    for (int i = 0; i < 60; ++i) {
+        const geo::LonLat p{lon(rng), lat(rng)};
+        TimedPath path;
+        path.points = {p, {p.lon + 0.001, p.lat}};
+        // Half of them too old for the 30-day window.
+        const data::Time start = now - std::chrono::days(i % 2 == 0 ? 2 : 45);
+        path.times = {start, start + std::chrono::minutes(10)};
+        store->add_patrol_track({0, officer, path});
+        if (i % 2 == 0)
+            things.push_back({p, "patrol", 0,
+                              geo::length_m(geo::Geometry{geo::LineString{path.points}}) / 1000});
+    }
+
+    Draft d = draft("impact");
+    redraw.apply(d.id, edit::Split{"A11", across_a11, {"A11N"}}, "editor");
+    redraw.apply(d.id,
+                 edit::Reshape{"A22", geo::MultiPolygon{{rect(114.015, 33.52, 114.03, 33.53)}}},
+                 "editor");
+    redraw.apply(d.id, edit::Remove{"A00", "A10"}, "editor");
+    DraftImpact impact = redraw.impact(d.id, now);
+
+    // Brute force: every thing against every feature before and after, by geo::covers.
+    FeatureQuery all;
+    all.limit = 100;
+    auto before = store->features("grid", all).features;
+    auto after = redraw.features(d.id);
+    std::set<std::string> touched;
+    for (const auto& c : store->draft_changes(d.id))
+        touched.insert(c.code);
+    auto grid_of = [](const auto& features, geo::LonLat p) {
+        for (const auto& f : features)
+            if (geo::covers(f.geometry, p))
+                return f.code;
+        return std::string();
+    };
+    std::map<std::string, GridImpact::Counts> expect_before, expect_after;
+    GridImpact::Counts expect_moved;
+    auto add = [](GridImpact::Counts& c, const Thing& t) {
+        if (t.kind == "building") {
+            ++c.buildings;
+            c.households += t.households;
+        } else if (t.kind == "camera") {
+            ++c.cameras;
+        } else if (t.kind == "open") {
+            ++c.open_events;
+        } else if (t.kind == "closed") {
+            ++c.closed_events;
+        } else {
+            ++c.patrols;
+            c.patrol_km += t.km;
+        }
+    };
+    for (const auto& t : things) {
+        const std::string from = grid_of(before, t.at), to = grid_of(after, t.at);
+        if (touched.contains(from))
+            add(expect_before[from], t);
+        if (touched.contains(to))
+            add(expect_after[to], t);
+        if (from != to)
+            add(expect_moved, t);
+    }
+    auto same = [](const GridImpact::Counts& a, const GridImpact::Counts& b,
+                   const std::string& what) {
+        EXPECT_EQ(a.buildings, b.buildings) << what;
+        EXPECT_EQ(a.households, b.households) << what;
+        EXPECT_EQ(a.open_events, b.open_events) << what;
+        EXPECT_EQ(a.closed_events, b.closed_events) << what;
+        EXPECT_EQ(a.cameras, b.cameras) << what;
+        EXPECT_EQ(a.patrols, b.patrols) << what;
+        EXPECT_NEAR(a.patrol_km, b.patrol_km, 1e-9) << what;
+    };
+    ASSERT_EQ(impact.grids.size(), touched.size());
+    for (const auto& g : impact.grids) {
+        same(g.before, expect_before[g.code], g.code + " before");
+        same(g.after, expect_after[g.code], g.code + " after");
+    }
+    same(impact.moved, expect_moved, "moved");
+    EXPECT_GT(expect_moved.buildings, 10) << "the edits move something";
+    EXPECT_GT(expect_moved.households, 0);
+    const auto a11 = std::ranges::find(impact.grids, std::string("A11"), &GridImpact::code);
+    ASSERT_NE(a11, impact.grids.end());
+    ASSERT_EQ(a11->people.size(), 1u);
+    EXPECT_EQ(a11->people[0].code, "P1");
+    EXPECT_EQ(std::ranges::find(impact.grids, std::string("A00"), &GridImpact::code)->change,
+              "removed");
+    EXPECT_EQ(std::ranges::find(impact.grids, std::string("A11N"), &GridImpact::code)->change,
+              "created");
 }

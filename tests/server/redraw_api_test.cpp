@@ -112,6 +112,24 @@ TEST_F(RedrawApiTest, SplitValidateCommitAndTheMapFollows) {
         codes.insert(f["id"].get<std::string>());
     EXPECT_EQ(codes, (std::set<std::string>{"G2", "G3", "G3-2", "G4"}));
 
+    // Buildings north and south of the cut: the northern one moves to the new grid.
+    store->add_building({0, "B-N", {114.025, 33.508}, 120, "北楼", "411102"});
+    store->add_building({0, "B-S", {114.025, 33.502}, 80, "南楼", "411102"});
+    Response impact = call("GET", draft_path(id, "/impact"), "operator");
+    ASSERT_EQ(impact.status, 200) << impact.body;
+    json im = json::parse(impact.body);
+    EXPECT_EQ(im["moved"]["buildings"], 1);
+    EXPECT_EQ(im["moved"]["households"], 120);
+    for (const auto& g : im["grids"])
+        if (g["code"] == "G3") {
+            EXPECT_EQ(g["before"]["households"], 200);
+            EXPECT_EQ(g["after"]["households"], 80);
+        } else if (g["code"] == "G3-2") {
+            EXPECT_EQ(g["change"], "created");
+            EXPECT_EQ(g["after"]["households"], 120);
+        }
+    EXPECT_EQ(call("GET", draft_path(id, "/impact"), "chief").status, 403);
+
     Response v = call("POST", draft_path(id, "/validate"), "operator");
     ASSERT_EQ(v.status, 200) << v.body;
     EXPECT_EQ(json::parse(v.body)["errors"], 0);
