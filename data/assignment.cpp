@@ -434,8 +434,9 @@ std::shared_ptr<const Assigner::Snapshot> Assigner::snapshot_at(Time at) {
     return snap;
 }
 
-Assigner::LayerDrawing Assigner::features_in(std::string_view layer, const geo::BBox& box) {
-    auto snap = current();
+Assigner::LayerDrawing Assigner::features_in(std::string_view layer, const geo::BBox& box,
+                                             std::optional<Time> at) {
+    auto snap = at ? snapshot_at(*at) : current();
     const LayerIndex* l = snap->layer(std::string(layer));
     if (!l)
         throw Error(ErrorCode::not_found, "layer '" + std::string(layer) + "' does not exist");

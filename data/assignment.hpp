@@ -137,7 +137,9 @@ public:
         std::vector<DrawnFeature> features;
         std::shared_ptr<const void> keep; // the snapshot the views point into
     };
-    LayerDrawing features_in(std::string_view layer, const geo::BBox& box);
+    // With `at`: the features valid then.
+    LayerDrawing features_in(std::string_view layer, const geo::BBox& box,
+                             std::optional<Time> at = std::nullopt);
 
     // What a refresh() changed in one layer: the bounding boxes of the features that appeared
     // or went away (an edited feature is both: its old and its new shape). A layer created or

@@ -593,6 +593,93 @@ DraftImpact Redraw::impact(std::int64_t draft_id, Time now) {
     return out;
 }
 
+namespace {
+
+// The layer's features at `version` (none at version 0), by code.
+std::map<std::string, Feature> features_at_version(Store& store, const Layer& layer,
+                                                   std::int64_t version) {
+    std::map<std::string, Feature> out;
+    if (version == 0)
+        return out;
+    std::optional<Time> when;
+    for (const auto& cs : store.changesets(layer.name))
+        if (cs.version == version)
+            when = cs.created_at;
+    if (!when)
+        throw Error(ErrorCode::not_found, "layer " + layer.name + " has no version " +
+                                              std::to_string(version) + " (it is at version " +
+                                              std::to_string(layer.version) + ")");
+    FeatureQuery q;
+    q.at = *when;
+    q.limit = std::numeric_limits<std::size_t>::max();
+    for (auto& f : store.features(layer.name, q).features) {
+        std::string code = f.code;
+        out.emplace(std::move(code), std::move(f));
+    }
+    return out;
+}
+
+geo::MultiPolygon polygons(const geo::Geometry& g) {
+    return geo::dimension_of(geo::type_of(g)) == geo::Dimension::polygonal
+               ? geo::as_multi_polygon(g)
+               : geo::MultiPolygon{};
+}
+
+} // namespace
+
+std::vector<FeatureDiff> diff_versions(Store& store, std::string_view layer_name, std::int64_t from,
+                                       std::int64_t to) {
+    auto layer = store.find_layer(layer_name);
+    if (!layer)
+        throw Error(ErrorCode::not_found, "layer '" + std::string(layer_name) + "' does not exist");
+    auto before = features_at_version(store, *layer, from);
+    auto after = features_at_version(store, *layer, to);
+    std::set<std::string> codes;
+    for (const auto& [code, f] : before)
+        codes.insert(code);
+    for (const auto& [code, f] : after)
+        codes.insert(code);
+    std::vector<FeatureDiff> out;
+    for (const auto& code : codes) {
+        auto b = before.find(code), a = after.find(code);
+        FeatureDiff d;
+        d.code = code;
+        if (b == before.end()) {
+            d.change = "created";
+            d.area = polygons(a->second.geometry);
+        } else if (a == after.end()) {
+            d.change = "removed";
+            d.area = polygons(b->second.geometry);
+        } else if (a->second.id == b->second.id) {
+            continue; // the same row: unchanged
+        } else if (a->second.geometry != b->second.geometry) {
+            d.change = "reshaped";
+            d.area = polygons(geo::difference(a->second.geometry, b->second.geometry));
+            for (auto& p :
+                 polygons(geo::difference(b->second.geometry, a->second.geometry)).polygons)
+                d.area.polygons.push_back(std::move(p));
+            // Pieces thinner than rounding (a vertex inserted a hair off its edge) are no ground.
+            std::erase_if(d.area.polygons, [](const geo::Polygon& p) {
+                return geo::area_m2(geo::Geometry{p}) < 0.01;
+            });
+            if (d.area.polygons.empty())
+                d.change = "vertices"; // the same ground: a neighbour's vertex was added on an edge
+        } else if (a->second.name != b->second.name ||
+                   a->second.parent_code != b->second.parent_code ||
+                   a->second.properties != b->second.properties) {
+            d.change = "attributes";
+        } else {
+            continue; // written again unchanged (a whole-layer import)
+        }
+        if (b != before.end())
+            d.before = b->second;
+        if (a != after.end())
+            d.after = a->second;
+        out.push_back(std::move(d));
+    }
+    return out;
+}
+
 RedrawCommit Redraw::commit(std::int64_t draft_id, const ChangesetInfo& info) {
     auto tx = m_store.begin();
     const Draft d = open_draft(m_store, draft_id);

@@ -108,6 +108,23 @@ struct DraftImpact {
     int patrol_days = 30;
 };
 
+// One feature that differs between two versions of a layer.
+struct FeatureDiff {
+    std::string code;
+    // "created", "removed", "reshaped", "vertices" (the same ground, with vertices added or
+    // moved along its edges, as a neighbour's edit does) or "attributes" (the same shape)
+    std::string change;
+    std::optional<Feature> before, after;
+    // The ground that changed hands: what it gained and what it lost (for a created feature its
+    // shape, for a removed one its old shape); empty when only attributes changed.
+    geo::MultiPolygon area;
+};
+
+// What differs between versions `from` and `to` of a layer (either way round), by code.
+// Version 0 is the empty layer. Error(not_found) for an unknown layer or version.
+std::vector<FeatureDiff> diff_versions(Store& store, std::string_view layer, std::int64_t from,
+                                       std::int64_t to);
+
 class Redraw {
 public:
     explicit Redraw(Store& store, RedrawOptions options = {});

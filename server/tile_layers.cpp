@@ -14,8 +14,8 @@ namespace tessera::server {
 
 // A boundary layer as the assignment engine holds it in memory: no SQL per tile. Public.
 std::string boundary_tile(data::Assigner& assigner, std::string_view layer,
-                          const tiles::TileFrame& frame) {
-    auto drawing = assigner.features_in(layer, frame.query_box());
+                          const tiles::TileFrame& frame, std::optional<data::Time> at) {
+    auto drawing = assigner.features_in(layer, frame.query_box(), at);
     tiles::LayerWriter out{std::string(layer)};
     const auto kind = tiles::ValueRef::of(data::to_string(drawing.kind));
     const double tolerance = tiles::simplify_tolerance_m(frame);

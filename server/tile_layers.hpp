@@ -20,10 +20,11 @@ namespace tessera::server {
 constexpr std::size_t max_tile_events = 20'000;
 
 // A boundary layer's features in the tile, from the assignment engine's in-memory snapshot:
-// code, name, kind, parent_code and version per feature. Public data.
-// Throws Error(not_found) for an unknown layer.
+// code, name, kind, parent_code and version per feature. Public data. With `at`, the features
+// valid then. Throws Error(not_found) for an unknown layer.
 std::string boundary_tile(data::Assigner& assigner, std::string_view layer,
-                          const tiles::TileFrame& frame);
+                          const tiles::TileFrame& frame,
+                          std::optional<data::Time> at = std::nullopt);
 
 // The open events `who` may see in the tile (layer data::events_layer): the event id as the
 // feature id; category, status, severity, level, source, grid_code, owner_unit, reported_at and

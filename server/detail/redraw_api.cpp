@@ -2,9 +2,11 @@
 // validation, commit and discard, and a feature's history. Parsing and rendering live here;
 // the editing is data::Redraw's, the rules data/policy's.
 #include "data/redraw.hpp"
+#include "geo/measure.hpp"
 #include "server/detail/api.hpp"
 #include "server/geojson.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace tessera::server::detail {
@@ -428,6 +430,49 @@ Response post_draft_discard(const Request& req, Services& services, const PathPa
     const data::Draft d = draft_of(services, params);
     services.store.discard_draft(d.id);
     return json_ok(draft_json(*services.store.draft(d.id)));
+}
+
+Response get_layer_diff(const Request& req, Services& services, const PathParams& params) {
+    Target target = parse_target(req.target);
+    reject_unknown_params(target, {"from", "to"});
+    const data::Layer layer = layer_of(services, params);
+    auto version = [&](const char* name, std::int64_t fallback) -> std::int64_t {
+        auto v = query_param(target, name);
+        if (!v)
+            return fallback;
+        if (*v == "0")
+            return 0;
+        auto id = parse_id(*v);
+        if (!id)
+            throw bad_request(std::string(name) + " must be a layer version (0, 1, 2, ...)");
+        return *id;
+    };
+    const std::int64_t to = version("to", layer.version);
+    const std::int64_t from = version("from", std::max<std::int64_t>(0, to - 1));
+    json features = json::array();
+    for (const auto& d : data::diff_versions(services.store, layer.name, from, to)) {
+        auto name = [](const std::optional<data::Feature>& f) {
+            return f ? json(f->name) : json(nullptr);
+        };
+        features.push_back(
+            {{"type", "Feature"},
+             {"id", d.code},
+             {"geometry",
+              d.area.polygons.empty() ? json(nullptr) : to_geojson(geo::Geometry{d.area})},
+             {"properties",
+              {{"code", d.code},
+               {"change", d.change},
+               {"name_before", name(d.before)},
+               {"name_after", name(d.after)},
+               {"area_m2", std::round(geo::area_m2(geo::Geometry{d.area}))}}}});
+    }
+    Response res = json_ok({{"type", "FeatureCollection"},
+                            {"layer", layer.name},
+                            {"from", from},
+                            {"to", to},
+                            {"features", std::move(features)}});
+    res.set_header("Content-Type", "application/geo+json");
+    return res;
 }
 
 Response get_feature_history(const Request& req, Services& services, const PathParams& params) {

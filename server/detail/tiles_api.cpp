@@ -61,7 +61,8 @@ Response get_tile(const Request& req, Services& services, const PathParams& para
         throw Error(ErrorCode::not_found,
                     "no tile here: tiles are /tiles/{layer}/{z}/{x}/{y}.mvt with z from 0 to " +
                         std::to_string(tiles::max_zoom) + " and x, y below 2^z");
-    reject_unknown_params(parse_target(req.target), {});
+    const Target target = parse_target(req.target);
+    reject_unknown_params(target, {"at"});
 
     // Boundaries are public (cities post the grid map on walls); events, cameras, tracks and
     // drone flights need a login and each caller gets what they may see, cached per visibility.
@@ -72,10 +73,24 @@ Response get_tile(const Request& req, Services& services, const PathParams& para
         if (!who)
             throw Error(ErrorCode::unauthorized, "log in to see the " + name + " layer");
     }
+    // at=: a boundary layer as it was then (the history view); built each time, not cached.
+    std::optional<data::Time> at;
+    if (auto text = query_param(target, "at")) {
+        if (scoped)
+            throw bad_request("at= is for boundary layers; the " + name + " layer is live");
+        at = data::parse_time(*text);
+        if (!at)
+            throw bad_request("at must be an ISO 8601 date or time");
+    }
     // A cache hit needs no look-up of the layer: an unknown layer is never cached, because
     // building its tile throws not_found (Assigner::features_in).
     tiles::TileKey key{name, tile, scoped ? visibility_variant(*who) : std::string()};
-    auto cached = services.tile_cache.find(key);
+    std::shared_ptr<const tiles::CachedTile> cached;
+    if (at)
+        cached = tiles::make_cached_tile(
+            boundary_tile(services.assigner, name, tiles::TileFrame(tile), at));
+    else
+        cached = services.tile_cache.find(key);
     if (!cached) {
         auto ticket = services.tile_cache.begin();
         tiles::TileFrame frame(tile);

@@ -6,8 +6,10 @@
 #include "server/router.hpp"
 #include "tests/support/shapes.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tiles/tile_math.hpp"
 
 #include <gtest/gtest.h>
+#include <map>
 #include <nlohmann/json.hpp>
 
 using namespace tessera;
@@ -148,6 +150,34 @@ TEST_F(RedrawApiTest, SplitValidateCommitAndTheMapFollows) {
     EXPECT_EQ(
         json::parse(call("GET", "/api/v1/locate?lon=114.025&lat=33.502", "").body)["grid"]["code"],
         "G3");
+
+    // The diff between the versions: G3 lost ground to the new G3-2; its neighbours only got
+    // the cut points as vertices.
+    Response diff = call("GET", "/api/v1/layers/grid/diff?from=1&to=2", "");
+    ASSERT_EQ(diff.status, 200) << diff.body;
+    std::map<std::string, std::string> change;
+    const json diff_json = json::parse(diff.body);
+    for (const auto& f : diff_json["features"])
+        change[f["id"].get<std::string>()] = f["properties"]["change"].get<std::string>();
+    EXPECT_EQ(
+        change,
+        (std::map<std::string, std::string>{
+            {"G2", "vertices"}, {"G3", "reshaped"}, {"G3-2", "created"}, {"G4", "vertices"}}));
+    EXPECT_EQ(call("GET", "/api/v1/layers/grid/diff?from=1&to=9", "").status, 404);
+    EXPECT_EQ(call("GET", "/api/v1/layers/grid/diff?from=x", "").status, 400);
+
+    // Tiles now show the new grid; at= shows the layer as it was.
+    const std::string tile = "/tiles/grid/12/" +
+                             std::to_string(tiles::tile_at({114.025, 33.505}, 12).x) + "/" +
+                             std::to_string(tiles::tile_at({114.025, 33.505}, 12).y) + ".mvt";
+    Response now_tile = call("GET", tile, "");
+    ASSERT_EQ(now_tile.status, 200) << now_tile.body;
+    EXPECT_NE(now_tile.body.find("G3-2"), std::string::npos);
+    Response then_tile = call("GET", tile + "?at=2025-06-01", "");
+    ASSERT_EQ(then_tile.status, 200) << then_tile.body;
+    EXPECT_EQ(then_tile.body.find("G3-2"), std::string::npos);
+    EXPECT_NE(then_tile.body.find("G3"), std::string::npos);
+    EXPECT_EQ(call("GET", tile + "?at=yesterday", "").status, 400);
 
     Response h = call("GET", "/api/v1/layers/grid/features/G3/history", "");
     ASSERT_EQ(h.status, 200) << h.body;
