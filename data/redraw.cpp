@@ -660,7 +660,7 @@ std::vector<FeatureDiff> diff_versions(Store& store, std::string_view layer_name
                 d.area.polygons.push_back(std::move(p));
             // Pieces thinner than rounding (a vertex inserted a hair off its edge) are no ground.
             std::erase_if(d.area.polygons, [](const geo::Polygon& p) {
-                return geo::area_m2(geo::Geometry{p}) < 0.01;
+                return geo::area_m2(geo::Geometry{p}) < 1.0; // validation's fault size
             });
             if (d.area.polygons.empty())
                 d.change = "vertices"; // the same ground: a neighbour's vertex was added on an edge

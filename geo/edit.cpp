@@ -1,6 +1,7 @@
 #include "geo/edit.hpp"
 
 #include "geo/detail/geos.hpp"
+#include "geo/detail/vertex_key.hpp"
 #include "geo/error.hpp"
 #include "geo/ops.hpp"
 #include "geo/partition.hpp"
@@ -10,6 +11,7 @@
 #include <cmath>
 #include <optional>
 #include <string>
+#include <unordered_set>
 
 namespace tessera::geo {
 namespace {
@@ -155,6 +157,11 @@ MultiPolygon united(std::vector<MultiPolygon> parts) {
     return unary_union(parts);
 }
 
+using VertexSet = std::unordered_set<detail::VertexKey, detail::VertexKeyHash>;
+std::vector<bool> node(std::span<MultiPolygon> polygons, const std::vector<bool>& fixed,
+                       double tolerance, const VertexSet* old_vertices);
+VertexSet vertices_of(std::span<const MultiPolygon> polygons);
+
 // Finishes an edit: `work` holds the new shapes (nullopt: removed) of the input polygons, then
 // the created ones. The polygons it changed give up their near-miss vertices to the unchanged
 // ones and every shared boundary is noded; each changed shape must be valid.
@@ -168,7 +175,8 @@ Edit finish(std::span<const MultiPolygon> original, std::vector<std::optional<Mu
             fixed.push_back(i < original.size() && *work[i] == original[i]);
             shapes.push_back(std::move(*work[i]));
         }
-    node_shared_vertices(shapes, fixed);
+    const VertexSet old = vertices_of(original);
+    node(shapes, fixed, edit_tolerance, &old);
     for (std::size_t k = 0; k < shapes.size(); ++k)
         work[slot[k]] = std::move(shapes[k]);
 
@@ -220,8 +228,13 @@ LineString snapped(const LineString& line, std::span<const MultiPolygon> others,
     return out;
 }
 
-std::vector<bool> node_shared_vertices(std::span<MultiPolygon> polygons,
-                                       const std::vector<bool>& fixed, double tolerance) {
+namespace {
+
+// node_shared_vertices, where a vertex in `old_vertices` (one the polygons had before the edit)
+// is inserted only into the edges of polygons that are not fixed: an edit nodes what it made,
+// not near misses it found between its neighbours.
+std::vector<bool> node(std::span<MultiPolygon> polygons, const std::vector<bool>& fixed,
+                       double tolerance, const VertexSet* old_vertices) {
     const std::size_t n = polygons.size();
     const double tol2 = tolerance * tolerance;
     std::vector<bool> changed(n, false);
@@ -271,10 +284,14 @@ std::vector<bool> node_shared_vertices(std::span<MultiPolygon> polygons,
                               tolerance);
                     inserted.clear();
                     for (std::size_t j = 0; j < n; ++j) {
-                        if (j == i || !boxes[j].intersects(edge_box))
+                        // Two fixed polygons are left as they were: not this edit's business.
+                        if (j == i || (fixed[i] && fixed[j]) || !boxes[j].intersects(edge_box))
                             continue;
                         for (const LonLat v : vertices[j]) {
                             if (!edge_box.contains(v) || dist2(v, a) <= tol2 || dist2(v, b) <= tol2)
+                                continue;
+                            if (fixed[i] && old_vertices &&
+                                old_vertices->contains(detail::vertex_key(v)))
                                 continue;
                             const double t = nearest_on_segment(v, a, b);
                             if (t > 0 && t < 1 && dist2(v, at(a, b, t)) <= tol2)
@@ -294,6 +311,20 @@ std::vector<bool> node_shared_vertices(std::span<MultiPolygon> polygons,
                 ring = std::move(out);
             }
     return changed;
+}
+
+VertexSet vertices_of(std::span<const MultiPolygon> polygons) {
+    VertexSet out;
+    for (const auto& mp : polygons)
+        for_each_edge(mp, [&](LonLat a, LonLat) { out.insert(detail::vertex_key(a)); });
+    return out;
+}
+
+} // namespace
+
+std::vector<bool> node_shared_vertices(std::span<MultiPolygon> polygons,
+                                       const std::vector<bool>& fixed, double tolerance) {
+    return node(polygons, fixed, tolerance, nullptr);
 }
 
 Edit move_vertex(std::span<const MultiPolygon> polygons, LonLat from, LonLat to, double tolerance) {
@@ -388,7 +419,13 @@ Edit merge(std::span<const MultiPolygon> polygons, std::span<const std::size_t> 
     if (parts.size() < 2)
         throw Error(ErrorCode::invalid_argument, "a merge needs two polygons or more");
     std::vector<MultiPolygon> noded(polygons.begin(), polygons.end());
-    node_shared_vertices(noded, std::vector<bool>(noded.size(), false));
+    std::vector<bool> fixed(noded.size(), true);
+    for (std::size_t k : parts) {
+        require_index(polygons, k);
+        fixed[k] = false;
+    }
+    const VertexSet old = vertices_of(polygons);
+    node(noded, fixed, edit_tolerance, &old);
     std::vector<MultiPolygon> chosen;
     std::size_t pieces = 0;
     for (std::size_t k = 0; k < parts.size(); ++k) {

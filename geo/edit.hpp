@@ -76,7 +76,8 @@ LineString snapped(const LineString& line, std::span<const MultiPolygon> others,
 // Makes boundaries shared within `tolerance` shared vertex for vertex: a vertex of a polygon that
 // is not `fixed` and lies within `tolerance` of a vertex of a fixed one takes its coordinates, and
 // every vertex lying on another polygon's edge (within `tolerance`, between its ends) is inserted
-// into that edge. Returns, per polygon, whether it changed.
+// into that edge, unless both polygons are fixed (what was there before the edit stays as it
+// was). Returns, per polygon, whether it changed.
 std::vector<bool> node_shared_vertices(std::span<MultiPolygon> polygons,
                                        const std::vector<bool>& fixed,
                                        double tolerance = edit_tolerance);

@@ -1,8 +1,10 @@
 // Redrawing boundaries over HTTP (docs/redrawing.md): draft changesets, their edit operations,
 // validation, commit and discard, and a feature's history. Parsing and rendering live here;
 // the editing is data::Redraw's, the rules data/policy's.
+#include "data/nearby.hpp"
 #include "data/redraw.hpp"
 #include "geo/measure.hpp"
+#include "geo/ops.hpp"
 #include "server/detail/api.hpp"
 #include "server/geojson.hpp"
 
@@ -98,24 +100,42 @@ data::Principal require_editor(const Request& req, Services& services) {
     return who;
 }
 
-// Refuses changes to features outside `who`'s jurisdiction, as they are and as they would be.
+// The same ground: two shapes that differ only by vertices along their edges (a neighbour's
+// cut point inserted on a shared edge), which no jurisdiction needs to allow.
+bool same_ground(const geo::Geometry& a, const geo::Geometry& b) {
+    if (geo::dimension_of(geo::type_of(a)) != geo::Dimension::polygonal ||
+        geo::dimension_of(geo::type_of(b)) != geo::Dimension::polygonal)
+        return false;
+    // Below validation's fault size (1 m²): what a vertex a hair off its edge encloses.
+    return geo::area_m2(geo::difference(a, b)) < 1.0 && geo::area_m2(geo::difference(b, a)) < 1.0;
+}
+
+// Refuses changes to features outside `who`'s jurisdiction, as they are and as they would be:
+// each is placed by a point inside it, with the grid and areas the assignment engine finds
+// there (data::scope_at), so an operator of a township may redraw every grid in it.
 data::Redraw::ChangeCheck jurisdiction_check(Services& services, const data::Layer& layer,
                                              const data::Principal& who) {
     return [&services, layer, who](std::span<const data::FeatureChange> changes) {
-        auto allow = [&](const std::string& code, const std::optional<std::string>& parent) {
-            if (!data::may(&who, data::Action::act, data::Resource::boundary,
-                           boundary_scope(layer.kind, code, parent)))
+        auto allow = [&](const std::string& code, const geo::Geometry& where) {
+            const data::Scope scope =
+                data::scope_at(services.assigner, geo::point_on_surface(where));
+            if (!data::may(&who, data::Action::act, data::Resource::boundary, scope))
                 throw Error(ErrorCode::forbidden, who.username + " may not change " + code +
-                                                      (parent ? " in " + *parent : "") +
                                                       ": it is outside their jurisdiction");
         };
         for (const auto& c : changes) {
             data::FeatureQuery q;
             q.code = c.code;
-            for (const auto& f : services.store.features(layer.name, q).features)
-                allow(f.code, f.parent_code);
+            const auto now = services.store.features(layer.name, q).features;
+            if (!now.empty() && c.after && now.front().name == c.after->name &&
+                now.front().parent_code == c.after->parent_code &&
+                now.front().properties == c.after->properties &&
+                same_ground(now.front().geometry, c.after->geometry))
+                continue;
+            for (const auto& f : now)
+                allow(f.code, f.geometry);
             if (c.after)
-                allow(c.code, c.after->parent_code);
+                allow(c.code, c.after->geometry);
         }
     };
 }

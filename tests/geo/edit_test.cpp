@@ -199,4 +199,8 @@ TEST(Edit, NodingInsertsVerticesLyingOnEdgesAndSnapsNearMisses) {
     changed = node_shared_vertices(near, fixed, 1e-9);
     EXPECT_EQ(changed, (std::vector<bool>{false, true}));
     EXPECT_EQ(near[1], rect(1, 0, 2, 1));
+    // Two fixed polygons are left alone, however they meet.
+    std::vector<MultiPolygon> both_fixed{rect(0, 0, 1, 1), rect(1, 0.5, 2, 1.5)};
+    EXPECT_EQ(node_shared_vertices(both_fixed, {true, true}, 1e-9),
+              (std::vector<bool>{false, false}));
 }

@@ -16,6 +16,7 @@ import { Circle, Fill, Stroke, Style, Text } from 'ol/style.js';
 import { fromLonLat, transformExtent } from 'ol/proj.js';
 import { api, accessToken, login, logout, loggedIn, ApiError } from './api.js';
 import { t, applyTexts, toggleLanguage } from './i18n.js';
+import { setupEditor } from './editor.js';
 
 const $ = (sel) => document.querySelector(sel);
 const geojson = new GeoJSON({ featureProjection: 'EPSG:3857' });
@@ -669,6 +670,18 @@ async function enter() {
   await loadEvents();
   connectLive();
   loadKpis();
+  // Boundary tiles are dropped by the server on a commit; the map asks for them again.
+  const redrawn = () => {
+    for (const layer of map.getLayers().getArray())
+      if (layer instanceof VectorTileLayer && layer.get('kind')) {
+        layer.getSource().clear();
+        layer.getSource().refresh();
+      }
+  };
+  setupEditor({ map, user: state.user, onCommitted: redrawn });
 }
+
+// For the browser tests: the map, and lon/lat to map coordinates.
+window.tessera = { map, fromLonLat, geojson };
 
 start();

@@ -2,7 +2,8 @@
 // against the real `tessera serve` on a demo city:
 // a township operator logs in and sees grids and events drawn, opens an event, dispatches it,
 // and a second operator's page sees the change arrive over the live feed; an officer of another
-// grid does not see the event at all.
+// grid does not see the event at all. The operator then splits a grid in the boundary editor and
+// sees the new grid on the map and in locate.
 //
 // Environment: TESSERA_BINARY (default ../build/release/tessera), CHROMIUM (default
 // /usr/bin/chromium), TESSERA_WEB_DIST (default ./dist).
@@ -180,4 +181,85 @@ test('the interface switches to English', async () => {
   await page.waitForFunction(() => document.querySelector('#login-error').textContent.length > 0);
   assert.equal(await page.textContent('#login-error'), 'Wrong username or password');
   await context.close();
+});
+
+// A point inside a polygon (GeoJSON coordinates, lon/lat): along the middle latitude of its box,
+// the middle of the first stretch inside (even-odd across its rings).
+function inside(geometry) {
+  const polys = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
+  const rings = polys.flat();
+  const lats = rings.flat().map((p) => p[1]);
+  const y = (Math.min(...lats) + Math.max(...lats)) / 2 + 1e-7;
+  const xs = [];
+  for (const ring of rings)
+    for (let i = 0; i + 1 < ring.length; i++) {
+      const [a, b] = [ring[i], ring[i + 1]];
+      if ((a[1] > y) !== (b[1] > y)) xs.push(a[0] + ((y - a[1]) * (b[0] - a[0])) / (b[1] - a[1]));
+    }
+  xs.sort((p, q) => p - q);
+  return { point: [(xs[0] + xs[1]) / 2, y], west: xs[0], east: xs[xs.length - 1], y };
+}
+
+const pixelOf = (page, lonlat) =>
+  page.evaluate(([lon, lat]) => {
+    const { map, fromLonLat } = window.tessera;
+    const [x, y] = map.getPixelFromCoordinate(fromLonLat([lon, lat]));
+    const box = map.getTargetElement().getBoundingClientRect();
+    return [box.left + x, box.top + y];
+  }, lonlat);
+
+test('an operator splits a grid in the editor and the map and locate follow', async () => {
+  const operator = await loggedInPage('township');
+  const bearer = await token(operator);
+  await operator.waitForSelector('#editor:not([hidden])');
+  // A grid in the operator's township: the grid of an event they see.
+  const code = await operator.$eval('#event-rows tr', (tr) => tr.children[3].textContent);
+  const history = await call('GET', `/api/v1/layers/grid/features/${code}/history`, bearer);
+  const grid = history.features.at(-1);
+  const across = inside(grid.geometry);
+
+  // Zoom to the grid, start a draft, select the grid, draw a line across it.
+  await operator.evaluate((g) => {
+    const { map, geojson } = window.tessera;
+    map.getView().fit(geojson.readFeature(g).getGeometry().getExtent(), { padding: [80, 80, 80, 80] });
+  }, grid);
+  await operator.waitForTimeout(800);
+  await operator.fill('#draft-title', '浏览器测试：拆分网格');
+  await operator.click('#draft-start');
+  await operator.waitForSelector('#editor.editing');
+  await operator.waitForTimeout(500);
+  const [sx, sy] = await pixelOf(operator, across.point);
+  await operator.mouse.click(sx, sy);
+  await operator.click('#editor-tools button[data-tool="split"]');
+  const margin = (across.east - across.west) * 0.05;
+  const [ax, ay] = await pixelOf(operator, [across.west - margin, across.y]);
+  const [bx, by] = await pixelOf(operator, [across.east + margin, across.y]);
+  await operator.mouse.click(ax, ay);
+  await operator.mouse.dblclick(bx, by);
+  await operator
+    .waitForFunction((c) => document.querySelector('#editor-message').textContent.includes(`${c}-2`), code, { timeout: 10000 })
+    .catch(async () => assert.fail(`the split did not land: ${await operator.textContent('#editor-message')}`));
+  // The impact panel lists the grid and its new piece; no validation errors.
+  await operator.waitForSelector(`#editor-impact tr[data-code="${code}-2"]`);
+  assert.match(await operator.textContent('#editor-findings'), /(错误|Errors): 0/);
+
+  await operator.fill('#commit-reason', '新建小区，网格超过500户');
+  await operator.click('#draft-commit');
+  await operator.waitForFunction(() => /已提交|Committed/.test(document.querySelector('#editor-message').textContent), null, { timeout: 10000 });
+
+  // locate answers with the new grid inside its piece, and the map draws it there.
+  const piece = (await call('GET', `/api/v1/layers/grid/features/${code}-2/history`, bearer)).features.at(-1);
+  const where = inside(piece.geometry).point;
+  const located = await call('GET', `/api/v1/locate?lon=${where[0]}&lat=${where[1]}`, bearer);
+  assert.equal(located.grid.code, `${code}-2`);
+  const [px, py] = await pixelOf(operator, where);
+  await operator.waitForFunction(([x, y, expected]) => {
+    const { map } = window.tessera;
+    const box = map.getTargetElement().getBoundingClientRect();
+    const codes = map.getFeaturesAtPixel([x - box.left, y - box.top], { layerFilter: (l) => l.get('kind') === 'grid' })
+      .map((f) => f.get('code'));
+    return codes.includes(expected);
+  }, [px, py, `${code}-2`], { timeout: 10000, polling: 250 });
+  // The history lists the new version.
+  await operator.waitForSelector('#history li');
 });
