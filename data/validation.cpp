@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <set>
 #include <unordered_map>
@@ -43,6 +44,12 @@ geo::LonLat where(const geo::Geometry& g) {
         return b.empty() ? geo::LonLat{}
                          : geo::LonLat{(b.min_x + b.max_x) / 2, (b.min_y + b.max_y) / 2};
     }
+}
+
+std::string metres(double d) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f m", d);
+    return text;
 }
 
 std::string metres2(double a) {
@@ -115,6 +122,21 @@ ValidationReport validate_features(Store& store, const Layer& layer_info,
             add("too_small", Finding::Severity::warning,
                 f.code + " covers " + metres2(area) + ", less than " + metres2(rules.min_area_m2),
                 {f.code}, where(f.geometry));
+        // Slivers: a part whose mean width (twice its area over its perimeter) is a few metres,
+        // such as what a redraw leaves along a boundary drawn a little off.
+        if (usable[i])
+            for (const auto& part : geo::as_multi_polygon(f.geometry).polygons) {
+                const geo::Geometry piece{geo::MultiPolygon{{part}}};
+                const double part_area = geo::area_m2(piece);
+                const double perimeter =
+                    geo::length_m(geo::Geometry{geo::LineString{part.rings.front()}});
+                const double width = perimeter > 0 ? 2 * part_area / perimeter : 0;
+                if (width < rules.sliver_width_m)
+                    add("sliver", Finding::Severity::warning,
+                        f.code + " has a part about " + metres(width) + " wide (" +
+                            metres2(part_area) + ")",
+                        {f.code}, where(piece), geo::MultiPolygon{{part}});
+            }
         if (layer->kind != LayerKind::grid)
             continue;
         auto households = number_property(f.properties, "households");

@@ -22,13 +22,14 @@ struct ValidationRules {
     // without a rule, or without a households count, are not checked.
     std::map<std::string, Range> households{{"urban", {300, 500}}, {"rural", {30, 300}}};
     double min_area_m2 = 1'000;     // a feature smaller than this is suspicious (warning)
+    double sliver_width_m = 5;      // a part narrower than this on average is a sliver (warning)
     double fault_min_area_m2 = 1.0; // gaps and overlaps smaller than this are rounding noise
 };
 
 struct Finding {
     enum class Severity { error, warning };
     std::string code; // stable: invalid_geometry, gap, overlap, outside_parent, no_parent,
-                      // unknown_parent, households_out_of_range, too_small
+                      // unknown_parent, households_out_of_range, too_small, sliver
     Severity severity = Severity::error;
     std::string message;
     std::vector<std::string> features; // codes of the features involved

@@ -108,3 +108,41 @@ TEST_F(ValidationTest, FindsInjectedGapsOverlapsContainmentAndHouseholdBreaches)
     EXPECT_EQ(breaches, 1u);
     EXPECT_THROW(validate_layer(*store, "nothing"), Error);
 }
+
+TEST_F(ValidationTest, SliversAndMicroAndExclusiveGridsOutsideTheirParent) {
+    // A2 is a strip about 2.8 m wide between A1 and A3: a sliver, a warning only.
+    store->replace_features(
+        "grid", cs,
+        std::vector<FeatureInput>{{"A1", "甲一", "A", {}, rect(114.00, 33.50, 114.01, 33.52)},
+                                  {"A2", "甲二", "A", {}, rect(114.01, 33.50, 114.01003, 33.52)},
+                                  {"A3", "甲三", "A", {}, rect(114.01003, 33.50, 114.02, 33.52)},
+                                  {"B1", "乙一", "B", {}, rect(114.02, 33.50, 114.04, 33.52)}});
+    ValidationReport grids = validate_layer(*store, "grid");
+    EXPECT_EQ(grids.errors(), 0u);
+    ASSERT_EQ(grids.findings.size(), 1u);
+    EXPECT_EQ(grids.findings[0].code, "sliver");
+    EXPECT_EQ(grids.findings[0].features, std::vector<std::string>{"A2"});
+    EXPECT_NE(grids.findings[0].message.find("2.8 m wide"), std::string::npos)
+        << grids.findings[0].message;
+
+    // A micro-grid must lie in the one grid it names, an exclusive grid in its parent area.
+    store->create_layer({"micro", LayerKind::micro_grid, "", "grid", 2, "EPSG:4326"});
+    store->create_layer({"exclusive", LayerKind::exclusive_grid, "", "community", 10, "EPSG:4326"});
+    store->replace_features(
+        "micro", cs,
+        std::vector<FeatureInput>{
+            {"M1", "楼栋一", "A1", {}, rect(114.002, 33.502, 114.004, 33.504)},
+            // Across A1's east edge into A2 and A3.
+            {"M2", "楼栋二", "A1", {}, rect(114.009, 33.505, 114.011, 33.507)}});
+    ValidationReport micro = validate_layer(*store, "micro");
+    ASSERT_EQ(micro.errors(), 1u);
+    EXPECT_EQ(micro.findings[0].code, "outside_parent");
+    store->replace_features(
+        "exclusive", cs,
+        std::vector<FeatureInput>{// A school compound reaching out of B to the east.
+                                  {"E1", "学校", "B", {}, rect(114.035, 33.505, 114.045, 33.51)}});
+    ValidationReport exclusive = validate_layer(*store, "exclusive");
+    ASSERT_EQ(exclusive.errors(), 1u);
+    EXPECT_EQ(exclusive.findings[0].code, "outside_parent");
+    EXPECT_EQ(exclusive.findings[0].features, std::vector<std::string>{"E1"});
+}
