@@ -87,6 +87,28 @@ void LiveHub::close_all(const std::string& reason) {
         s->close(reason);
 }
 
+void LiveHub::publish(const data::Assigner::LayerChange& change) {
+    geo::BBox all;
+    for (const auto& b : change.areas)
+        all.extend(b);
+    if (all.empty())
+        return;
+    const auto message = std::make_shared<const std::string>(detail::json{
+        {"type", "layer"},
+        {"layer", change.layer},
+        {"bbox", {all.min_x, all.min_y, all.max_x, all.max_y}}}.dump());
+    std::vector<std::shared_ptr<LiveSubscriber>> live;
+    {
+        std::lock_guard lock(m_mutex);
+        std::erase_if(m_entries, [](const Entry& e) { return e.subscriber.expired(); });
+        for (auto& e : m_entries)
+            if (auto sub = e.subscriber.lock())
+                live.push_back(std::move(sub));
+    }
+    for (auto& sub : live)
+        sub->send(message);
+}
+
 void LiveHub::publish(const data::EventChange& change) {
     struct Delivery {
         std::shared_ptr<LiveSubscriber> subscriber;

@@ -60,6 +60,10 @@ public:
     // {"type": "event", "action", "event": <the Feature of GET /api/v1/events/{id}, with this
     // subscriber's allowed_actions>, "entry": <the timeline entry>}.
     void publish(const data::EventChange& change);
+    // Tells every subscriber that a boundary layer changed (a committed redraw), so maps load its
+    // tiles again: {"type": "layer", "layer", "bbox": [minx, miny, maxx, maxy]} over everything
+    // that changed. Boundaries are public: no filter.
+    void publish(const data::Assigner::LayerChange& change);
     // Closes every subscription (server shutdown).
     void close_all(const std::string& reason);
     std::size_t size();

@@ -134,6 +134,12 @@ struct Shared {
                 if (auto hub = weak.lock())
                     hub->publish(change);
             });
+        // A committed redraw: every map loads the layer's tiles again.
+        services.assigner.subscribe(
+            [weak = std::weak_ptr<LiveHub>(live)](const data::Assigner::LayerChange& change) {
+                if (auto hub = weak.lock())
+                    hub->publish(change);
+            });
     }
 
     void log(const std::string& line) { access_log.append(line); }

@@ -126,6 +126,30 @@ TEST_F(LiveHubTest, EachSubscriberHearsTheChangesItMaySeeAndNothingElse) {
     EXPECT_EQ(g3->events().size(), 1u);
 }
 
+TEST_F(LiveHubTest, EverySubscriberHearsThatABoundaryLayerChanged) {
+    LiveHub hub(services);
+    assigner.subscribe([&](const data::Assigner::LayerChange& c) { hub.publish(c); });
+    assigner.refresh();
+    auto [officer, t1] =
+        subscribe(hub, "officer1", data::Role::grid_officer, {K::grids, "", {"G1"}});
+    auto [citizen, t2] = subscribe(hub, "citizen", data::Role::reporter, {K::none, "", {}});
+    // G3 shrinks to its western half (a redraw committed through the store).
+    std::vector<data::FeatureInput> grids;
+    for (auto& f : store->features("grid", {}).features)
+        grids.push_back({f.code, f.name, f.parent_code, f.properties,
+                         f.code == "G3"
+                             ? geo::Geometry(tessera::testing::rect(114.05, 33.5, 114.075, 33.55))
+                             : f.geometry});
+    store->replace_features("grid", {"editor", "G3 shrinks", std::nullopt}, grids);
+    ASSERT_TRUE(assigner.refresh());
+    for (auto* sub : {officer.get(), citizen.get()}) {
+        const json m = sub->messages().back();
+        EXPECT_EQ(m["type"], "layer");
+        EXPECT_EQ(m["layer"], "grid");
+        EXPECT_EQ(m["bbox"], json({114.05, 33.5, 114.1, 33.55})) << "G3's old and new shape";
+    }
+}
+
 TEST_F(LiveHubTest, SubscriptionsEndWithTheSubscriberOrItsSession) {
     LiveHub hub(services, std::chrono::milliseconds(0)); // recheck the token at every message
     desk.subscribe([&](const data::EventChange& c) { hub.publish(c); });

@@ -517,6 +517,10 @@ function connectLive() {
   };
   ws.onmessage = (m) => {
     const msg = JSON.parse(m.data);
+    if (msg.type === 'layer') {
+      reloadBoundaries(msg.layer); // someone committed a redraw
+      return;
+    }
     if (msg.type !== 'event') return;
     const e = msg.event;
     const known = state.events.get(e.id);
@@ -670,15 +674,17 @@ async function enter() {
   await loadEvents();
   connectLive();
   loadKpis();
-  // Boundary tiles are dropped by the server on a commit; the map asks for them again.
-  const redrawn = () => {
-    for (const layer of map.getLayers().getArray())
-      if (layer instanceof VectorTileLayer && layer.get('kind')) {
-        layer.getSource().clear();
-        layer.getSource().refresh();
-      }
-  };
-  setupEditor({ map, user: state.user, onCommitted: redrawn });
+  setupEditor({ map, user: state.user, onCommitted: () => reloadBoundaries() });
+}
+
+// Boundary tiles are dropped by the server on a commit; the map asks for them again (one layer,
+// or all).
+function reloadBoundaries(name) {
+  for (const layer of map.getLayers().getArray())
+    if (layer instanceof VectorTileLayer && layer.get('kind') && (!name || layer.get('name') === name)) {
+      layer.getSource().clear();
+      layer.getSource().refresh();
+    }
 }
 
 // For the browser tests: the map, and lon/lat to map coordinates.
