@@ -273,11 +273,13 @@ build_snapshot(Store& store, std::optional<Time> at, std::map<std::string, std::
     snap->versions = std::move(versions);
     for (const auto& l : store.layers()) {
         const std::int64_t version = snap->versions[l.name];
-        const LayerIndex* old = before ? before->layer(l.name) : nullptr;
-        std::shared_ptr<const LayerIndex> li;
+        std::shared_ptr<const LayerIndex> old, li;
+        if (before)
+            for (const auto& x : before->layers)
+                if (x->name == l.name)
+                    old = x;
         if (old && old->version == version)
-            li = *std::find_if(before->layers.begin(), before->layers.end(),
-                               [&](const auto& x) { return x.get() == old; });
+            li = old;
         else if (old && !at && old->version < version && l.version == version)
             li = update_layer(store, *old, l);
         if (!li)

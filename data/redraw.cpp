@@ -17,34 +17,6 @@ namespace {
 
 constexpr double metres_per_degree = 111'320; // at the equator; a snap distance needs no more
 
-std::string_view kind_name(const edit::MoveVertex&) {
-    return "move_vertex";
-}
-std::string_view kind_name(const edit::Reshape&) {
-    return "reshape";
-}
-std::string_view kind_name(const edit::MoveBoundary&) {
-    return "move_boundary";
-}
-std::string_view kind_name(const edit::Split&) {
-    return "split";
-}
-std::string_view kind_name(const edit::Merge&) {
-    return "merge";
-}
-std::string_view kind_name(const edit::Create&) {
-    return "create";
-}
-std::string_view kind_name(const edit::Remove&) {
-    return "remove";
-}
-std::string_view kind_name(const edit::Reparent&) {
-    return "reparent";
-}
-std::string_view kind_name(const edit::SetAttributes&) {
-    return "set_attributes";
-}
-
 FeatureInput input_of(Feature f) {
     return {std::move(f.code), std::move(f.name), std::move(f.parent_code), std::move(f.properties),
             std::move(f.geometry)};
@@ -85,10 +57,6 @@ void set_property(Properties& props, const std::string& key, PropertyValue value
     }
 }
 
-geo::BBox box_of(const geo::Geometry& g) {
-    return geo::bbox_of(g);
-}
-
 // The features near an edit, as the draft has them, with their shapes for geo/edit.
 struct Neighbourhood {
     std::vector<FeatureInput> features;
@@ -125,7 +93,12 @@ struct Neighbourhood {
 } // namespace
 
 std::string_view kind_of(const EditOperation& op) {
-    return std::visit([](const auto& o) { return kind_name(o); }, op);
+    // In the order of EditOperation's alternatives.
+    static constexpr std::string_view names[] = {"move_vertex", "reshape",  "move_boundary",
+                                                 "split",       "merge",    "create",
+                                                 "remove",      "reparent", "set_attributes"};
+    static_assert(std::size(names) == std::variant_size_v<EditOperation>);
+    return names[op.index()];
 }
 
 Redraw::Redraw(Store& store, RedrawOptions options)
@@ -144,73 +117,83 @@ Draft open_draft(Store& store, std::int64_t id) {
     return *d;
 }
 
-// The draft's version of each feature: current features (in `box`) with its changes over them.
-std::vector<FeatureInput> working(Store& store, const Draft& d, std::optional<geo::BBox> box) {
-    std::map<std::string, std::optional<FeatureInput>> by_code;
-    for (auto& c : store.draft_changes(d.id)) {
-        if (c.after && box && !box_of(c.after->geometry).intersects(*box))
-            c.after.reset(); // changed, but not here any more: leave it out
-        by_code[c.code] = std::move(c.after);
+// A draft as its operations see it: its changes, read once, over the current layer.
+class DraftState {
+public:
+    DraftState(Store& store, Draft draft)
+        : m_store(store)
+        , m_draft(std::move(draft)) {
+        for (auto& c : m_store.draft_changes(m_draft.id))
+            m_changes[c.code] = std::move(c.after);
     }
-    FeatureQuery q;
-    q.bbox = box;
-    q.limit = std::numeric_limits<std::size_t>::max();
-    for (auto& f : store.features(d.layer, q).features)
-        if (!by_code.contains(f.code)) {
-            std::string code = f.code;
-            by_code.emplace(std::move(code), input_of(std::move(f)));
-        }
-    std::vector<FeatureInput> out;
-    for (auto& [code, f] : by_code)
-        if (f)
-            out.push_back(std::move(*f));
-    return out;
-}
 
-std::optional<FeatureInput> working_feature(Store& store, const Draft& d, const std::string& code) {
-    for (auto& c : store.draft_changes(d.id))
-        if (c.code == code)
-            return std::move(c.after);
-    FeatureQuery q;
-    q.code = code;
-    auto page = store.features(d.layer, q);
-    if (page.features.empty())
-        return std::nullopt;
-    return input_of(std::move(page.features.front()));
-}
+    const Draft& draft() const { return m_draft; }
 
-FeatureInput existing(Store& store, const Draft& d, const std::string& code) {
-    auto f = working_feature(store, d, code);
-    if (!f)
-        throw Error(ErrorCode::not_found, "layer " + d.layer + " has no feature '" + code + "'");
-    return *f;
-}
+    // The draft's version of each feature (in `box` when given), by code.
+    std::vector<FeatureInput> features(std::optional<geo::BBox> box) const {
+        std::map<std::string, const FeatureInput*> by_code;
+        for (const auto& [code, after] : m_changes)
+            by_code[code] = after && (!box || geo::bbox_of(after->geometry).intersects(*box))
+                                ? &*after
+                                : nullptr; // removed, or changed and not here any more
+        FeatureQuery q;
+        q.bbox = box;
+        q.limit = std::numeric_limits<std::size_t>::max();
+        std::vector<FeatureInput> current;
+        for (auto& f : m_store.features(m_draft.layer, q).features)
+            if (!by_code.contains(f.code))
+                current.push_back(input_of(std::move(f)));
+        for (const auto& f : current)
+            by_code[f.code] = &f;
+        std::vector<FeatureInput> out;
+        for (const auto& [code, f] : by_code)
+            if (f)
+                out.push_back(*f);
+        return out;
+    }
 
-void require_new_code(Store& store, const Draft& d, const std::string& code) {
-    if (code.empty())
-        throw Error(ErrorCode::invalid_argument, "a new feature needs a code");
-    if (working_feature(store, d, code))
-        throw Error(ErrorCode::conflict,
-                    "layer " + d.layer + " already has a feature '" + code + "'");
-}
+    std::optional<FeatureInput> feature(const std::string& code) const {
+        if (auto it = m_changes.find(code); it != m_changes.end())
+            return it->second;
+        FeatureQuery q;
+        q.code = code;
+        auto page = m_store.features(m_draft.layer, q);
+        if (page.features.empty())
+            return std::nullopt;
+        return input_of(std::move(page.features.front()));
+    }
 
-Neighbourhood neighbourhood(Store& store, const Draft& d, geo::BBox box) {
-    Neighbourhood n;
-    for (auto& f : working(store, d, box))
-        if (polygonal(f)) {
-            n.shapes.push_back(geo::as_multi_polygon(f.geometry));
-            n.features.push_back(std::move(f));
-        }
-    return n;
-}
+    FeatureInput existing(const std::string& code) const {
+        auto f = feature(code);
+        if (!f)
+            throw Error(ErrorCode::not_found,
+                        "layer " + m_draft.layer + " has no feature '" + code + "'");
+        return *f;
+    }
 
-geo::BBox grown(geo::BBox b, double by) {
-    b.min_x -= by;
-    b.min_y -= by;
-    b.max_x += by;
-    b.max_y += by;
-    return b;
-}
+    void require_new_code(const std::string& code) const {
+        if (code.empty())
+            throw Error(ErrorCode::invalid_argument, "a new feature needs a code");
+        if (feature(code))
+            throw Error(ErrorCode::conflict,
+                        "layer " + m_draft.layer + " already has a feature '" + code + "'");
+    }
+
+    Neighbourhood neighbourhood(const geo::BBox& box) const {
+        Neighbourhood n;
+        for (auto& f : features(box))
+            if (polygonal(f)) {
+                n.shapes.push_back(geo::as_multi_polygon(f.geometry));
+                n.features.push_back(std::move(f));
+            }
+        return n;
+    }
+
+private:
+    Store& m_store;
+    Draft m_draft;
+    std::map<std::string, std::optional<FeatureInput>> m_changes; // nullopt: removed
+};
 
 // The parent feature's shape, for clipping a new feature to it; nullopt without a parent layer.
 std::optional<geo::MultiPolygon> parent_shape(Store& store, const Layer& layer,
@@ -234,21 +217,25 @@ std::optional<geo::MultiPolygon> parent_shape(Store& store, const Layer& layer,
 DraftOperation Redraw::apply(std::int64_t draft_id, const EditOperation& op,
                              std::string_view author, std::string detail,
                              const ChangeCheck& check) {
-    const Draft d = open_draft(m_store, draft_id);
+    const DraftState state(m_store, open_draft(m_store, draft_id));
+    const Draft& d = state.draft();
     auto layer = m_store.find_layer(d.layer);
     if (!layer)
         throw Error(ErrorCode::not_found, "layer " + d.layer + " does not exist");
     const double snap = m_options.snap_m / metres_per_degree;
-    const double margin = 2 * snap + geo::edit_tolerance;
+    // What an edit may reach: snapping on both sides, and a hair for rounding.
+    auto grown = [&](const geo::BBox& box) {
+        return geo::grown_by_m(box, 2 * m_options.snap_m + 0.01);
+    };
 
     // The area an edit may reach: its features and whatever it draws, a little grown.
     auto box_around = [&](std::initializer_list<std::string> codes, const geo::BBox* drawn) {
         geo::BBox box;
         for (const auto& code : codes)
-            box.extend(box_of(existing(m_store, d, code).geometry));
+            box.extend(geo::bbox_of(state.existing(code).geometry));
         if (drawn)
             box.extend(*drawn);
-        return grown(box, margin);
+        return grown(box);
     };
 
     std::vector<FeatureChange> changes = std::visit(
@@ -258,20 +245,20 @@ DraftOperation Redraw::apply(std::int64_t draft_id, const EditOperation& op,
                 geo::BBox drawn;
                 drawn.extend(o.from);
                 drawn.extend(o.to);
-                auto n = neighbourhood(m_store, d, grown(drawn, margin));
+                auto n = state.neighbourhood(grown(drawn));
                 return n.changes(geo::move_vertex(n.shapes, o.from, o.to), {});
             } else if constexpr (std::is_same_v<T, edit::Reshape>) {
-                const geo::BBox drawn = box_of(geo::Geometry{o.shape});
-                auto n = neighbourhood(m_store, d, box_around({o.code}, &drawn));
+                const geo::BBox drawn = geo::bbox_of(geo::Geometry{o.shape});
+                auto n = state.neighbourhood(box_around({o.code}, &drawn));
                 return n.changes(geo::reshape(n.shapes, n.index_of(o.code), o.shape, snap), {});
             } else if constexpr (std::is_same_v<T, edit::MoveBoundary>) {
-                const geo::BBox drawn = box_of(geo::Geometry{o.line});
-                auto n = neighbourhood(m_store, d, box_around({o.a, o.b}, &drawn));
+                const geo::BBox drawn = geo::bbox_of(geo::Geometry{o.line});
+                auto n = state.neighbourhood(box_around({o.a, o.b}, &drawn));
                 return n.changes(
                     geo::redraw_boundary(n.shapes, n.index_of(o.a), n.index_of(o.b), o.line, snap),
                     {});
             } else if constexpr (std::is_same_v<T, edit::Split>) {
-                auto n = neighbourhood(m_store, d, box_around({o.code}, nullptr));
+                auto n = state.neighbourhood(box_around({o.code}, nullptr));
                 const std::size_t target = n.index_of(o.code);
                 geo::Edit e = geo::split(n.shapes, target, o.line, snap);
                 std::vector<FeatureInput> pieces;
@@ -280,7 +267,7 @@ DraftOperation Redraw::apply(std::int64_t draft_id, const EditOperation& op,
                     FeatureInput piece = whole;
                     piece.code = k < o.new_codes.size() ? o.new_codes[k]
                                                         : whole.code + "-" + std::to_string(k + 2);
-                    require_new_code(m_store, d, piece.code);
+                    state.require_new_code(piece.code);
                     piece.name = whole.name + "-" + std::to_string(k + 2);
                     set_property(piece.properties, "households", std::monostate{});
                     pieces.push_back(std::move(piece));
@@ -297,7 +284,7 @@ DraftOperation Redraw::apply(std::int64_t draft_id, const EditOperation& op,
                 geo::BBox box;
                 for (const auto& code : o.codes)
                     box.extend(box_around({code}, nullptr));
-                auto n = neighbourhood(m_store, d, box);
+                auto n = state.neighbourhood(box);
                 std::vector<std::size_t> parts;
                 double households = 0;
                 bool counted = true; // every part has a count
@@ -315,9 +302,9 @@ DraftOperation Redraw::apply(std::int64_t draft_id, const EditOperation& op,
                 return out;
             } else if constexpr (std::is_same_v<T, edit::Create>) {
                 FeatureInput f = o.feature;
-                require_new_code(m_store, d, f.code);
+                state.require_new_code(f.code);
                 if (!f.parent_code)
-                    if (auto near = working(m_store, d, box_of(f.geometry)); !near.empty())
+                    if (auto near = state.features(geo::bbox_of(f.geometry)); !near.empty())
                         f.parent_code = near.front().parent_code;
                 geo::MultiPolygon shape = geo::as_multi_polygon(f.geometry);
                 if (auto parent = parent_shape(m_store, *layer, f.parent_code))
@@ -327,11 +314,11 @@ DraftOperation Redraw::apply(std::int64_t draft_id, const EditOperation& op,
                     throw Error(ErrorCode::invalid_argument,
                                 "the new feature lies outside its parent " +
                                     f.parent_code.value_or(""));
-                const geo::BBox drawn = box_of(geo::Geometry{shape});
-                auto n = neighbourhood(m_store, d, grown(drawn, margin));
+                const geo::BBox drawn = geo::bbox_of(geo::Geometry{shape});
+                auto n = state.neighbourhood(grown(drawn));
                 return n.changes(geo::carve(n.shapes, shape, snap), {std::move(f)});
             } else if constexpr (std::is_same_v<T, edit::Remove>) {
-                auto n = neighbourhood(m_store, d, box_around({o.code, o.into}, nullptr));
+                auto n = state.neighbourhood(box_around({o.code, o.into}, nullptr));
                 const std::size_t parts[] = {n.index_of(o.into), n.index_of(o.code)};
                 auto out = n.changes(geo::merge(n.shapes, parts), {});
                 auto gone = households_of(n.features[parts[1]].properties);
@@ -342,13 +329,13 @@ DraftOperation Redraw::apply(std::int64_t draft_id, const EditOperation& op,
                                      static_cast<std::int64_t>(*gone + *kept));
                 return out;
             } else if constexpr (std::is_same_v<T, edit::Reparent>) {
-                FeatureInput f = existing(m_store, d, o.code);
+                FeatureInput f = state.existing(o.code);
                 parent_shape(m_store, *layer, o.parent_code); // it must exist
                 f.parent_code = o.parent_code;
                 return {{o.code, std::move(f)}};
             } else {
                 static_assert(std::is_same_v<T, edit::SetAttributes>);
-                FeatureInput f = existing(m_store, d, o.code);
+                FeatureInput f = state.existing(o.code);
                 if (o.name) {
                     if (o.name->empty())
                         throw Error(ErrorCode::invalid_argument,
@@ -440,7 +427,7 @@ std::vector<FeatureInput> Redraw::features(std::int64_t draft_id, std::optional<
     auto d = m_store.draft(draft_id);
     if (!d)
         throw Error(ErrorCode::not_found, "draft " + std::to_string(draft_id) + " does not exist");
-    return working(m_store, *d, box);
+    return DraftState(m_store, *d).features(box);
 }
 
 ValidationReport Redraw::validate(std::int64_t draft_id, const ValidationRules& rules) {
@@ -508,12 +495,12 @@ Sides sides_of(Store& store, const Draft& d, const std::vector<FeatureChange>& c
         q.code = c.code;
         for (const auto& f : store.features(d.layer, q).features)
             if (polygonal(input_of(f))) {
-                s.reach.extend(box_of(f.geometry));
+                s.reach.extend(geo::bbox_of(f.geometry));
                 s.codes[0].push_back(f.code);
                 s.shapes[0].push_back(geo::as_multi_polygon(f.geometry));
             }
         if (c.after && polygonal(*c.after)) {
-            s.reach.extend(box_of(c.after->geometry));
+            s.reach.extend(geo::bbox_of(c.after->geometry));
             s.codes[1].push_back(c.code);
             s.shapes[1].push_back(geo::as_multi_polygon(c.after->geometry));
         }
@@ -683,17 +670,8 @@ std::vector<FeatureDiff> diff_versions(Store& store, std::string_view layer_name
 RedrawCommit Redraw::commit(std::int64_t draft_id, const ChangesetInfo& info) {
     auto tx = m_store.begin();
     const Draft d = open_draft(m_store, draft_id);
-    auto changes = m_store.draft_changes(draft_id);
-    // Where the draft changes anything: its features as they are and as they will be.
-    geo::BBox reach;
-    for (const auto& c : changes) {
-        FeatureQuery q;
-        q.code = c.code;
-        for (const auto& f : m_store.features(d.layer, q).features)
-            reach.extend(box_of(f.geometry));
-        if (c.after)
-            reach.extend(box_of(c.after->geometry));
-    }
+    const auto changes = m_store.draft_changes(draft_id);
+    const Sides sides = sides_of(m_store, d, changes); // read before the commit retires them
     RedrawCommit out;
     out.changeset = m_store.commit_draft(draft_id, info);
 
@@ -701,34 +679,25 @@ RedrawCommit Redraw::commit(std::int64_t draft_id, const ChangesetInfo& info) {
     const auto layers = m_store.layers();
     const auto grid_layer = std::find_if(layers.begin(), layers.end(),
                                          [](const Layer& l) { return l.kind == LayerKind::grid; });
-    if (grid_layer != layers.end() && grid_layer->name == d.layer) {
-        std::vector<std::string> codes, parents;
-        std::vector<geo::MultiPolygon> shapes;
+    if (grid_layer != layers.end() && grid_layer->name == d.layer && !sides.reach.empty()) {
+        std::map<std::string, std::string> parent_of; // changed code -> its parent after
+        for (const auto& c : changes)
+            parent_of[c.code] = c.after ? c.after->parent_code.value_or("") : "";
         EventQuery q; // open events where the draft reaches (the events' spatial index)
         q.open = true;
-        q.bbox = reach;
+        q.bbox = sides.reach;
         q.limit = std::numeric_limits<std::int32_t>::max();
         q.count_total = false;
-        std::set<std::string> changed;
-        for (const auto& c : changes) {
-            changed.insert(c.code);
-            if (c.after && polygonal(*c.after)) {
-                codes.push_back(c.code);
-                parents.push_back(c.after->parent_code.value_or(""));
-                shapes.push_back(geo::as_multi_polygon(c.after->geometry));
-            }
-        }
-        const geo::LocateIndex index(shapes);
         for (const Event& e : m_store.events(q).events) {
-            if (!changed.contains(e.grid_code))
+            if (!parent_of.contains(e.grid_code))
                 continue; // in a grid the draft leaves as it is
-            const std::uint32_t j = index.locate(e.position);
-            if (j == geo::LocateIndex::none || codes[j] == e.grid_code)
+            const std::string to = sides.at(1, e.position);
+            if (to.empty() || to == e.grid_code)
                 continue;
             Event moved = e;
-            moved.grid_code = codes[j];
-            if (!parents[j].empty())
-                moved.community_code = parents[j];
+            moved.grid_code = to;
+            if (!parent_of[to].empty())
+                moved.community_code = parent_of[to];
             moved.layer_version = out.changeset.version;
             moved.updated_at = out.changeset.created_at;
             TimelineEntry entry;
@@ -737,11 +706,11 @@ RedrawCommit Redraw::commit(std::int64_t draft_id, const ChangesetInfo& info) {
             entry.action = EventAction::reassign;
             entry.from = e.status;
             entry.to = e.status;
-            entry.note = "grid " + e.grid_code + " → " + codes[j] + ": " + d.layer + " version " +
+            entry.note = "grid " + e.grid_code + " → " + to + ": " + d.layer + " version " +
                          std::to_string(out.changeset.version) + " (" + info.reason + ")";
-            entry.target = codes[j];
+            entry.target = to;
             m_store.update_event(moved, e.status, entry);
-            out.moved_events.push_back({e.id, e.grid_code, codes[j]});
+            out.moved_events.push_back({e.id, e.grid_code, to});
         }
     }
     tx->commit();

@@ -46,6 +46,19 @@ geo::LonLat where(const geo::Geometry& g) {
     }
 }
 
+// A quick planar test before the geodesic one: whether a part could be narrower than
+// `width_m`. Degrees are taken as 111.32 km, which overstates east-west lengths by 1/cos(lat)
+// (2x at 60 degrees), so a margin of 3 lets no sliver through up to about 70 degrees.
+bool maybe_thin(const geo::Polygon& part, double width_m) {
+    const geo::Ring& ring = part.rings.front();
+    double perimeter = 0;
+    for (std::size_t k = 0; k + 1 < ring.size(); ++k)
+        perimeter += std::hypot(ring[k + 1].lon - ring[k].lon, ring[k + 1].lat - ring[k].lat);
+    if (perimeter == 0)
+        return true;
+    return 2 * std::abs(geo::signed_area(ring)) / perimeter * 111'320 < 3 * width_m;
+}
+
 std::string metres(double d) {
     char text[32];
     std::snprintf(text, sizeof text, "%.1f m", d);
@@ -93,13 +106,12 @@ ValidationReport validate_layer(Store& store, std::string_view layer_name,
     return validate_features(store, *layer, features, rules);
 }
 
-ValidationReport validate_features(Store& store, const Layer& layer_info,
+ValidationReport validate_features(Store& store, const Layer& layer,
                                    std::span<const FeatureInput> features,
                                    const ValidationRules& rules) {
-    const Layer* layer = &layer_info;
     FeatureQuery all;
     all.limit = std::numeric_limits<std::size_t>::max();
-    ValidationReport report{layer->name, layer->version, features.size(), {}};
+    ValidationReport report{layer.name, layer.version, features.size(), {}};
     auto add = [&](std::string code, Finding::Severity severity, std::string message,
                    std::vector<std::string> codes, geo::LonLat at,
                    std::optional<geo::MultiPolygon> area = std::nullopt) {
@@ -126,6 +138,8 @@ ValidationReport validate_features(Store& store, const Layer& layer_info,
         // such as what a redraw leaves along a boundary drawn a little off.
         if (usable[i])
             for (const auto& part : geo::as_multi_polygon(f.geometry).polygons) {
+                if (!maybe_thin(part, rules.sliver_width_m))
+                    continue;
                 const geo::Geometry piece{geo::MultiPolygon{{part}}};
                 const double part_area = geo::area_m2(piece);
                 const double perimeter =
@@ -137,7 +151,7 @@ ValidationReport validate_features(Store& store, const Layer& layer_info,
                             metres2(part_area) + ")",
                         {f.code}, where(piece), geo::MultiPolygon{{part}});
             }
-        if (layer->kind != LayerKind::grid)
+        if (layer.kind != LayerKind::grid)
             continue;
         auto households = number_property(f.properties, "households");
         auto type = text_property(f.properties, "type");
@@ -157,7 +171,7 @@ ValidationReport validate_features(Store& store, const Layer& layer_info,
     }
 
     // Against the parent layer: containment, and for tiling layers gaps and overlaps.
-    if (layer->parent_layer) {
+    if (layer.parent_layer) {
         // The parents the features name: one by one for a few (a draft's), all at once else.
         std::set<std::string> named;
         for (const auto& f : features)
@@ -168,11 +182,11 @@ ValidationReport validate_features(Store& store, const Layer& layer_info,
             for (const auto& code : named) {
                 FeatureQuery one;
                 one.code = code;
-                for (auto& p : store.features(*layer->parent_layer, one).features)
+                for (auto& p : store.features(*layer.parent_layer, one).features)
                     parent_features.push_back(std::move(p));
             }
         } else {
-            parent_features = store.features(*layer->parent_layer, all).features;
+            parent_features = store.features(*layer.parent_layer, all).features;
         }
         std::unordered_map<std::string, geo::MultiPolygon> parents;
         for (auto& p : parent_features)
@@ -183,18 +197,18 @@ ValidationReport validate_features(Store& store, const Layer& layer_info,
             const FeatureInput& f = features[i];
             if (!f.parent_code) {
                 add("no_parent", Finding::Severity::error,
-                    f.code + " names no " + *layer->parent_layer + " it belongs to", {f.code},
+                    f.code + " names no " + *layer.parent_layer + " it belongs to", {f.code},
                     where(f.geometry));
             } else if (!parents.contains(*f.parent_code)) {
                 add("unknown_parent", Finding::Severity::error,
                     f.code + "'s parent " + *f.parent_code + " is not in layer " +
-                        *layer->parent_layer,
+                        *layer.parent_layer,
                     {f.code}, where(f.geometry));
             } else if (usable[i]) {
                 children[*f.parent_code].push_back(i);
             }
         }
-        const bool tiles_parent = is_admin(layer->kind) || layer->kind == LayerKind::grid;
+        const bool tiles_parent = is_admin(layer.kind) || layer.kind == LayerKind::grid;
         for (const auto& [parent, members] : children) {
             std::vector<geo::MultiPolygon> parts;
             for (std::size_t i : members)

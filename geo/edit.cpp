@@ -152,11 +152,6 @@ std::vector<MultiPolygon> cut(const MultiPolygon& region, const LineString& line
     return out;
 }
 
-// Unites polygons that share a boundary exactly or nearly (GEOS union, which nodes them).
-MultiPolygon united(std::vector<MultiPolygon> parts) {
-    return unary_union(parts);
-}
-
 using VertexSet = std::unordered_set<detail::VertexKey, detail::VertexKeyHash>;
 std::vector<bool> node(std::span<MultiPolygon> polygons, const std::vector<bool>& fixed,
                        double tolerance, const VertexSet* old_vertices);
@@ -380,7 +375,7 @@ Edit reshape(std::span<const MultiPolygon> polygons, std::size_t target, const M
             }
         }
         if (best)
-            work[*best] = united({*work[*best], p});
+            work[*best] = unary_union(std::vector{*work[*best], p}); // nodes the near misses
     }
     work[target] = std::move(s);
     return finish(polygons, std::move(work));
@@ -439,7 +434,7 @@ Edit merge(std::span<const MultiPolygon> polygons, std::span<const std::size_t> 
     try {
         all = coverage_union(chosen);
     } catch (const Error&) {
-        all = united(chosen); // a near miss GEOS's coverage union refuses
+        all = unary_union(chosen); // a near miss GEOS's coverage union refuses
     }
     if (all.polygons.size() + (parts.size() - 1) > pieces)
         throw Error(ErrorCode::invalid_argument,

@@ -356,30 +356,39 @@ public:
         return found.front();
     }
 
+    // The columns of a Layer record (without count and extent), read by layer_of_row.
+    static constexpr const char* layer_columns =
+        "SELECT l.id, l.name, l.kind, l.title, p.name, l.precedence, l.source_crs, l.version";
+
+    static Layer layer_of_row(const Statement& r) {
+        Layer l;
+        l.id = r.int64(0);
+        l.name = r.text(1);
+        l.kind = parse_layer_kind(r.text(2)).value_or(LayerKind::grid);
+        l.title = r.text(3);
+        l.parent_layer = r.optional_text(4);
+        l.precedence = static_cast<int>(r.int64(5));
+        l.source_crs = r.text(6);
+        l.version = r.int64(7);
+        return l;
+    }
+
     std::vector<Layer> query_layers(const std::optional<std::string>& name) {
         std::lock_guard lock(m_mutex);
-        const char* sql =
-            "SELECT l.id, l.name, l.kind, l.title, p.name, l.precedence, l.source_crs, l.version, "
-            "(SELECT COUNT(*) FROM features f WHERE f.layer_id = l.id AND f.valid_to IS NULL), "
+        static const std::string sql =
+            std::string(layer_columns) +
+            ", (SELECT COUNT(*) FROM features f WHERE f.layer_id = l.id AND f.valid_to IS NULL), "
             "(SELECT MIN(min_x) FROM features f WHERE f.layer_id = l.id AND f.valid_to IS NULL), "
             "(SELECT MIN(min_y) FROM features f WHERE f.layer_id = l.id AND f.valid_to IS NULL), "
             "(SELECT MAX(max_x) FROM features f WHERE f.layer_id = l.id AND f.valid_to IS NULL), "
             "(SELECT MAX(max_y) FROM features f WHERE f.layer_id = l.id AND f.valid_to IS NULL) "
             "FROM layers l LEFT JOIN layers p ON p.id = l.parent_id "
             "WHERE (?1 IS NULL OR l.name = ?1) ORDER BY l.id";
-        auto& q = stmt(sql);
+        auto& q = stmt(sql.c_str());
         q.bind(1, name);
         std::vector<Layer> out;
         while (q.step()) {
-            Layer l;
-            l.id = q.int64(0);
-            l.name = q.text(1);
-            l.kind = parse_layer_kind(q.text(2)).value_or(LayerKind::grid);
-            l.title = q.text(3);
-            l.parent_layer = q.optional_text(4);
-            l.precedence = static_cast<int>(q.int64(5));
-            l.source_crs = q.text(6);
-            l.version = q.int64(7);
+            Layer l = layer_of_row(q);
             l.feature_count = q.int64(8);
             if (!q.is_null(9))
                 l.extent = geo::BBox{q.real(9), q.real(10), q.real(11), q.real(12)};
@@ -424,22 +433,12 @@ public:
     // The layer's record without its feature count and extent (which cost a pass over its
     // features), for writes. Error(not_found) for an unknown layer.
     Layer existing_layer(std::string_view name) {
-        auto& q = stmt("SELECT l.id, l.name, l.kind, l.title, p.name, l.precedence, l.source_crs, "
-                       "l.version FROM layers l LEFT JOIN layers p ON p.id = l.parent_id "
-                       "WHERE l.name = ?");
+        static const std::string sql = std::string(layer_columns) +
+                                       " FROM layers l LEFT JOIN layers p ON p.id = l.parent_id "
+                                       "WHERE l.name = ?";
+        auto& q = stmt(sql.c_str());
         q.bind(1, name);
-        auto layer = first_row(q, [](const Statement& r) {
-            Layer l;
-            l.id = r.int64(0);
-            l.name = r.text(1);
-            l.kind = parse_layer_kind(r.text(2)).value_or(LayerKind::grid);
-            l.title = r.text(3);
-            l.parent_layer = r.optional_text(4);
-            l.precedence = static_cast<int>(r.int64(5));
-            l.source_crs = r.text(6);
-            l.version = r.int64(7);
-            return l;
-        });
+        auto layer = first_row(q, layer_of_row);
         if (!layer)
             throw Error(ErrorCode::not_found, "layer '" + std::string(name) + "' does not exist");
         return *layer;
