@@ -109,6 +109,7 @@ struct Assigner::Snapshot {
     std::vector<std::shared_ptr<const LayerIndex>> layers;
     using People = std::unordered_map<std::string, std::vector<Person>>;
     std::shared_ptr<const People> people; // by unit code, most specific role first
+    std::int64_t people_revision = -1;    // Store::people_revision() when they were read
 
     const LayerIndex* layer(const std::string& name) const {
         for (const auto& l : layers)
@@ -263,14 +264,16 @@ std::shared_ptr<const Assigner::Snapshot::People> read_people(Store& store) {
     return people;
 }
 
-// A snapshot of the layers at `at` (nullopt: now). With `before`, layers whose version did not
-// change are shared with it, changed ones are followed incrementally where that is cheaper, and
-// its people are kept: only layer versions trigger a refresh.
+// A snapshot of the layers at `at` (nullopt: now) and the people responsible now (owners are not
+// versioned). With `before`, layers whose version did not change are shared with it, changed
+// ones are followed incrementally where that is cheaper, and so are its people unless
+// `people_revision` moved.
 std::shared_ptr<const Assigner::Snapshot>
 build_snapshot(Store& store, std::optional<Time> at, std::map<std::string, std::int64_t> versions,
-               const Assigner::Snapshot* before = nullptr) {
+               std::int64_t people_revision, const Assigner::Snapshot* before = nullptr) {
     auto snap = std::make_shared<Assigner::Snapshot>();
     snap->versions = std::move(versions);
+    snap->people_revision = people_revision;
     for (const auto& l : store.layers()) {
         const std::int64_t version = snap->versions[l.name];
         std::shared_ptr<const LayerIndex> old, li;
@@ -286,7 +289,8 @@ build_snapshot(Store& store, std::optional<Time> at, std::map<std::string, std::
             li = build_layer(store, l, version, at);
         snap->layers.push_back(std::move(li));
     }
-    snap->people = before ? before->people : read_people(store);
+    snap->people =
+        before && before->people_revision == people_revision ? before->people : read_people(store);
     return snap;
 }
 
@@ -370,15 +374,18 @@ std::vector<geo::BBox> changed_areas(const LayerIndex* before, const LayerIndex*
 
 bool Assigner::refresh() {
     std::lock_guard refreshing(m_refresh_mutex);
+    // The revision first: people written after it are read now or by the next refresh.
+    const std::int64_t people_revision = m_store.people_revision();
     auto versions = versions_at(m_store, std::nullopt);
     std::shared_ptr<const Snapshot> before;
     {
         std::lock_guard lock(m_mutex);
-        if (m_current && m_current->versions == versions)
+        if (m_current && m_current->versions == versions &&
+            m_current->people_revision == people_revision)
             return false;
         before = m_current;
     }
-    auto snap = build_snapshot(m_store, std::nullopt, versions, before.get());
+    auto snap = build_snapshot(m_store, std::nullopt, versions, people_revision, before.get());
     {
         std::lock_guard lock(m_mutex);
         m_current = snap;
@@ -428,7 +435,7 @@ std::shared_ptr<const Assigner::Snapshot> Assigner::snapshot_at(Time at) {
             if (s->versions == versions)
                 return s;
     }
-    auto snap = build_snapshot(m_store, at, versions);
+    auto snap = build_snapshot(m_store, at, versions, now->people_revision, now.get());
     std::lock_guard lock(m_mutex);
     m_past.emplace_back(key, snap);
     if (m_past.size() > 4)

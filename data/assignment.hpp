@@ -80,7 +80,8 @@ public:
     Assigner(const Assigner&) = delete;
     Assigner& operator=(const Assigner&) = delete;
 
-    // Rebuilds the current indexes if any layer's version changed; returns true if it did.
+    // Rebuilds the current indexes if any layer's version changed, and reads the people again if
+    // they changed (Store::people_revision); returns true if anything did.
     bool refresh();
 
     // Throws Error(invalid_argument) for non-finite or out-of-range input, Error(unknown_crs),

@@ -146,6 +146,12 @@ struct FeatureChange {
     std::optional<FeatureInput> after;
 };
 
+// The people responsible for one feature (its officers, chief) as a draft would leave them.
+struct OwnerChange {
+    std::string code;                // the feature (a grid, or a community for its chief)
+    std::vector<std::string> people; // person codes; empty: no one any more
+};
+
 struct DraftSpec {
     std::string created_by; // username
     std::string title;      // what the redraw is for, e.g. "split G3 for the new compound"

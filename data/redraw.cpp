@@ -94,9 +94,9 @@ struct Neighbourhood {
 
 std::string_view kind_of(const EditOperation& op) {
     // In the order of EditOperation's alternatives.
-    static constexpr std::string_view names[] = {"move_vertex", "reshape",  "move_boundary",
-                                                 "split",       "merge",    "create",
-                                                 "remove",      "reparent", "set_attributes"};
+    static constexpr std::string_view names[] = {
+        "move_vertex", "reshape", "move_boundary", "split",          "merge",
+        "create",      "remove",  "reparent",      "set_attributes", "set_owners"};
     static_assert(std::size(names) == std::variant_size_v<EditOperation>);
     return names[op.index()];
 }
@@ -125,6 +125,48 @@ public:
         , m_draft(std::move(draft)) {
         for (auto& c : m_store.draft_changes(m_draft.id))
             m_changes[c.code] = std::move(c.after);
+        for (auto& o : m_store.draft_owners(m_draft.id))
+            m_owners[o.code] = std::move(o.people);
+    }
+
+    // The codes of the people responsible for a feature in the draft.
+    std::vector<std::string> owners(const std::string& code) const {
+        if (auto it = m_owners.find(code); it != m_owners.end())
+            return it->second;
+        std::vector<std::string> out;
+        for (const auto& p : m_store.people(code))
+            out.push_back(p.code);
+        return out;
+    }
+
+    // Who an edit leaves responsible where it changes that: the people of merged and removed
+    // features go to the feature that takes their ground, and a split's new pieces get the
+    // people of the feature it cut.
+    std::vector<OwnerChange> owners_after(const EditOperation& op,
+                                          std::span<const FeatureChange> changes) const {
+        std::vector<OwnerChange> out;
+        auto hand_over = [&](const std::string& into, std::span<const std::string> gone) {
+            std::vector<std::string> kept = owners(into), all = kept;
+            for (const auto& code : gone)
+                for (auto& person : owners(code)) {
+                    if (std::ranges::find(all, person) == all.end())
+                        all.push_back(person);
+                    if (std::ranges::find(out, code, &OwnerChange::code) == out.end())
+                        out.push_back({code, {}});
+                }
+            if (all != kept)
+                out.push_back({into, std::move(all)});
+        };
+        if (const auto* m = std::get_if<edit::Merge>(&op))
+            hand_over(m->codes.front(), std::span(m->codes).subspan(1));
+        else if (const auto* r = std::get_if<edit::Remove>(&op))
+            hand_over(r->into, std::span(&r->code, 1));
+        else if (const auto* s = std::get_if<edit::Split>(&op))
+            for (const auto& c : changes)
+                if (c.code != s->code && !feature(c.code))
+                    if (auto people = owners(s->code); !people.empty())
+                        out.push_back({c.code, std::move(people)});
+        return out;
     }
 
     const Draft& draft() const { return m_draft; }
@@ -193,7 +235,21 @@ private:
     Store& m_store;
     Draft m_draft;
     std::map<std::string, std::optional<FeatureInput>> m_changes; // nullopt: removed
+    std::map<std::string, std::vector<std::string>> m_owners;
 };
+
+// The people with these codes, in that order, once each; Error(not_found) naming one unknown.
+std::vector<std::string> known_people(Store& store, std::span<const std::string> codes) {
+    std::vector<std::string> out;
+    for (const auto& code : codes)
+        if (std::ranges::find(out, code) == out.end())
+            out.push_back(code);
+    const auto found = store.people_with_codes(out);
+    for (const auto& code : out)
+        if (std::ranges::find(found, code, &Person::code) == found.end())
+            throw Error(ErrorCode::not_found, "no person '" + code.substr(0, 64) + "'");
+    return out;
+}
 
 // The parent feature's shape, for clipping a new feature to it; nullopt without a parent layer.
 std::optional<geo::MultiPolygon> parent_shape(Store& store, const Layer& layer,
@@ -333,6 +389,8 @@ DraftOperation Redraw::apply(std::int64_t draft_id, const EditOperation& op,
                 parent_shape(m_store, *layer, o.parent_code); // it must exist
                 f.parent_code = o.parent_code;
                 return {{o.code, std::move(f)}};
+            } else if constexpr (std::is_same_v<T, edit::SetOwners>) {
+                return {}; // no feature changes
             } else {
                 static_assert(std::is_same_v<T, edit::SetAttributes>);
                 FeatureInput f = state.existing(o.code);
@@ -349,13 +407,21 @@ DraftOperation Redraw::apply(std::int64_t draft_id, const EditOperation& op,
         },
         op);
 
+    std::vector<OwnerChange> owners;
+    std::vector<FeatureInput> owned;
+    if (const auto* o = std::get_if<edit::SetOwners>(&op)) {
+        owned.push_back(state.existing(o->code));
+        owners.push_back({o->code, known_people(m_store, o->people)});
+    } else {
+        owners = state.owners_after(op, changes);
+    }
     if (check)
-        check(changes);
+        check(changes, owned);
     DraftOperation record;
     record.kind = std::string(kind_of(op));
     record.detail = std::move(detail);
     record.author = std::string(author);
-    return m_store.add_draft_operation(draft_id, record, changes);
+    return m_store.add_draft_operation(draft_id, record, changes, false, owners);
 }
 
 namespace {
@@ -391,7 +457,7 @@ DraftOperation replace_content(Store& store, std::int64_t draft_id,
         if (!seen.contains(code))
             changes.push_back({code, std::nullopt});
     if (check)
-        check(changes);
+        check(changes, {});
     DraftOperation record;
     record.kind = std::move(kind);
     record.detail = std::move(detail);
@@ -421,6 +487,19 @@ DraftOperation Redraw::restore(std::int64_t draft_id, Time at, std::string_view 
                     "layer " + d.layer + " had no features at " + format_time(at));
     return replace_content(m_store, draft_id, features, "restore", author, std::move(detail),
                            check);
+}
+
+void Redraw::check(std::int64_t draft_id, const ChangeCheck& check) {
+    auto d = m_store.draft(draft_id);
+    if (!d)
+        throw Error(ErrorCode::not_found, "draft " + std::to_string(draft_id) + " does not exist");
+    const DraftState state(m_store, *d);
+    const auto changes = m_store.draft_changes(draft_id);
+    std::vector<FeatureInput> owned;
+    for (const auto& o : m_store.draft_owners(draft_id))
+        if (auto f = state.feature(o.code))
+            owned.push_back(std::move(*f));
+    check(changes, owned);
 }
 
 std::vector<FeatureInput> Redraw::features(std::int64_t draft_id, std::optional<geo::BBox> box) {
@@ -469,7 +548,23 @@ ValidationReport Redraw::validate(std::int64_t draft_id, const ValidationRules& 
     std::vector<FeatureInput> features;
     for (auto& [code, f] : subject)
         features.push_back(std::move(f));
-    return validate_features(m_store, *layer, features, rules);
+    ValidationReport report = validate_features(m_store, *layer, features, rules);
+
+    // A grid the draft makes or changes should have someone responsible for it.
+    if (layer->kind == LayerKind::grid || layer->kind == LayerKind::exclusive_grid) {
+        const DraftState state(m_store, *d);
+        for (const auto& f : features)
+            if (changed.contains(f.code) && state.owners(f.code).empty())
+                report.findings.push_back(
+                    {"unowned",
+                     Finding::Severity::warning,
+                     f.code + " has no one responsible for it: set its owners",
+                     {f.code},
+                     geo::point_on_surface(f.geometry),
+                     std::nullopt});
+    }
+    sort_findings(report);
+    return report;
 }
 
 namespace {
@@ -516,7 +611,19 @@ DraftImpact Redraw::impact(std::int64_t draft_id, Time now) {
     auto d = m_store.draft(draft_id);
     if (!d)
         throw Error(ErrorCode::not_found, "draft " + std::to_string(draft_id) + " does not exist");
-    const auto changes = m_store.draft_changes(draft_id);
+    auto changes = m_store.draft_changes(draft_id);
+    const auto owners = m_store.draft_owners(draft_id);
+    // A feature whose people alone change is counted as it stands, on both sides.
+    std::set<std::string> owners_only;
+    for (const auto& o : owners)
+        if (std::ranges::find(changes, o.code, &FeatureChange::code) == changes.end()) {
+            FeatureQuery q;
+            q.code = o.code;
+            for (auto& f : m_store.features(d->layer, q).features) {
+                owners_only.insert(o.code);
+                changes.push_back({o.code, input_of(std::move(f))});
+            }
+        }
     const Sides sides = sides_of(m_store, *d, changes);
     DraftImpact out;
     std::map<std::string, GridImpact> grids;
@@ -528,8 +635,19 @@ DraftImpact Redraw::impact(std::int64_t draft_id, Time now) {
     for (auto& [code, g] : grids) {
         const bool before = std::ranges::count(sides.codes[0], code) > 0;
         const bool after = std::ranges::count(sides.codes[1], code) > 0;
-        g.change = !before ? "created" : !after ? "removed" : "changed";
+        g.change = owners_only.contains(code) ? "owners"
+                   : !before                  ? "created"
+                   : !after                   ? "removed"
+                                              : "changed";
         g.people = m_store.people(code);
+        if (auto o = std::ranges::find(owners, code, &OwnerChange::code); o != owners.end()) {
+            auto found = m_store.people_with_codes(o->people);
+            for (const auto& person : o->people) // in the draft's order
+                if (auto p = std::ranges::find(found, person, &Person::code); p != found.end())
+                    g.people_after.push_back(*p);
+        } else if (after) {
+            g.people_after = g.people;
+        }
     }
     if (sides.reach.empty()) {
         for (auto& [code, g] : grids)
@@ -689,13 +807,14 @@ RedrawCommit Redraw::commit(std::int64_t draft_id, const ChangesetInfo& info) {
         q.limit = std::numeric_limits<std::int32_t>::max();
         q.count_total = false;
         for (const Event& e : m_store.events(q).events) {
-            if (!parent_of.contains(e.grid_code))
+            if (!e.grid_code.empty() && !parent_of.contains(e.grid_code))
                 continue; // in a grid the draft leaves as it is
             const std::string to = sides.at(1, e.position);
             if (to.empty() || to == e.grid_code)
-                continue;
+                continue; // in no grid before and after, or in the same one
             Event moved = e;
             moved.grid_code = to;
+            moved.outside_grid = false;
             if (!parent_of[to].empty())
                 moved.community_code = parent_of[to];
             moved.layer_version = out.changeset.version;
@@ -706,8 +825,9 @@ RedrawCommit Redraw::commit(std::int64_t draft_id, const ChangesetInfo& info) {
             entry.action = EventAction::reassign;
             entry.from = e.status;
             entry.to = e.status;
-            entry.note = "grid " + e.grid_code + " → " + to + ": " + d.layer + " version " +
-                         std::to_string(out.changeset.version) + " (" + info.reason + ")";
+            entry.note = "grid " + (e.grid_code.empty() ? "(none)" : e.grid_code) + " → " + to +
+                         ": " + d.layer + " version " + std::to_string(out.changeset.version) +
+                         " (" + info.reason + ")";
             entry.target = to;
             m_store.update_event(moved, e.status, entry);
             out.moved_events.push_back({e.id, e.grid_code, to});

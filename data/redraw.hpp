@@ -63,11 +63,18 @@ struct SetAttributes {
     std::optional<std::string> name;
     Properties properties;
 };
+// The people responsible for the feature become `people` (person codes, most important first;
+// empty: no one). A merge or a removal hands the people of the features that go to the one that
+// takes their ground, and a split gives the new pieces the people of the feature it cut.
+struct SetOwners {
+    std::string code;
+    std::vector<std::string> people;
+};
 } // namespace edit
 
 using EditOperation =
     std::variant<edit::MoveVertex, edit::Reshape, edit::MoveBoundary, edit::Split, edit::Merge,
-                 edit::Create, edit::Remove, edit::Reparent, edit::SetAttributes>;
+                 edit::Create, edit::Remove, edit::Reparent, edit::SetAttributes, edit::SetOwners>;
 std::string_view kind_of(const EditOperation& op); // "move_vertex", "reshape", ...
 
 struct RedrawOptions {
@@ -90,14 +97,15 @@ struct RedrawCommit {
 // responsible; and the totals that would change grid.
 struct GridImpact {
     std::string code;
-    std::string change; // "changed", "created" or "removed"
+    std::string change; // "changed", "created", "removed" or "owners" (only its people change)
     struct Counts {
         std::int64_t buildings = 0, households = 0, open_events = 0, closed_events = 0, cameras = 0,
                      patrols = 0;
         double patrol_km = 0;
     };
     Counts before, after;
-    std::vector<Person> people; // responsible for the grid now (its officers and chief)
+    std::vector<Person> people;       // responsible for the grid now (its officers and chief)
+    std::vector<Person> people_after; // and after the commit
 };
 struct DraftImpact {
     std::vector<GridImpact> grids; // by code
@@ -134,9 +142,11 @@ public:
     // is not open or a code that exists, Error(invalid_argument) for an edit that cannot be made
     // (geo/edit.hpp), Error(invalid_geometry) for a shape that is not valid or an edit that would
     // leave one.
-    // `check`, when given, sees the changes before they are recorded and may throw to refuse
-    // them (the API checks the caller's jurisdiction over every feature they touch).
-    using ChangeCheck = std::function<void(std::span<const FeatureChange>)>;
+    // `check`, when given, sees the changes before they are recorded, and the features whose
+    // people a set_owners changes (as the draft has them), and may throw to refuse them (the API
+    // checks the caller's jurisdiction over every feature they touch).
+    using ChangeCheck =
+        std::function<void(std::span<const FeatureChange>, std::span<const FeatureInput> owned)>;
     DraftOperation apply(std::int64_t draft, const EditOperation& op, std::string_view author,
                          std::string detail = "{}", const ChangeCheck& check = {});
 
@@ -153,6 +163,10 @@ public:
     DraftOperation restore(std::int64_t draft, Time at, std::string_view author,
                            std::string detail = "{}", const ChangeCheck& check = {});
 
+    // Calls `check` with everything the draft changes so far (before a commit by someone who
+    // may not have made all of it).
+    void check(std::int64_t draft, const ChangeCheck& check);
+
     // The draft's features as they would be, in `box` when given, by code.
     std::vector<FeatureInput> features(std::int64_t draft, std::optional<geo::BBox> box = {});
 
@@ -165,8 +179,9 @@ public:
     DraftImpact impact(std::int64_t draft, Time now);
 
     // Commits the draft (Store::commit_draft) and, in the same transaction, moves each event that
-    // is still open (not resolved or closed) and whose grid the draft changed to the grid its
-    // position is in now, with a "reassign" entry on its timeline. Resolved and closed events keep
+    // is still open (not resolved or closed) and whose grid the draft changed, or that was in no
+    // grid where the draft draws one, to the grid its position is in now, with a "reassign"
+    // entry on its timeline. Resolved and closed events keep
     // the grid they were handled under. Does not validate: the caller decides (the API refuses a
     // draft with errors).
     RedrawCommit commit(std::int64_t draft, const ChangesetInfo& info);

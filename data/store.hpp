@@ -65,20 +65,25 @@ public:
     // What the draft changes so far, one entry per feature code, by code.
     virtual std::vector<FeatureChange> draft_changes(std::int64_t id) = 0;
     virtual std::vector<DraftOperation> draft_operations(std::int64_t id) = 0;
-    // Appends `op` (its seq is assigned) and records `changes`, replacing what the draft had
-    // for those codes (with replace_all: everything it had), atomically, provided the draft is
-    // still open: Error(conflict) otherwise, Error(not_found) for an unknown draft.
+    // Who the draft makes responsible for which features, one entry per feature code, by code.
+    virtual std::vector<OwnerChange> draft_owners(std::int64_t id) = 0;
+    // Appends `op` (its seq is assigned) and records `changes` and `owners`, replacing what the
+    // draft had for those codes (with replace_all: everything it had), atomically, provided the
+    // draft is still open: Error(conflict) otherwise, Error(not_found) for an unknown draft.
     virtual DraftOperation add_draft_operation(std::int64_t id, const DraftOperation& op,
                                                std::span<const FeatureChange> changes,
-                                               bool replace_all = false) = 0;
+                                               bool replace_all = false,
+                                               std::span<const OwnerChange> owners = {}) = 0;
     // Error(conflict) unless the draft is open.
     virtual void discard_draft(std::int64_t id) = 0;
     // Applies the draft's changes as one changeset and one new layer version: the features it
     // changes or removes get valid_to, the new versions valid_from, the changeset's time; the
-    // rest of the layer carries on untouched. Error(conflict) when the draft is not open, when a
-    // feature it changes was changed by another changeset since the draft's base version (the
-    // message names it), or when the result would repeat a code; Error(invalid_argument) for a
-    // draft without changes or a changeset without author or reason.
+    // rest of the layer carries on untouched. Its owner changes replace the people responsible
+    // for those codes (people since removed are skipped). Error(conflict) when the draft is not
+    // open, when a feature it changes was changed by another changeset since the draft's base
+    // version (the message names it), or when the result would repeat a code;
+    // Error(invalid_argument) for a draft that changes neither features nor owners, or a changeset
+    // without author or reason.
     virtual Changeset commit_draft(std::int64_t id, const ChangesetInfo& info) = 0;
 
     // ---- people, organisations, things on the ground ----
@@ -94,8 +99,11 @@ public:
     virtual std::int64_t add_camera(const Camera& c) = 0;
     virtual std::vector<Camera> cameras(std::optional<geo::BBox> bbox = {}) = 0;
     virtual std::optional<Camera> find_camera(std::string_view code) = 0;
-    // The people with these ids (unknown ids are skipped), by id.
+    // The people with these ids or codes (unknown ones are skipped), by id.
     virtual std::vector<Person> people_with_ids(std::span<const std::int64_t> ids) = 0;
+    virtual std::vector<Person> people_with_codes(std::span<const std::string> codes) = 0;
+    // A number that changes whenever people or what they are responsible for change.
+    virtual std::int64_t people_revision() = 0;
     virtual std::int64_t add_drone_flight(const DroneFlight& f) = 0;
     virtual std::vector<DroneFlight> drone_flights(const PathQuery& query = {}) = 0;
     virtual std::optional<DroneFlight> find_drone_flight(std::string_view code) = 0;

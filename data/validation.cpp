@@ -242,11 +242,15 @@ ValidationReport validate_features(Store& store, const Layer& layer,
         }
     }
 
+    sort_findings(report);
+    return report;
+}
+
+void sort_findings(ValidationReport& report) {
     std::ranges::stable_sort(report.findings, [](const Finding& a, const Finding& b) {
         return std::tie(a.severity, a.code, a.location.lon, a.location.lat) <
                std::tie(b.severity, b.code, b.location.lon, b.location.lat);
     });
-    return report;
 }
 
 } // namespace tessera::data

@@ -29,7 +29,8 @@ struct ValidationRules {
 struct Finding {
     enum class Severity { error, warning };
     std::string code; // stable: invalid_geometry, gap, overlap, outside_parent, no_parent,
-                      // unknown_parent, households_out_of_range, too_small, sliver
+                      // unknown_parent, households_out_of_range, too_small, sliver,
+                      // unowned (a draft's grid without people)
     Severity severity = Severity::error;
     std::string message;
     std::vector<std::string> features; // codes of the features involved
@@ -44,6 +45,8 @@ struct ValidationReport {
     std::vector<Finding> findings; // errors first, then warnings; each by code then location
     std::size_t errors() const;
 };
+// Puts the findings in that order.
+void sort_findings(ValidationReport& report);
 
 // Validates the current version of `layer`:
 // - every feature's geometry (geo::find_problem);

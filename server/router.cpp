@@ -24,6 +24,7 @@ constexpr Route routes[] = {
     {"GET", "/api/v1/layers", detail::get_layers},
     {"GET", "/api/v1/layers/{name}/features", detail::get_features},
     {"GET", "/api/v1/layers/{name}/features/{code}/history", detail::get_feature_history},
+    {"GET", "/api/v1/layers/{name}/features/{code}/people", detail::get_feature_people},
     {"GET", "/api/v1/layers/{name}/diff", detail::get_layer_diff},
     {"GET", "/api/v1/layers/{name}/changesets", detail::get_drafts},
     {"POST", "/api/v1/layers/{name}/changesets", detail::post_draft},

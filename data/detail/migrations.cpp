@@ -324,6 +324,33 @@ CREATE INDEX features_code ON features(layer_id, code, version);
 -- A layer's feature count and extent from the index alone, without reading the rows.
 CREATE INDEX features_extent ON features(layer_id, valid_to, min_x, min_y, max_x, max_y);
 )sql"},
+    {9, "owners in drafts, and a revision counter for people",
+     R"sql(
+-- Who a draft makes responsible for a feature (docs/redrawing.md, "Owners"), one row per code;
+-- kept after the commit, so a changeset's owner changes stay on record.
+CREATE TABLE draft_owners (
+    draft_id INTEGER NOT NULL REFERENCES drafts(id),
+    code     TEXT NOT NULL,
+    people   TEXT NOT NULL, -- JSON array of person codes
+    PRIMARY KEY (draft_id, code)
+);
+-- The assignment engine reads people again when this moves (whoever wrote them).
+CREATE TABLE revisions (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+INSERT INTO revisions(name, value) VALUES ('people', 0);
+CREATE TRIGGER people_revision_i AFTER INSERT ON people
+BEGIN UPDATE revisions SET value = value + 1 WHERE name = 'people'; END;
+CREATE TRIGGER people_revision_u AFTER UPDATE ON people
+BEGIN UPDATE revisions SET value = value + 1 WHERE name = 'people'; END;
+CREATE TRIGGER people_revision_d AFTER DELETE ON people
+BEGIN UPDATE revisions SET value = value + 1 WHERE name = 'people'; END;
+CREATE TRIGGER person_grids_revision_i AFTER INSERT ON person_grids
+BEGIN UPDATE revisions SET value = value + 1 WHERE name = 'people'; END;
+CREATE TRIGGER person_grids_revision_d AFTER DELETE ON person_grids
+BEGIN UPDATE revisions SET value = value + 1 WHERE name = 'people'; END;
+)sql"},
 };
 
 } // namespace

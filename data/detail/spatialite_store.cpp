@@ -758,9 +758,24 @@ public:
         return out;
     }
 
+    std::vector<OwnerChange> draft_owners(std::int64_t id) override {
+        std::lock_guard lock(m_mutex);
+        return owners_of(id);
+    }
+
+    std::vector<OwnerChange> owners_of(std::int64_t id) {
+        auto& q = stmt("SELECT code, people FROM draft_owners WHERE draft_id = ? ORDER BY code");
+        q.bind(1, id);
+        std::vector<OwnerChange> out;
+        while (q.step())
+            out.push_back({q.text(0), json::parse(q.text(1)).get<std::vector<std::string>>()});
+        q.reset();
+        return out;
+    }
+
     DraftOperation add_draft_operation(std::int64_t id, const DraftOperation& op,
-                                       std::span<const FeatureChange> changes,
-                                       bool replace_all) override {
+                                       std::span<const FeatureChange> changes, bool replace_all,
+                                       std::span<const OwnerChange> owners) override {
         for (const auto& c : changes)
             if (c.after && (geo::vertex_count(c.after->geometry) == 0 ||
                             !geo::coordinates_in_lonlat_range(c.after->geometry)))
@@ -774,6 +789,9 @@ public:
             out.codes.clear();
             for (const auto& c : changes)
                 out.codes.push_back(c.code);
+            for (const auto& o : owners)
+                if (std::find(out.codes.begin(), out.codes.end(), o.code) == out.codes.end())
+                    out.codes.push_back(o.code);
             stmt("INSERT INTO draft_operations(draft_id, seq, kind, detail, author, at, codes) "
                  "VALUES (?,?,?,?,?,?,?)")
                 .bind(1, id)
@@ -784,8 +802,14 @@ public:
                 .bind(6, to_ms(out.at))
                 .bind(7, json(out.codes).dump())
                 .run();
-            if (replace_all)
+            if (replace_all) {
                 stmt("DELETE FROM draft_features WHERE draft_id = ?").bind(1, id).run();
+                stmt("DELETE FROM draft_owners WHERE draft_id = ?").bind(1, id).run();
+            }
+            auto& own = stmt("INSERT OR REPLACE INTO draft_owners(draft_id, code, people) "
+                             "VALUES (?,?,?)");
+            for (const auto& o : owners)
+                own.bind(1, id).bind(2, o.code).bind(3, json(o.people).dump()).run();
             auto& put = stmt("INSERT OR REPLACE INTO draft_features(draft_id, code, removed, name, "
                              "parent_code, properties, geom) VALUES (?,?,?,?,?,?,?)");
             for (const auto& c : changes) {
@@ -822,7 +846,8 @@ public:
             const Draft d = open_draft(id);
             const Layer layer = existing_layer(d.layer);
             std::vector<FeatureChange> changes = changes_of(id);
-            if (changes.empty())
+            const std::vector<OwnerChange> owners = owners_of(id);
+            if (changes.empty() && owners.empty())
                 throw Error(ErrorCode::invalid_argument,
                             "draft " + std::to_string(id) + " changes nothing");
             std::vector<std::string> retired;
@@ -860,6 +885,14 @@ public:
             ChangesetInfo stamped = info;
             Changeset cs =
                 write_changeset(layer, stamped, std::span<const std::string>(retired), added);
+            auto& unassign = stmt("DELETE FROM person_grids WHERE grid_code = ?");
+            auto& assign = stmt("INSERT OR IGNORE INTO person_grids(person_id, grid_code) "
+                                "SELECT id, ?2 FROM people WHERE code = ?1");
+            for (const auto& o : owners) {
+                unassign.bind(1, o.code).run();
+                for (const auto& person : o.people)
+                    assign.bind(1, person).bind(2, o.code).run();
+            }
             stmt("UPDATE drafts SET status = 'committed', changeset_id = ?, updated_at = ? "
                  "WHERE id = ?")
                 .bind(1, cs.id)
@@ -912,6 +945,24 @@ public:
         auto& q = stmt(sql.c_str());
         q.bind(1, grid_code ? std::optional<std::string>(std::string(*grid_code)) : std::nullopt);
         return read_people(q);
+    }
+
+    std::vector<Person> people_with_codes(std::span<const std::string> codes) override {
+        std::lock_guard lock(m_mutex);
+        static const std::string sql = std::string(person_select) +
+                                       "WHERE p.code IN (SELECT value FROM json_each(?1)) "
+                                       "ORDER BY p.id";
+        auto& q = stmt(sql.c_str());
+        q.bind(1, json(std::vector<std::string>(codes.begin(), codes.end())).dump());
+        return read_people(q);
+    }
+
+    std::int64_t people_revision() override {
+        std::lock_guard lock(m_mutex);
+        auto& q = stmt("SELECT value FROM revisions WHERE name = 'people'");
+        const std::int64_t out = q.step() ? q.int64(0) : 0;
+        q.reset();
+        return out;
     }
 
     std::vector<Person> people_with_ids(std::span<const std::int64_t> ids) override {

@@ -137,6 +137,7 @@ Response get_draft_impact(const Request& req, Services& services, const PathPara
 Response post_draft_commit(const Request& req, Services& services, const PathParams& params);
 Response post_draft_discard(const Request& req, Services& services, const PathParams& params);
 Response get_feature_history(const Request& req, Services& services, const PathParams& params);
+Response get_feature_people(const Request& req, Services& services, const PathParams& params);
 Response get_layer_diff(const Request& req, Services& services, const PathParams& params);
 // open311.cpp
 Response get_open311_document(const Request& req, Services& services, const PathParams& params);

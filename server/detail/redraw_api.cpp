@@ -115,7 +115,8 @@ bool same_ground(const geo::Geometry& a, const geo::Geometry& b) {
 // there (data::scope_at), so an operator of a township may redraw every grid in it.
 data::Redraw::ChangeCheck jurisdiction_check(Services& services, const data::Layer& layer,
                                              const data::Principal& who) {
-    return [&services, layer, who](std::span<const data::FeatureChange> changes) {
+    return [&services, layer, who](std::span<const data::FeatureChange> changes,
+                                   std::span<const data::FeatureInput> owned) {
         auto allow = [&](const std::string& code, const geo::Geometry& where) {
             const data::Scope scope =
                 data::scope_at(services.assigner, geo::point_on_surface(where));
@@ -137,6 +138,8 @@ data::Redraw::ChangeCheck jurisdiction_check(Services& services, const data::Lay
             if (c.after)
                 allow(c.code, c.after->geometry);
         }
+        for (const auto& f : owned)
+            allow(f.code, f.geometry);
     };
 }
 
@@ -210,7 +213,8 @@ data::Properties properties_field(const in_json& body) {
 
 constexpr const char* operation_shape =
     R"({"op": "move_vertex" | "reshape" | "move_boundary" | "split" | "merge" | "create" | )"
-    R"("remove" | "reparent" | "set_attributes" | "restore", ...} (docs/redrawing.md))";
+    R"("remove" | "reparent" | "set_attributes" | "set_owners" | "restore", ...} )"
+    R"((docs/redrawing.md))";
 
 data::EditOperation parse_operation(const in_json& body) {
     const std::string op = string_field(body, "op");
@@ -266,8 +270,14 @@ data::EditOperation parse_operation(const in_json& body) {
         return data::edit::SetAttributes{required_string(body, "code"),
                                          optional_string(body, "name"), properties_field(body)};
     }
+    if (op == "set_owners") {
+        reject_unknown_fields(body, {"op", "code", "people"});
+        if (!field(body, "people"))
+            throw bad_request("people is required: the codes of the people responsible, or []");
+        return data::edit::SetOwners{required_string(body, "code"), string_list(body, "people")};
+    }
     throw bad_request("op must be one of move_vertex, reshape, move_boundary, split, merge, "
-                      "create, remove, reparent, set_attributes; got '" +
+                      "create, remove, reparent, set_attributes, set_owners, restore; got '" +
                       op.substr(0, 40) + "'");
 }
 
@@ -277,6 +287,14 @@ std::vector<data::FeatureChange> changes_named(Services& services, std::int64_t 
     for (auto& c : services.store.draft_changes(draft))
         if (std::find(codes.begin(), codes.end(), c.code) != codes.end())
             out.push_back(std::move(c));
+    return out;
+}
+
+// Who a draft makes responsible, per feature code: [{"code", "people": [person codes]}].
+json owners_json(const std::vector<data::OwnerChange>& owners) {
+    json out = json::array();
+    for (const auto& o : owners)
+        out.push_back({{"code", o.code}, {"people", o.people}});
     return out;
 }
 
@@ -334,6 +352,7 @@ Response get_draft(const Request& req, Services& services, const PathParams& par
         ops.push_back(operation_json(op));
     out["operation_log"] = std::move(ops);
     out["features"] = collection_of(services.store.draft_changes(d.id));
+    out["owners"] = owners_json(services.store.draft_owners(d.id));
     return json_ok(out);
 }
 
@@ -356,8 +375,13 @@ Response post_draft_operation(const Request& req, Services& services, const Path
         done = redraw.apply(d.id, parse_operation(body), who.username, body.dump(),
                             jurisdiction_check(services, layer, who));
     }
+    auto owners = services.store.draft_owners(d.id);
+    std::erase_if(owners, [&](const data::OwnerChange& o) {
+        return std::ranges::find(done.codes, o.code) == done.codes.end();
+    });
     return json_ok({{"operation", operation_json(done)},
-                    {"features", collection_of(changes_named(services, d.id, done.codes))}});
+                    {"features", collection_of(changes_named(services, d.id, done.codes))},
+                    {"owners", owners_json(owners)}});
 }
 
 Response post_draft_validate(const Request& req, Services& services, const PathParams& params) {
@@ -379,6 +403,17 @@ json counts_json(const data::GridImpact::Counts& c) {
             {"patrol_km", std::round(c.patrol_km * 1000) / 1000}};
 }
 
+json people_json(const std::vector<data::Person>& people) {
+    json out = json::array();
+    for (const auto& p : people)
+        out.push_back({{"id", p.id},
+                       {"code", p.code},
+                       {"name", p.name},
+                       {"role", to_string(p.role)},
+                       {"phone", p.phone}});
+    return out;
+}
+
 } // namespace
 
 Response get_draft_impact(const Request& req, Services& services, const PathParams& params) {
@@ -387,20 +422,13 @@ Response get_draft_impact(const Request& req, Services& services, const PathPara
     data::Redraw redraw(services.store);
     const data::DraftImpact impact = redraw.impact(d.id, services.desk.now());
     json grids = json::array();
-    for (const auto& g : impact.grids) {
-        json people = json::array();
-        for (const auto& p : g.people)
-            people.push_back({{"id", p.id},
-                              {"code", p.code},
-                              {"name", p.name},
-                              {"role", to_string(p.role)},
-                              {"phone", p.phone}});
+    for (const auto& g : impact.grids)
         grids.push_back({{"code", g.code},
                          {"change", g.change},
                          {"before", counts_json(g.before)},
                          {"after", counts_json(g.after)},
-                         {"people", std::move(people)}});
-    }
+                         {"people", people_json(g.people)},
+                         {"people_after", people_json(g.people_after)}});
     return json_ok({{"draft", d.id},
                     {"patrol_days", impact.patrol_days},
                     {"moved", counts_json(impact.moved)},
@@ -416,8 +444,8 @@ Response post_draft_commit(const Request& req, Services& services, const PathPar
     const std::string reason = required_string(body, "reason");
     // The caller must still be allowed every feature the draft touches (it may have been
     // started by someone else).
-    jurisdiction_check(services, layer, who)(services.store.draft_changes(d.id));
     data::Redraw redraw(services.store);
+    redraw.check(d.id, jurisdiction_check(services, layer, who));
     data::ValidationReport report = redraw.validate(d.id);
     if (report.errors() > 0) {
         json out = {{"code", "validation_failed"},
@@ -509,6 +537,26 @@ Response get_feature_history(const Request& req, Services& services, const PathP
     Response res = json_ok({{"type", "FeatureCollection"}, {"features", std::move(features)}});
     res.set_header("Content-Type", "application/geo+json");
     return res;
+}
+
+// The people responsible for a feature now, for an editor who may see people where it lies.
+Response get_feature_people(const Request& req, Services& services, const PathParams& params) {
+    const data::Principal who = require_editor(req, services);
+    reject_unknown_params(parse_target(req.target), {});
+    const data::Layer layer = layer_of(services, params);
+    const std::string code(param(params, "code"));
+    data::FeatureQuery q;
+    q.code = code;
+    const auto found = services.store.features(layer.name, q).features;
+    if (found.empty())
+        throw Error(ErrorCode::not_found,
+                    "layer " + layer.name + " has no feature '" + code.substr(0, 64) + "'");
+    const data::Scope scope =
+        data::scope_at(services.assigner, geo::point_on_surface(found.front().geometry));
+    if (!data::may(&who, data::Action::view, data::Resource::person, scope))
+        throw Error(ErrorCode::forbidden,
+                    who.username + " may not see who is responsible for " + code.substr(0, 64));
+    return json_ok({{"code", code}, {"people", people_json(services.store.people(code))}});
 }
 
 } // namespace tessera::server::detail

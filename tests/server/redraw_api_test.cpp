@@ -259,3 +259,61 @@ TEST_F(RedrawApiTest, ACommitWithValidationErrorsIsRefused) {
     EXPECT_EQ(discard.status, 200) << discard.body;
     EXPECT_EQ(json::parse(discard.body)["status"], "discarded");
 }
+
+TEST_F(RedrawApiTest, OwnersChangeInADraftAndFollowTheCommit) {
+    store->add_person({0, "P1", "张一", data::PersonRole::full_time_officer, "1", {"G1"}, {}});
+    store->add_person({0, "P2", "李二", data::PersonRole::full_time_officer, "2", {"G2"}, {}});
+    // Who is responsible now: for editors who may see people there.
+    const std::string g1_people = "/api/v1/layers/grid/features/G1/people";
+    Response now = call("GET", g1_people, "operator");
+    ASSERT_EQ(now.status, 200) << now.body;
+    EXPECT_EQ(json::parse(now.body)["people"][0]["name"], "张一");
+    EXPECT_EQ(call("GET", g1_people, "stranger").status, 403);
+    EXPECT_EQ(call("GET", g1_people, "chief").status, 403);
+    EXPECT_EQ(call("GET", g1_people, "").status, 401);
+    EXPECT_EQ(call("GET", "/api/v1/layers/grid/features/G9/people", "operator").status, 404);
+
+    const std::string set_g1 = R"({"op":"set_owners","code":"G1","people":["P2","P1"]})";
+    const std::int64_t theirs = new_draft("stranger");
+    EXPECT_EQ(call("POST", draft_path(theirs, "/operations"), "stranger", set_g1).status, 403)
+        << "G1 is outside the stranger's county";
+    EXPECT_TRUE(store->draft_owners(theirs).empty());
+
+    const std::int64_t id = new_draft();
+    auto op = [&](const std::string& body) {
+        return call("POST", draft_path(id, "/operations"), "operator", body);
+    };
+    EXPECT_EQ(op(R"({"op":"set_owners","code":"G1"})").status, 400) << "people missing";
+    EXPECT_EQ(op(R"({"op":"set_owners","code":"G1","people":"P2"})").status, 400);
+    EXPECT_EQ(op(R"({"op":"set_owners","code":"G1","people":["P9"]})").status, 404);
+    EXPECT_EQ(op(R"({"op":"set_owners","code":"G9","people":[]})").status, 404);
+    Response set = op(set_g1);
+    ASSERT_EQ(set.status, 200) << set.body;
+    EXPECT_EQ(json::parse(set.body)["owners"],
+              json::parse(R"([{"code":"G1","people":["P2","P1"]}])"));
+    // Merging G2 into G1 hands P2 over (already there) and leaves G2 without anyone.
+    ASSERT_EQ(op(R"({"op":"merge","codes":["G1","G2"]})").status, 200);
+    json draft = json::parse(call("GET", draft_path(id), "operator").body);
+    EXPECT_EQ(draft["owners"],
+              json::parse(R"([{"code":"G1","people":["P2","P1"]},{"code":"G2","people":[]}])"));
+
+    json impact = json::parse(call("GET", draft_path(id, "/impact"), "operator").body);
+    for (const auto& g : impact["grids"])
+        if (g["code"] == "G1") {
+            ASSERT_EQ(g["people"].size(), 1u);
+            ASSERT_EQ(g["people_after"].size(), 2u);
+            EXPECT_EQ(g["people_after"][0]["name"], "李二");
+        }
+
+    EXPECT_EQ(call("POST", draft_path(id, "/commit"), "stranger", R"({"reason":"x"})").status, 403);
+    Response c = call("POST", draft_path(id, "/commit"), "operator", R"({"reason":"merge"})");
+    ASSERT_EQ(c.status, 200) << c.body;
+    Response located = call("GET", "/api/v1/locate?lon=114.015&lat=33.505", "operator");
+    ASSERT_EQ(located.status, 200) << located.body;
+    json where = json::parse(located.body);
+    EXPECT_EQ(where["grid"]["code"], "G1");
+    std::vector<std::string> names;
+    for (const auto& o : where["owners"])
+        names.push_back(o["name"].get<std::string>());
+    EXPECT_EQ(names, (std::vector<std::string>{"张一", "李二"}));
+}

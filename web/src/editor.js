@@ -1,7 +1,9 @@
 // The boundary editor (docs/redrawing.md): a draft changeset of the grid layer, edited on the map
 // (drag a vertex, shared corners move for every grid that has them; split a grid along a drawn
-// line; merge adjacent grids), with the draft's validation findings drawn on the map, its impact
-// on the ground, commit with a reason, and the layer's history with each version's changes.
+// line; redraw a grid's shape or the boundary between two; draw a new grid; merge adjacent grids
+// or remove one into a neighbour; set who is responsible), with the draft's validation findings
+// drawn on the map, its impact on the ground, commit with a reason, and the layer's history with
+// each version's changes.
 // For admins and command operators; the server checks their jurisdiction on every operation.
 import GeoJSON from 'ol/format/GeoJSON.js';
 import VectorLayer from 'ol/layer/Vector.js';
@@ -53,8 +55,10 @@ export function setupEditor({ map, user, onCommitted }) {
 
   const select = new Select({ layers: [layers[0]], condition: click, toggleCondition: shiftKeyOnly });
   const modify = new Modify({ source });
-  const draw = new Draw({ source: new VectorSource(), type: 'LineString' });
+  const drawLine = new Draw({ source: new VectorSource(), type: 'LineString' });
+  const drawShape = new Draw({ source: new VectorSource(), type: 'Polygon' });
   const snap = new Snap({ source });
+  const drawing = { split: drawLine, boundary: drawLine, reshape: drawShape, create: drawShape };
   const editor = { draft: null, tool: 'select' };
 
   const message = (text, error = false) => {
@@ -66,11 +70,12 @@ export function setupEditor({ map, user, onCommitted }) {
 
   function setTool(tool) {
     editor.tool = tool;
-    for (const i of [select, modify, draw, snap]) map.removeInteraction(i);
+    for (const i of [select, modify, drawLine, drawShape, snap]) map.removeInteraction(i);
+    $('#new-feature').hidden = tool !== 'create';
     if (!editor.draft) return;
     if (tool === 'select') map.addInteraction(select);
     if (tool === 'modify') map.addInteraction(modify);
-    if (tool === 'split') map.addInteraction(draw); // the grid chosen with the select tool
+    if (drawing[tool]) map.addInteraction(drawing[tool]); // on the grids chosen with the select tool
     map.addInteraction(snap); // after the others, as OpenLayers asks
     $('#editor-hint').textContent = t(`hint_${tool}`);
     for (const b of document.querySelectorAll('#editor-tools button')) b.classList.toggle('on', b.dataset.tool === tool);
@@ -129,12 +134,15 @@ export function setupEditor({ map, user, onCommitted }) {
       list.append(li);
     }
     const table = document.createElement('table');
-    table.innerHTML = `<tr><th>${t('grid')}</th><th>${t('households')}</th><th>${t('open_events')}</th></tr>`;
+    table.innerHTML = `<tr><th>${t('grid')}</th><th>${t('households')}</th><th>${t('open_events')}</th><th>${t('people')}</th></tr>`;
+    const names = (people) => people.map((p) => p.name).join('、') || t('nobody');
     for (const g of impact.grids) {
       const row = table.insertRow();
       row.dataset.code = g.code;
+      const owners = names(g.people) === names(g.people_after) ? names(g.people_after)
+        : `${names(g.people)} → ${names(g.people_after)}`;
       for (const text of [`${g.code} (${t('change_' + g.change)})`, `${g.before.households} → ${g.after.households}`,
-        `${g.before.open_events} → ${g.after.open_events}`])
+        `${g.before.open_events} → ${g.after.open_events}`, owners])
         row.insertCell().textContent = text;
     }
     const moved = document.createElement('p');
@@ -168,6 +176,7 @@ export function setupEditor({ map, user, onCommitted }) {
     source.clear();
     findings.clear();
     select.getFeatures().clear();
+    $('#owners').hidden = true;
     panel.classList.remove('editing');
     $('#editor-findings').replaceChildren();
     $('#editor-impact').replaceChildren();
@@ -243,15 +252,64 @@ export function setupEditor({ map, user, onCommitted }) {
       }
     if (from) await operate({ op: 'move_vertex', from, to });
   });
-  draw.on('drawend', async (e) => {
-    const grid = select.getFeatures().item(0);
-    if (!grid) {
-      message(t('select_first'), true);
+  // A drawn line or shape, as the tool in hand uses it.
+  const drawn = (e) => {
+    const g = e.feature.getGeometry().clone().transform('EPSG:3857', 'EPSG:4326');
+    return { type: g.getType(), coordinates: g.getCoordinates() };
+  };
+  const selected = () => select.getFeatures().getArray().map((f) => f.getId());
+  drawLine.on('drawend', async (e) => {
+    const codes = selected();
+    if (editor.tool === 'boundary') {
+      if (codes.length !== 2) return message(t('hint_boundary'), true);
+      await operate({ op: 'move_boundary', codes, line: drawn(e) });
+    } else {
+      if (!codes.length) return message(t('select_first'), true);
+      await operate({ op: 'split', code: codes[0], line: drawn(e) });
+    }
+    select.getFeatures().clear();
+  });
+  drawShape.on('drawend', async (e) => {
+    if (editor.tool === 'create') {
+      const code = $('#new-code').value.trim(), name = $('#new-name').value.trim();
+      if (!code || !name) return message(t('code_needed'), true);
+      if (await operate({ op: 'create', code, name, geometry: drawn(e) })) $('#new-code').value = $('#new-name').value = '';
       return;
     }
-    const line = e.feature.getGeometry().clone().transform('EPSG:3857', 'EPSG:4326');
-    await operate({ op: 'split', code: grid.getId(), line: { type: 'LineString', coordinates: line.getCoordinates() } });
+    const codes = selected();
+    if (!codes.length) return message(t('hint_reshape'), true);
+    await operate({ op: 'reshape', code: codes[0], geometry: drawn(e) });
     select.getFeatures().clear();
+  });
+
+  // Who is responsible for the one grid selected: as the draft has it, or as it is now.
+  select.on('select', async () => {
+    const codes = selected();
+    $('#owners').hidden = codes.length !== 1;
+    if (codes.length !== 1) return;
+    const code = codes[0];
+    $('#owners-grid').textContent = code;
+    const draft = await api(`/api/v1/layers/${layerName}/changesets/${editor.draft}`);
+    const planned = draft.owners.find((o) => o.code === code);
+    if (planned) {
+      $('#owners-codes').value = planned.people.join(', ');
+      $('#owners-names').textContent = '';
+      return;
+    }
+    try {
+      const now = await api(`/api/v1/layers/${layerName}/features/${encodeURIComponent(code)}/people`);
+      $('#owners-codes').value = now.people.map((p) => p.code).join(', ');
+      $('#owners-names').textContent = now.people.map((p) => `${p.name}（${t(p.role)}）`).join('、') || t('nobody');
+    } catch (err) {
+      $('#owners-codes').value = '';
+      // A grid of this draft only has no one yet; another's area is not ours to see.
+      $('#owners-names').textContent = err instanceof ApiError && err.status === 404 ? t('nobody') : explain(err);
+    }
+  });
+  $('#owners-set').addEventListener('click', async () => {
+    const code = $('#owners-grid').textContent;
+    const people = $('#owners-codes').value.split(/[,，、\s]+/).filter(Boolean);
+    if (await operate({ op: 'set_owners', code, people })) $('#owners-names').textContent = '';
   });
 
   $('#draft-start').addEventListener('click', start);
@@ -264,6 +322,11 @@ export function setupEditor({ map, user, onCommitted }) {
       return;
     }
     operate({ op: 'merge', codes }).then(() => select.getFeatures().clear());
+  });
+  $('#remove').addEventListener('click', () => {
+    const codes = selected();
+    if (codes.length !== 2) return message(t('select_remove'), true);
+    operate({ op: 'remove', code: codes[0], into: codes[1] }).then(() => select.getFeatures().clear());
   });
   for (const b of document.querySelectorAll('#editor-tools button[data-tool]'))
     b.addEventListener('click', () => setTool(b.dataset.tool));

@@ -3,7 +3,8 @@
 // a township operator logs in and sees grids and events drawn, opens an event, dispatches it,
 // and a second operator's page sees the change arrive over the live feed; an officer of another
 // grid does not see the event at all. The operator then splits a grid in the boundary editor and
-// sees the new grid on the map and in locate.
+// sees the new grid on the map and in locate, and hands a grid over to other officers and draws a
+// new grid inside it.
 //
 // Environment: TESSERA_BINARY (default ../build/release/tessera), CHROMIUM (default
 // /usr/bin/chromium), TESSERA_WEB_DIST (default ./dist).
@@ -208,6 +209,19 @@ const pixelOf = (page, lonlat) =>
     return [box.left + x, box.top + y];
   }, lonlat);
 
+// Zooms the map to a grid (a GeoJSON Feature) and starts a draft in the editor.
+async function startDraftAround(page, grid, title) {
+  await page.evaluate((g) => {
+    const { map, geojson } = window.tessera;
+    map.getView().fit(geojson.readFeature(g).getGeometry().getExtent(), { padding: [80, 80, 80, 80] });
+  }, grid);
+  await page.waitForTimeout(800);
+  await page.fill('#draft-title', title);
+  await page.click('#draft-start');
+  await page.waitForSelector('#editor.editing');
+  await page.waitForTimeout(500);
+}
+
 test('an operator splits a grid in the editor and the map and locate follow', async () => {
   const operator = await loggedInPage('township');
   const bearer = await token(operator);
@@ -219,15 +233,7 @@ test('an operator splits a grid in the editor and the map and locate follow', as
   const across = inside(grid.geometry);
 
   // Zoom to the grid, start a draft, select the grid, draw a line across it.
-  await operator.evaluate((g) => {
-    const { map, geojson } = window.tessera;
-    map.getView().fit(geojson.readFeature(g).getGeometry().getExtent(), { padding: [80, 80, 80, 80] });
-  }, grid);
-  await operator.waitForTimeout(800);
-  await operator.fill('#draft-title', '浏览器测试：拆分网格');
-  await operator.click('#draft-start');
-  await operator.waitForSelector('#editor.editing');
-  await operator.waitForTimeout(500);
+  await startDraftAround(operator, grid, '浏览器测试：拆分网格');
   const [sx, sy] = await pixelOf(operator, across.point);
   await operator.mouse.click(sx, sy);
   await operator.click('#editor-tools button[data-tool="split"]');
@@ -262,4 +268,60 @@ test('an operator splits a grid in the editor and the map and locate follow', as
   }, [px, py, `${code}-2`], { timeout: 10000, polling: 250 });
   // The history lists the new version.
   await operator.waitForSelector('#history li');
+});
+
+test('an operator hands a grid over and draws a new grid in it', async () => {
+  const operator = await loggedInPage('township');
+  const bearer = await token(operator);
+  await operator.waitForSelector('#editor:not([hidden])');
+  const code = await operator.$eval('#event-rows tr:last-child', (tr) => tr.children[3].textContent);
+  const grid = (await call('GET', `/api/v1/layers/grid/features/${code}/history`, bearer)).features.at(-1);
+  const people = (await call('GET', `/api/v1/layers/grid/features/${code}/people`, bearer)).people;
+  assert.ok(people.length >= 1, `${code} has someone responsible`);
+  const handedTo = people.slice(1).map((p) => p.code); // the first one leaves (maybe no one is left)
+
+  await startDraftAround(operator, grid, '浏览器测试：交接网格并新建网格');
+  const middle = inside(grid.geometry);
+  const [sx, sy] = await pixelOf(operator, middle.point);
+  await operator.mouse.click(sx, sy);
+  // The owners of the selected grid, by name; hand it to the others.
+  await operator.waitForSelector('#owners:not([hidden])');
+  await operator.waitForFunction((name) => document.querySelector('#owners-names').textContent.includes(name), people[0].name);
+  await operator.fill('#owners-codes', handedTo.join(', '));
+  await operator.click('#owners-set');
+  await operator.waitForFunction(() => /设置负责人|Owners set/.test(document.querySelector('#editor-message').textContent));
+  await operator.waitForFunction(
+    ([c, name]) => document.querySelector(`#editor-impact tr[data-code="${c}"]`)?.textContent.includes(`${name}`),
+    [code, people[0].name],
+  );
+
+  // A small new grid drawn in its middle, a fifth of its width across.
+  await operator.click('#editor-tools button[data-tool="create"]');
+  await operator.fill('#new-code', `${code}-N1`);
+  await operator.fill('#new-name', '新小区网格');
+  const r = (middle.east - middle.west) / 10;
+  const [cx, cy] = middle.point;
+  const corners = [[cx - r, cy - r / 2], [cx + r, cy - r / 2], [cx + r, cy + r / 2], [cx - r, cy + r / 2]];
+  for (const [i, c] of corners.entries()) {
+    const [x, y] = await pixelOf(operator, c);
+    if (i === corners.length - 1) await operator.mouse.dblclick(x, y);
+    else await operator.mouse.click(x, y);
+  }
+  await operator
+    .waitForFunction((c) => document.querySelector('#editor-message').textContent.includes(c), `${code}-N1`, { timeout: 10000 })
+    .catch(async () => assert.fail(`the new grid did not land: ${await operator.textContent('#editor-message')}`));
+  // No one is responsible for the new grid yet: a warning, not an error.
+  await operator.waitForFunction((c) => document.querySelector('#editor-findings').textContent.includes(c), `${code}-N1`);
+  assert.match(await operator.textContent('#editor-findings'), /(错误|Errors): 0/);
+
+  await operator.fill('#commit-reason', '网格员调岗，新小区单独成格');
+  await operator.click('#draft-commit');
+  await operator.waitForFunction(() => /已提交|Committed/.test(document.querySelector('#editor-message').textContent), null, { timeout: 10000 });
+  const located = await call('GET', `/api/v1/locate?lon=${cx}&lat=${cy}`, bearer);
+  assert.equal(located.grid.code, `${code}-N1`);
+  const after = (await call('GET', `/api/v1/layers/grid/features/${code}/people`, bearer)).people;
+  assert.deepEqual(after.map((p) => p.code).sort(), handedTo.slice().sort());
+  const elsewhere = await call('GET', `/api/v1/locate?lon=${middle.west + r / 4}&lat=${middle.y}`, bearer);
+  assert.equal(elsewhere.grid.code, code);
+  assert.ok(!elsewhere.owners.some((o) => o.name === people[0].name && o.phone === people[0].phone && o.level === 'grid'), 'the first one has left the grid');
 });
