@@ -798,6 +798,26 @@ RedrawCommit Redraw::commit(std::int64_t draft_id, const ChangesetInfo& info) {
     const auto grid_layer = std::find_if(layers.begin(), layers.end(),
                                          [](const Layer& l) { return l.kind == LayerKind::grid; });
     if (grid_layer != layers.end() && grid_layer->name == d.layer && !sides.reach.empty()) {
+        // A feature's parent, its parent's parent, ... with their layers' kinds, read once each.
+        std::map<std::string, std::vector<std::pair<LayerKind, std::string>>> above;
+        auto areas_above = [&](const std::string& grid, const std::string& parent) {
+            auto& chain = above[grid];
+            if (!chain.empty())
+                return chain;
+            std::optional<std::string> layer = grid_layer->parent_layer, code = parent;
+            for (int depth = 0; layer && code && !code->empty() && depth < 8; ++depth) {
+                auto l = std::ranges::find(layers, *layer, &Layer::name);
+                if (l == layers.end())
+                    break;
+                chain.emplace_back(l->kind, *code);
+                FeatureQuery q;
+                q.code = *code;
+                auto page = m_store.features(l->name, q);
+                layer = l->parent_layer;
+                code = page.features.empty() ? std::nullopt : page.features.front().parent_code;
+            }
+            return chain;
+        };
         std::map<std::string, std::string> parent_of; // changed code -> its parent after
         for (const auto& c : changes)
             parent_of[c.code] = c.after ? c.after->parent_code.value_or("") : "";
@@ -815,8 +835,13 @@ RedrawCommit Redraw::commit(std::int64_t draft_id, const ChangesetInfo& info) {
             Event moved = e;
             moved.grid_code = to;
             moved.outside_grid = false;
-            if (!parent_of[to].empty())
-                moved.community_code = parent_of[to];
+            // The areas above the new grid, by their layers' kinds.
+            for (const auto& [kind, code] : areas_above(to, parent_of[to]))
+                for (auto [k, field] : {std::pair{LayerKind::community, &moved.community_code},
+                                        {LayerKind::township, &moved.township_code},
+                                        {LayerKind::county, &moved.county_code}})
+                    if (kind == k)
+                        *field = code;
             moved.layer_version = out.changeset.version;
             moved.updated_at = out.changeset.created_at;
             TimelineEntry entry;

@@ -240,6 +240,54 @@ TEST_F(RedrawTest, AnOpenEventInNoGridMovesIntoTheGridDrawnThere) {
         << store->timeline(stray).back().note;
 }
 
+TEST(RedrawAcrossAreas, AMovedEventTakesTheAreasAboveItsNewGrid) {
+    // Two townships of one county, a community and a grid in each; T2's grid G2 goes to G1.
+    tessera::testing::TempDir dir;
+    auto store = open_spatialite_store(dir / "a.db");
+    const ChangesetInfo cs{"test", "fixture", parse_time("2026-01-01")};
+    store->create_layer({"county", LayerKind::county, "", std::nullopt, 0, "EPSG:4326"});
+    store->create_layer({"township", LayerKind::township, "", "county", 1, "EPSG:4326"});
+    store->create_layer({"community", LayerKind::community, "", "township", 2, "EPSG:4326"});
+    store->create_layer({"grid", LayerKind::grid, "", "community", 3, "EPSG:4326"});
+    auto two = [&](const char* layer, const char* a, const char* b, std::optional<std::string> pa,
+                   std::optional<std::string> pb) {
+        store->replace_features(
+            layer, cs,
+            std::vector<FeatureInput>{{a, a, pa, {}, rect(114.00, 33.50, 114.01, 33.51)},
+                                      {b, b, pb, {}, rect(114.01, 33.50, 114.02, 33.51)}});
+    };
+    store->replace_features("county", cs,
+                            std::vector<FeatureInput>{
+                                {"K", "K", std::nullopt, {}, rect(114.00, 33.50, 114.02, 33.51)}});
+    two("township", "T1", "T2", "K", "K");
+    two("community", "C1", "C2", "T1", "T2");
+    two("grid", "G1", "G2", "C1", "C2");
+    Event e;
+    e.category = "garbage";
+    e.description = "in G2";
+    e.position = {114.015, 33.505};
+    e.grid_code = "G2";
+    e.community_code = "C2";
+    e.township_code = "T2";
+    e.county_code = "K";
+    e.reported_at = e.updated_at = e.deadline_at = *parse_time("2026-01-15");
+    TimelineEntry intake;
+    intake.at = e.reported_at;
+    intake.actor = "citizen";
+    intake.action = EventAction::report;
+    const std::int64_t id = store->add_event(e, {intake}).id;
+
+    Redraw redraw(*store);
+    Draft d = store->create_draft("grid", {"editor", "G2 joins G1", std::nullopt});
+    redraw.apply(d.id, edit::Merge{{"G1", "G2"}}, "editor");
+    ASSERT_EQ(redraw.commit(d.id, {"editor", "merge", std::nullopt}).moved_events.size(), 1u);
+    const Event moved = *store->event(id);
+    EXPECT_EQ(moved.grid_code, "G1");
+    EXPECT_EQ(moved.community_code, "C1");
+    EXPECT_EQ(moved.township_code, "T1");
+    EXPECT_EQ(moved.county_code, "K");
+}
+
 TEST_F(RedrawTest, RestoringThePreviousVersionRollsBackExactly) {
     Draft d = draft("split A11");
     redraw.apply(d.id, edit::Split{"A11", across_a11, {"A11N"}}, "editor");
