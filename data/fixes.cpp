@@ -30,9 +30,9 @@ std::string format_of(const std::filesystem::path& file, const FixReadOptions& o
     if (f == "json")
         f = "geojson";
     if (f != "gpx" && f != "csv" && f != "geojson" && f != "plt")
-        throw Error(ErrorCode::invalid_argument,
-                    file.filename().string() + ": cannot tell its format from '" + f +
-                        "': name one of gpx, csv, geojson, plt");
+        throw Error(ErrorCode::invalid_argument, file.filename().string() +
+                                                     ": cannot tell its format from '" + f +
+                                                     "': name one of gpx, csv, geojson, plt");
     return f;
 }
 
@@ -99,12 +99,12 @@ void check_gpx_coordinates(const std::string& text, const std::string& name) {
             const char quote = tag[a + 5];
             auto close = tag.find(quote, a + 6);
             if (close == std::string_view::npos || !number(tag.substr(a + 6, close - a - 6)))
-                throw Error(ErrorCode::invalid_argument,
-                            name + ": track point " + std::to_string(n) + " has " +
-                                std::string(attr + 1, 3) + "=" +
-                                std::string(tag.substr(a + 5, std::min<std::size_t>(
-                                                                  close - a - 4, 24))) +
-                                ", not a number");
+                throw Error(
+                    ErrorCode::invalid_argument,
+                    name + ": track point " + std::to_string(n) + " has " +
+                        std::string(attr + 1, 3) + "=" +
+                        std::string(tag.substr(a + 5, std::min<std::size_t>(close - a - 4, 24))) +
+                        ", not a number");
         }
     }
 }
@@ -115,8 +115,8 @@ void read_gpx(const std::filesystem::path& file, const std::string& officer, Raw
     detail::GdalErrorCapture capture;
     const std::string name = file.filename().string();
     const char* drivers[] = {"GPX", nullptr};
-    DatasetPtr ds(GDALOpenEx(file.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, nullptr,
-                             nullptr));
+    DatasetPtr ds(
+        GDALOpenEx(file.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, nullptr, nullptr));
     if (!ds)
         throw Error(ErrorCode::invalid_argument,
                     name + ": not a GPX file GDAL can read (" + capture.last() + ")");
@@ -156,8 +156,7 @@ void read_gpx(const std::filesystem::path& file, const std::string& officer, Raw
         const int offset_min = tz > 1 ? (tz - 100) * 15 : 0;
         Time at = time_point_cast<milliseconds>(sys_days{ymd}) + hours{h} + minutes{mi} +
                   milliseconds{std::lround(sec * 1000)} - minutes{offset_min};
-        out.fixes.push_back(
-            {officer, at, {OGR_G_GetX(g, 0), OGR_G_GetY(g, 0)}, std::nullopt});
+        out.fixes.push_back({officer, at, {OGR_G_GetX(g, 0), OGR_G_GetY(g, 0)}, std::nullopt});
         out.where.push_back("track point " + std::to_string(n));
     }
 }
@@ -239,8 +238,7 @@ void read_plt(const std::filesystem::path& file, const std::string& officer, Raw
 
 // Point features with "time" (and "officer", "accuracy") properties, or lines with their
 // times in "coordTimes" or "times" (as GPX converters write them).
-void read_geojson(const std::filesystem::path& file, const std::string& default_officer,
-                  Raw& out) {
+void read_geojson(const std::filesystem::path& file, const std::string& default_officer, Raw& out) {
     using json = nlohmann::json;
     const std::string name = file.filename().string();
     json doc = json::parse(read_all(file), nullptr, false);
@@ -270,9 +268,8 @@ void read_geojson(const std::filesystem::path& file, const std::string& default_
     for (std::size_t i = 0; i < features.size(); ++i) {
         const json& f = features[i];
         const std::string where = name + " feature " + std::to_string(i + 1);
-        const json props = f.contains("properties") && f["properties"].is_object()
-                               ? f["properties"]
-                               : json::object();
+        const json props = f.contains("properties") && f["properties"].is_object() ? f["properties"]
+                                                                                   : json::object();
         std::string officer = props.value("officer", default_officer);
         if (!f.contains("geometry") || !f["geometry"].is_object())
             throw Error(ErrorCode::invalid_argument, where + ": no geometry");
@@ -296,7 +293,8 @@ void read_geojson(const std::filesystem::path& file, const std::string& default_
             throw Error(ErrorCode::invalid_argument,
                         where + ": fixes come as Points or lines, not " + type);
         json lines = type == "LineString" ? json::array({coords}) : coords;
-        json times = props.contains("coordTimes") ? props["coordTimes"] : props.value("times", json());
+        json times =
+            props.contains("coordTimes") ? props["coordTimes"] : props.value("times", json());
         if (type == "LineString" || (times.is_array() && !times.empty() && !times[0].is_array()))
             times = json::array({times});
         for (std::size_t l = 0; l < lines.size(); ++l)
@@ -343,7 +341,8 @@ FixRead read_fixes(const std::filesystem::path& file, const FixReadOptions& opti
         Fix& f = raw.fixes[i];
         if (f.officer.empty())
             throw Error(ErrorCode::invalid_argument,
-                        raw.where[i] + ": whose fix is it? The file does not say: name the officer");
+                        raw.where[i] +
+                            ": whose fix is it? The file does not say: name the officer");
         try {
             if (!to_storage.is_identity())
                 f.position = to_storage.apply(f.position);

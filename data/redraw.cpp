@@ -117,15 +117,12 @@ Draft open_draft(Store& store, std::int64_t id) {
     return *d;
 }
 
-// A draft as its operations see it: its changes, read once, over the current layer.
-class DraftState {
+// Who a draft makes responsible for what, read once, over who is responsible now.
+class DraftOwners {
 public:
-    DraftState(Store& store, Draft draft)
-        : m_store(store)
-        , m_draft(std::move(draft)) {
-        for (auto& c : m_store.draft_changes(m_draft.id))
-            m_changes[c.code] = std::move(c.after);
-        for (auto& o : m_store.draft_owners(m_draft.id))
+    DraftOwners(Store& store, std::int64_t draft)
+        : m_store(store) {
+        for (auto& o : m_store.draft_owners(draft))
             m_owners[o.code] = std::move(o.people);
     }
 
@@ -136,6 +133,35 @@ public:
         std::vector<std::string> out;
         for (const auto& p : m_store.people(code))
             out.push_back(p.code);
+        return out;
+    }
+
+    const std::map<std::string, std::vector<std::string>>& changed() const { return m_owners; }
+
+private:
+    Store& m_store;
+    std::map<std::string, std::vector<std::string>> m_owners;
+};
+
+// A draft as its operations see it: its changes, read once, over the current layer.
+class DraftState {
+public:
+    DraftState(Store& store, Draft draft)
+        : m_store(store)
+        , m_draft(std::move(draft))
+        , m_owners(store, m_draft.id) {
+        for (auto& c : m_store.draft_changes(m_draft.id))
+            m_changes[c.code] = std::move(c.after);
+    }
+
+    std::vector<std::string> owners(const std::string& code) const { return m_owners.owners(code); }
+    const DraftOwners& draft_owners() const { return m_owners; }
+
+    // The draft's changes, by code.
+    std::vector<FeatureChange> changes() const {
+        std::vector<FeatureChange> out;
+        for (const auto& [code, after] : m_changes)
+            out.push_back({code, after});
         return out;
     }
 
@@ -234,8 +260,8 @@ public:
 private:
     Store& m_store;
     Draft m_draft;
+    DraftOwners m_owners;
     std::map<std::string, std::optional<FeatureInput>> m_changes; // nullopt: removed
-    std::map<std::string, std::vector<std::string>> m_owners;
 };
 
 // The people with these codes, in that order, once each; Error(not_found) naming one unknown.
@@ -494,12 +520,11 @@ void Redraw::check(std::int64_t draft_id, const ChangeCheck& check) {
     if (!d)
         throw Error(ErrorCode::not_found, "draft " + std::to_string(draft_id) + " does not exist");
     const DraftState state(m_store, *d);
-    const auto changes = m_store.draft_changes(draft_id);
     std::vector<FeatureInput> owned;
-    for (const auto& o : m_store.draft_owners(draft_id))
-        if (auto f = state.feature(o.code))
+    for (const auto& [code, people] : state.draft_owners().changed())
+        if (auto f = state.feature(code))
             owned.push_back(std::move(*f));
-    check(changes, owned);
+    check(state.changes(), owned);
 }
 
 std::vector<FeatureInput> Redraw::features(std::int64_t draft_id, std::optional<geo::BBox> box) {
@@ -552,9 +577,9 @@ ValidationReport Redraw::validate(std::int64_t draft_id, const ValidationRules& 
 
     // A grid the draft makes or changes should have someone responsible for it.
     if (layer->kind == LayerKind::grid || layer->kind == LayerKind::exclusive_grid) {
-        const DraftState state(m_store, *d);
+        const DraftOwners owners(m_store, d->id);
         for (const auto& f : features)
-            if (changed.contains(f.code) && state.owners(f.code).empty())
+            if (changed.contains(f.code) && owners.owners(f.code).empty())
                 report.findings.push_back(
                     {"unowned",
                      Finding::Severity::warning,

@@ -952,8 +952,13 @@ public:
         static const std::string sql = std::string(person_select) +
                                        "WHERE p.code IN (SELECT value FROM json_each(?1)) "
                                        "ORDER BY p.id";
+        return people_in(sql, json(std::vector<std::string>(codes.begin(), codes.end())));
+    }
+
+    // The people whose column in `sql` is one of `values` (a JSON array).
+    std::vector<Person> people_in(const std::string& sql, const json& values) {
         auto& q = stmt(sql.c_str());
-        q.bind(1, json(std::vector<std::string>(codes.begin(), codes.end())).dump());
+        q.bind(1, values.dump());
         return read_people(q);
     }
 
@@ -970,9 +975,7 @@ public:
         static const std::string sql = std::string(person_select) +
                                        "WHERE p.id IN (SELECT value FROM json_each(?1)) "
                                        "ORDER BY p.id";
-        auto& q = stmt(sql.c_str());
-        q.bind(1, json(std::vector<std::int64_t>(ids.begin(), ids.end())).dump());
-        return read_people(q);
+        return people_in(sql, json(std::vector<std::int64_t>(ids.begin(), ids.end())));
     }
 
     static constexpr const char* person_select =

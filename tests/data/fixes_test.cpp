@@ -165,9 +165,9 @@ TEST(Fixes, CleaningDropsInaccurateDuplicateAndImpossibleFixesAndSaysHowMany) {
     std::vector<Fix> fixes;
     for (int s = 0; s <= 60; s += 10)
         fixes.push_back({"P1", at(s), {114.0 + s * 0.00001, 33.5}, 5.0});
-    fixes.push_back({"P1", at(25), {114.01, 33.5}, 5.0});       // 900 m off in 5 s: a jump
-    fixes.push_back({"P1", at(35), {114.00035, 33.5}, 300.0});  // accuracy 300 m
-    fixes.push_back({"P1", at(20), {114.0002, 33.5}, 5.0});     // the same time again
+    fixes.push_back({"P1", at(25), {114.01, 33.5}, 5.0});        // 900 m off in 5 s: a jump
+    fixes.push_back({"P1", at(35), {114.00035, 33.5}, 300.0});   // accuracy 300 m
+    fixes.push_back({"P1", at(20), {114.0002, 33.5}, 5.0});      // the same time again
     fixes.push_back({"P2", at(0), {114.1, 33.6}, std::nullopt}); // another officer
     CleanFixes c = clean_fixes(fixes);
     EXPECT_EQ(c.too_fast, 1u);
