@@ -2,6 +2,7 @@
 // and returns the process exit code; failures that end the command throw tessera::Error.
 #pragma once
 
+#include <filesystem>
 #include <span>
 #include <string>
 #include <string_view>
@@ -18,6 +19,7 @@ int demo_command(Args args);
 int locate_command(Args args);
 int serve_command(Args args);
 int validate_command(Args args);
+int audit_command(Args args);
 
 // Minimal option parsing shared by the subcommands: "--name value" and "--flag".
 class Options {
@@ -35,5 +37,12 @@ private:
     std::vector<std::pair<std::string, std::string>> m_values;
     std::vector<std::string> m_positional;
 };
+
+// The value of --out, refused (invalid_argument) when the file exists and --force is not given;
+// empty without --out.
+std::filesystem::path output_option(const Options& opts);
+// Writes `content` to `path` through `path`.partial and a rename, so that nobody ever reads half
+// a file, and an old file stays whole when the write fails. Throws Error(io_error).
+void write_file_atomically(const std::filesystem::path& path, std::string_view content);
 
 } // namespace tessera::cli

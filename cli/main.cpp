@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -52,6 +53,28 @@ std::string Options::require(std::string_view name) const {
     if (!has(name))
         throw Error(ErrorCode::invalid_argument, "missing required option --" + std::string(name));
     return get(name);
+}
+
+std::filesystem::path output_option(const Options& opts) {
+    if (!opts.has("out"))
+        return {};
+    std::filesystem::path out = opts.get("out");
+    if (std::filesystem::exists(out) && !opts.has("force"))
+        throw Error(ErrorCode::invalid_argument,
+                    out.string() + " exists (add --force to overwrite)");
+    return out;
+}
+
+void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
+    std::filesystem::path partial = path;
+    partial += ".partial";
+    {
+        std::ofstream file(partial, std::ios::binary | std::ios::trunc);
+        file.write(content.data(), static_cast<std::streamsize>(content.size()));
+        if (!file.flush())
+            throw Error(ErrorCode::io_error, "cannot write " + partial.string());
+    }
+    std::filesystem::rename(partial, path);
 }
 
 long long Options::get_int(std::string_view name, long long fallback) const {
@@ -104,6 +127,13 @@ const std::map<std::string, Command>& commands() {
           "         [--households urban=300-500,rural=30-300] [--min-area 1000] [--tolerance 1]\n"
           "                                        check a layer: geometry, gaps, overlaps, "
           "containment, households"}},
+        {"audit",
+         {audit_command,
+          "audit --db DB --from DATE --to DATE [--out FILE.csv] [--layer grid] [--force]\n"
+          "      [--dwell 5] [--gap 10] [--reach 50] [--cell 5] [--full-share 0.8]\n"
+          "      [--stale rural=30,urban=45] [--threads N]\n"
+          "                                        patrol coverage per grid: visits, distance, "
+          "share, stale"}},
         {"transform",
          {transform_command,
           "transform --from CRS --to CRS LON LAT   convert one coordinate pair"}},

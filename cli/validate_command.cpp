@@ -11,7 +11,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 namespace tessera::cli {
@@ -67,13 +66,7 @@ int validate_command(Args args) {
     if (rules.min_area_m2 < 0 || rules.fault_min_area_m2 < 0)
         throw Error(ErrorCode::invalid_argument,
                     "--min-area and --tolerance are square metres >= 0");
-    std::filesystem::path out;
-    if (opts.has("out")) {
-        out = opts.get("out");
-        if (std::filesystem::exists(out) && !opts.has("force"))
-            throw Error(ErrorCode::invalid_argument,
-                        out.string() + " exists (add --force to overwrite)");
-    }
+    const std::filesystem::path out = output_option(opts);
 
     auto store = data::open_spatialite_store(db);
     const auto started = std::chrono::steady_clock::now();
@@ -94,15 +87,7 @@ int validate_command(Args args) {
         json collection = {{"type", "FeatureCollection"}, {"features", json::array()}};
         for (const auto& f : report.findings)
             collection["features"].push_back(server::to_geojson(f));
-        std::filesystem::path partial = out;
-        partial += ".partial";
-        {
-            std::ofstream file(partial, std::ios::binary | std::ios::trunc);
-            file << collection.dump() << '\n';
-            if (!file.flush())
-                throw Error(ErrorCode::io_error, "cannot write " + partial.string());
-        }
-        std::filesystem::rename(partial, out);
+        write_file_atomically(out, collection.dump() + '\n');
         std::fprintf(stderr, "tessera validate: findings written to %s\n", out.string().c_str());
     }
     return errors > 0 ? 3 : 0;

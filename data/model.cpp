@@ -256,6 +256,25 @@ std::string format_time(Time t) {
     return std::string(buf, p);
 }
 
+std::optional<double> number_property(const Properties& props, std::string_view key) {
+    for (const auto& [k, v] : props)
+        if (k == key) {
+            if (const auto* i = std::get_if<std::int64_t>(&v))
+                return static_cast<double>(*i);
+            if (const auto* d = std::get_if<double>(&v))
+                return *d;
+        }
+    return std::nullopt;
+}
+
+std::optional<std::string> text_property(const Properties& props, std::string_view key) {
+    for (const auto& [k, v] : props)
+        if (k == key)
+            if (const auto* s = std::get_if<std::string>(&v))
+                return *s;
+    return std::nullopt;
+}
+
 std::optional<Time> parse_time(std::string_view s) {
     using namespace std::chrono;
     std::size_t pos = 0;

@@ -73,6 +73,9 @@ struct Layer {
 using PropertyValue = std::variant<std::monostate, bool, std::int64_t, double, std::string>;
 // Attribute name -> value, in the source's field order.
 using Properties = std::vector<std::pair<std::string, PropertyValue>>;
+// The value of `key` when it is a number (an integer or a real), or text; nullopt otherwise.
+std::optional<double> number_property(const Properties& props, std::string_view key);
+std::optional<std::string> text_property(const Properties& props, std::string_view key);
 
 struct FeatureInput {
     std::string code; // unique within the layer's current version

@@ -15,6 +15,10 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
+} // namespace
+
+namespace {
+
 bool needs_quotes(std::string_view v) {
     for (char c : v)
         if (c == ',' || c == '"' || c == '\n' || c == '\r')
@@ -22,7 +26,9 @@ bool needs_quotes(std::string_view v) {
     return false;
 }
 
-void put_field(std::string& out, std::string_view v) {
+} // namespace
+
+void append_csv_field(std::string& out, std::string_view v) {
     if (!needs_quotes(v)) {
         out.append(v);
         return;
@@ -35,8 +41,6 @@ void put_field(std::string& out, std::string_view v) {
     }
     out.push_back('"');
 }
-
-} // namespace
 
 std::optional<double> parse_finite_number(std::string_view s) {
     s = trim(s);
@@ -96,11 +100,11 @@ std::optional<PointRow> parse_point_line(std::string_view l, std::string& error)
 void append_assignment_row(std::string& out, std::string_view id, std::string_view grid_code,
                            std::string_view grid_name, std::int64_t layer_version,
                            std::string_view flags) {
-    put_field(out, id);
+    append_csv_field(out, id);
     out.push_back(',');
-    put_field(out, grid_code);
+    append_csv_field(out, grid_code);
     out.push_back(',');
-    put_field(out, grid_name);
+    append_csv_field(out, grid_name);
     out.push_back(',');
     out += std::to_string(layer_version);
     out.push_back(',');
@@ -114,15 +118,15 @@ void append_assignment_rows(std::string& out, std::span<const std::string> ids,
     const std::string version = std::to_string(b.layer_version);
     std::vector<std::string> grid_fields(b.codes ? b.codes->size() : 0);
     for (std::size_t i = 0; i < ids.size(); ++i) {
-        put_field(out, ids[i]);
+        append_csv_field(out, ids[i]);
         out.push_back(',');
         if (b.grid[i] >= 0) {
             auto g = static_cast<std::size_t>(b.grid[i]);
             std::string& f = grid_fields[g];
             if (f.empty()) {
-                put_field(f, (*b.codes)[g]);
+                append_csv_field(f, (*b.codes)[g]);
                 f.push_back(',');
-                put_field(f, (*b.names)[g]);
+                append_csv_field(f, (*b.names)[g]);
                 f += ',' + version + ',';
             }
             out += f;

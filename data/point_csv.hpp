@@ -24,6 +24,9 @@ std::optional<double> parse_finite_number(std::string_view text);
 // an empty line gives nullopt with an empty error.
 std::optional<PointRow> parse_point_line(std::string_view line, std::string& error);
 
+// Appends one CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
+void append_csv_field(std::string& out, std::string_view v);
+
 inline constexpr std::string_view assignment_csv_header =
     "id,grid_code,grid_name,layer_version,flags\n";
 

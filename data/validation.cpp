@@ -16,25 +16,6 @@
 namespace tessera::data {
 namespace {
 
-std::optional<double> number_property(const Properties& props, std::string_view key) {
-    for (const auto& [k, v] : props)
-        if (k == key) {
-            if (const auto* i = std::get_if<std::int64_t>(&v))
-                return static_cast<double>(*i);
-            if (const auto* d = std::get_if<double>(&v))
-                return *d;
-        }
-    return std::nullopt;
-}
-
-std::optional<std::string> text_property(const Properties& props, std::string_view key) {
-    for (const auto& [k, v] : props)
-        if (k == key)
-            if (const auto* s = std::get_if<std::string>(&v))
-                return *s;
-    return std::nullopt;
-}
-
 // A point to show a finding about `g` at: inside it when GEOS can tell, else its box's centre.
 geo::LonLat where(const geo::Geometry& g) {
     try {

@@ -48,6 +48,18 @@ double polygon_area(const Polygon& p) {
 
 } // namespace
 
+MetresPerDegree metres_per_degree(double lat_deg) {
+    constexpr double a = 6378137.0;
+    constexpr double f = 1 / 298.257223563;
+    constexpr double e2 = f * (2 - f);
+    const double phi = lat_deg * std::numbers::pi / 180;
+    const double s = std::sin(phi);
+    const double w = std::sqrt(1 - e2 * s * s);
+    const double per_radian_lat = a * (1 - e2) / (w * w * w); // the meridian's radius of curvature
+    const double per_radian_lon = a * std::cos(phi) / w;      // the parallel's radius
+    return {per_radian_lat * std::numbers::pi / 180, per_radian_lon * std::numbers::pi / 180};
+}
+
 double distance_m(LonLat a, LonLat b) {
     double s12 = 0;
     geod_inverse(&wgs84_ellipsoid(), a.lat, a.lon, b.lat, b.lon, &s12, nullptr, nullptr);

@@ -26,6 +26,14 @@ bool in_view_cone(LonLat apex, double heading_deg, double fov_deg, double range_
 BBox grown_by_m(const BBox& box, double metres);
 // Length of a line, metres. For polygons, the perimeter of all rings.
 double length_m(const Geometry& g);
+
+// Metres per degree of latitude (along a meridian) and of longitude (along a parallel) at
+// latitude `lat_deg` on the WGS84 ellipsoid: the scale of a local plane for short distances.
+struct MetresPerDegree {
+    double lat = 0;
+    double lon = 0;
+};
+MetresPerDegree metres_per_degree(double lat_deg);
 // Area of a polygonal geometry (exterior minus holes), square metres; 0 for points and lines.
 double area_m2(const Geometry& g);
 

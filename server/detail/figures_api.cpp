@@ -1,6 +1,7 @@
 // The figures endpoints (docs/figures.md): KPIs and the daily digest, as JSON or CSV. Counting
 // and rates are data::figures'; this file parses and renders.
 #include "data/figures.hpp"
+#include "data/point_csv.hpp"
 #include "server/detail/api.hpp"
 
 #include <cmath>
@@ -59,14 +60,10 @@ json report_json(const data::KpiReport& r) {
                 {"units", std::move(units)}};
 }
 
-// One CSV field: quoted when it holds a comma, quote or line break (RFC 4180).
 std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\r\n") == std::string::npos)
-        return s;
-    std::string out = "\"";
-    for (char c : s)
-        out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
+    std::string out;
+    data::append_csv_field(out, s);
+    return out;
 }
 
 std::string csv_number(const std::optional<double>& v, const char* format) {

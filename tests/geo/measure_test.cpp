@@ -115,3 +115,15 @@ TEST(GrownBox, HoldsEverythingWithinTheDistance) {
     // Near the pole it stops at 90.
     EXPECT_EQ(grown_by_m(BBox{0, 89.995, 1, 89.999}, 2000).max_y, 90);
 }
+
+TEST(Measure, MetresPerDegreeGiveTheLocalPlaneOfTheGeodesic) {
+    for (double lat : {0.0, 33.5, 60.0}) {
+        const auto scale = metres_per_degree(lat);
+        EXPECT_NEAR(scale.lon * 0.001, distance_m({114.0, lat}, {114.001, lat}),
+                    scale.lon * 0.001 * 1e-6)
+            << lat;
+        EXPECT_NEAR(scale.lat * 0.001, distance_m({114.0, lat - 0.0005}, {114.0, lat + 0.0005}),
+                    scale.lat * 0.001 * 1e-6)
+            << lat;
+    }
+}
