@@ -20,9 +20,10 @@ data::Time window_time(const std::string& option, const std::string& text, bool 
     const bool day_only = text.size() == 10;
     auto t = data::parse_time(day_only ? text + "T00:00:00+08:00" : text);
     if (!t)
-        throw Error(ErrorCode::invalid_argument,
-                    "--" + option + " takes an ISO 8601 date or time (2026-11-01, "
-                    "2026-11-01T08:00:00+08:00), got '" + text + "'");
+        throw Error(ErrorCode::invalid_argument, "--" + option +
+                                                     " takes an ISO 8601 date or time (2026-11-01, "
+                                                     "2026-11-01T08:00:00+08:00), got '" +
+                                                     text + "'");
     return day_only && end ? *t + std::chrono::days(1) : *t;
 }
 
@@ -47,8 +48,8 @@ std::map<std::string, int, std::less<>> parse_stale_rules(const std::string& tex
         const std::size_t end = text.find(',', start);
         const std::string item = text.substr(start, end == std::string::npos ? end : end - start);
         const std::size_t eq = item.find('=');
-        auto days = eq == std::string::npos ? std::nullopt
-                                            : data::parse_finite_number(item.substr(eq + 1));
+        auto days =
+            eq == std::string::npos ? std::nullopt : data::parse_finite_number(item.substr(eq + 1));
         if (eq == 0 || !days || *days < 1 || *days > 3660 || std::floor(*days) != *days)
             throw Error(ErrorCode::invalid_argument,
                         "--stale takes TYPE=DAYS[,TYPE=DAYS...], e.g. rural=30,urban=45; got '" +

@@ -127,6 +127,12 @@ const std::map<std::string, Command>& commands() {
           "         [--households urban=300-500,rural=30-300] [--min-area 1000] [--tolerance 1]\n"
           "                                        check a layer: geometry, gaps, overlaps, "
           "containment, households"}},
+        {"import-fixes",
+         {import_fixes_command,
+          "import-fixes --db DB [--officer CODE] [--crs CRS] [--format gpx|csv|geojson|plt]\n"
+          "      [--max-accuracy 100] [--max-speed 50] [--gap 10] FILE...\n"
+          "                                        officers' GPS fixes into patrol tracks, "
+          "noise dropped"}},
         {"audit",
          {audit_command,
           "audit --db DB --from DATE --to DATE [--out FILE.csv] [--layer grid] [--force]\n"

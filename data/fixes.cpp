@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -392,6 +393,57 @@ CleanFixes clean_fixes(std::vector<Fix> fixes, const FixFilter& filter) {
         out.kept.push_back(std::move(f));
         last = &out.kept.back();
     }
+    return out;
+}
+
+StoredTracks store_tracks(Store& store, std::span<const Fix> kept, std::chrono::seconds max_gap) {
+    std::vector<std::string> codes;
+    for (const auto& f : kept)
+        if (codes.empty() || codes.back() != f.officer)
+            codes.push_back(f.officer);
+    std::ranges::sort(codes);
+    codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
+    std::map<std::string, std::int64_t, std::less<>> person_id;
+    for (const auto& p : store.people_with_codes(codes))
+        person_id.emplace(p.code, p.id);
+    std::string unknown;
+    std::size_t unknown_count = 0;
+    for (const auto& code : codes)
+        if (!person_id.contains(code) && ++unknown_count <= 5)
+            unknown += (unknown.empty() ? "'" : ", '") + code + "'";
+    if (unknown_count > 0)
+        throw Error(ErrorCode::not_found,
+                    "no person with the staff number " + unknown +
+                        (unknown_count > 5 ? " and " + std::to_string(unknown_count - 5) + " more"
+                                           : std::string()) +
+                        ": add the officers first, or name the officer of a GPX file");
+
+    StoredTracks out;
+    auto transaction = store.begin();
+    PatrolTrack track;
+    const auto flush = [&] {
+        if (track.path.points.size() >= 2) {
+            store.add_patrol_track(track);
+            ++out.tracks;
+            out.fixes += track.path.points.size();
+        } else {
+            out.lone += track.path.points.size();
+        }
+        track.path = {};
+    };
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+        const Fix& f = kept[i];
+        const bool same_run =
+            i > 0 && kept[i - 1].officer == f.officer && f.at - kept[i - 1].at <= max_gap;
+        if (!same_run) {
+            flush();
+            track.person_id = person_id.at(f.officer);
+        }
+        track.path.points.push_back(f.position);
+        track.path.times.push_back(f.at);
+    }
+    flush();
+    transaction->commit();
     return out;
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "data/model.hpp"
+#include "data/store.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -62,5 +63,17 @@ struct CleanFixes {
 // Sorts the fixes by officer and time and drops duplicates (the same officer and time),
 // inaccurate fixes and jumps (FixFilter).
 CleanFixes clean_fixes(std::vector<Fix> fixes, const FixFilter& filter = {});
+
+struct StoredTracks {
+    std::size_t tracks = 0;
+    std::size_t fixes = 0; // in the tracks
+    std::size_t lone = 0;  // fixes with no other of their officer within the gap: not a track
+};
+
+// Stores cleaned fixes (by officer, then time, as clean_fixes keeps them) as patrol tracks, one
+// per run of an officer's fixes no more than `max_gap` apart, all in one transaction. A run of one
+// fix is not a track (counted as lone). Error(not_found) naming the officers (person codes) the
+// store does not know; nothing is stored then.
+StoredTracks store_tracks(Store& store, std::span<const Fix> kept, std::chrono::seconds max_gap);
 
 } // namespace tessera::data

@@ -101,8 +101,10 @@ struct PatrolAudit::Impl {
     AuditRules rules;
 
     Impl(std::span<const geo::MultiPolygon> g, std::span<const HouseholdPoint> h, AuditRules r)
-        : grids(g.begin(), g.end()), households(h.begin(), h.end()), index(g),
-          rules(std::move(r)) {
+        : grids(g.begin(), g.end())
+        , households(h.begin(), h.end())
+        , index(g)
+        , rules(std::move(r)) {
         for (const auto& grid : grids)
             extent.extend(geo::bbox_of(geo::Geometry{grid}));
         if (extent.empty())

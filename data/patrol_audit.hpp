@@ -60,10 +60,10 @@ inline constexpr std::uint32_t no_officer = 0xffffffffu;
 
 struct GridPatrol {
     bool visited = false;
-    std::int64_t visits = 0;  // stays meeting the dwell rule
-    std::int64_t fixes = 0;   // fixes located in the grid
-    double distance_m = 0;    // walked inside the grid
-    std::int64_t cells = 0;   // the grid's cells (geo::ReachMap)
+    std::int64_t visits = 0; // stays meeting the dwell rule
+    std::int64_t fixes = 0;  // fixes located in the grid
+    double distance_m = 0;   // walked inside the grid
+    std::int64_t cells = 0;  // the grid's cells (geo::ReachMap)
     std::int64_t covered_cells = 0;
     std::int64_t households = 0; // in the buildings located in the grid
     std::int64_t households_covered = 0;

@@ -35,10 +35,10 @@ struct ReachMap::Impl {
     std::int64_t nx = 0, ny = 0; // cells
     std::int64_t bx = 0, by = 0; // blocks
     double reach_m = 0;
-    std::vector<double> cell_width_m;       // per block row: a cell's width in metres there
-    std::vector<double> half_width_m;       // per row offset dy (index dy + rows): the reach's
-                                            // half-width dy rows away
-    std::int64_t reach_rows = 0;            // rows the reach spans above and below
+    std::vector<double> cell_width_m;        // per block row: a cell's width in metres there
+    std::vector<double> half_width_m;        // per row offset dy (index dy + rows): the reach's
+                                             // half-width dy rows away
+    std::int64_t reach_rows = 0;             // rows the reach spans above and below
     std::vector<std::atomic<Block*>> blocks; // bx * by, row-major; null where nothing passed
 
     ~Impl() {
@@ -65,7 +65,8 @@ struct ReachMap::Impl {
 
     void mark_cell(std::int64_t i, std::int64_t j) {
         Block& b = block_for(i, j);
-        std::atomic_ref<std::uint64_t> word(b.marked[static_cast<std::size_t>(j & (block_size - 1))]);
+        std::atomic_ref<std::uint64_t> word(
+            b.marked[static_cast<std::size_t>(j & (block_size - 1))]);
         word.fetch_or(std::uint64_t{1} << (i & (block_size - 1)), std::memory_order_relaxed);
     }
 
@@ -109,7 +110,8 @@ struct ReachMap::Impl {
     }
 };
 
-ReachMap::ReachMap(const BBox& extent, const Options& options) : m_impl(std::make_unique<Impl>()) {
+ReachMap::ReachMap(const BBox& extent, const Options& options)
+    : m_impl(std::make_unique<Impl>()) {
     const bool finite = std::isfinite(extent.min_x) && std::isfinite(extent.min_y) &&
                         std::isfinite(extent.max_x) && std::isfinite(extent.max_y);
     if (extent.empty() || !finite)
@@ -137,13 +139,15 @@ ReachMap::ReachMap(const BBox& extent, const Options& options) : m_impl(std::mak
     m.blocks = std::vector<std::atomic<Block*>>(static_cast<std::size_t>(m.bx * m.by));
     m.reach_m = options.reach_m;
     for (std::int64_t b = 0; b < m.by; ++b) {
-        const double lat = m.lat0 + (static_cast<double>(b * block_size) + block_size / 2.0) * m.dlat;
+        const double lat =
+            m.lat0 + (static_cast<double>(b * block_size) + block_size / 2.0) * m.dlat;
         m.cell_width_m.push_back(m.dlon * metres_per_degree(std::min(lat, 90.0)).lon);
     }
     m.reach_rows = static_cast<std::int64_t>(options.reach_m / options.cell_m);
     for (std::int64_t dy = -m.reach_rows; dy <= m.reach_rows; ++dy) {
         const double v = static_cast<double>(dy) * options.cell_m;
-        m.half_width_m.push_back(std::sqrt(std::max(0.0, options.reach_m * options.reach_m - v * v)));
+        m.half_width_m.push_back(
+            std::sqrt(std::max(0.0, options.reach_m * options.reach_m - v * v)));
     }
 }
 
@@ -225,13 +229,15 @@ void ReachMap::spread() {
 
 bool ReachMap::covered(LonLat p) const {
     const Impl& m = *m_impl;
-    const double u = std::floor((p.lon - m.lon0) / m.dlon), v = std::floor((p.lat - m.lat0) / m.dlat);
+    const double u = std::floor((p.lon - m.lon0) / m.dlon),
+                 v = std::floor((p.lat - m.lat0) / m.dlat);
     if (!(u >= 0 && u < static_cast<double>(m.nx) && v >= 0 && v < static_cast<double>(m.ny)))
         return false;
     const auto i = static_cast<std::int64_t>(u), j = static_cast<std::int64_t>(v);
     const Block* b = m.block_at(i, j);
-    return b && (b->covered[static_cast<std::size_t>(j & (block_size - 1))] >>
-                 (i & (block_size - 1))) & 1;
+    return b &&
+           (b->covered[static_cast<std::size_t>(j & (block_size - 1))] >> (i & (block_size - 1))) &
+               1;
 }
 
 ReachMap::Share ReachMap::measure(const MultiPolygon& area) const {
@@ -274,7 +280,8 @@ ReachMap::Share ReachMap::measure(const MultiPolygon& area) const {
         const double yc = m.lat0 + (static_cast<double>(j) + 0.5) * m.dlat;
         xs.clear();
         for (const Edge* e : active)
-            xs.push_back(e->a.lon + (yc - e->a.lat) * (e->b.lon - e->a.lon) / (e->b.lat - e->a.lat));
+            xs.push_back(e->a.lon +
+                         (yc - e->a.lat) * (e->b.lon - e->a.lon) / (e->b.lat - e->a.lat));
         std::ranges::sort(xs);
         for (std::size_t k = 0; k + 1 < xs.size(); k += 2) {
             // Cells whose centre lon0 + (i + 0.5) dlon lies in [xs[k], xs[k+1]).

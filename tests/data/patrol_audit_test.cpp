@@ -1,12 +1,10 @@
 #include "data/patrol_audit.hpp"
-
 #include "geo/error.hpp"
 #include "geo/measure.hpp"
 #include "tests/support/temp_dir.hpp"
 
-#include <gtest/gtest.h>
-
 #include <cmath>
+#include <gtest/gtest.h>
 #include <numbers>
 
 using namespace tessera;
@@ -22,8 +20,11 @@ geo::LonLat at(double east_m, double north_m) {
 
 geo::MultiPolygon square_m(double x0, double y0, double x1, double y1) {
     const geo::LonLat sw = at(x0, y0), ne = at(x1, y1);
-    return {{geo::Polygon{
-        {{{sw.lon, sw.lat}, {ne.lon, sw.lat}, {ne.lon, ne.lat}, {sw.lon, ne.lat}, {sw.lon, sw.lat}}}}}};
+    return {{geo::Polygon{{{{sw.lon, sw.lat},
+                            {ne.lon, sw.lat},
+                            {ne.lon, ne.lat},
+                            {sw.lon, ne.lat},
+                            {sw.lon, sw.lat}}}}}};
 }
 
 constexpr std::int64_t t0 = 1'793'491'200'000; // 2026-11-01T00:00:00Z
@@ -100,8 +101,8 @@ TEST_F(PatrolAuditTest, VisitsDistancesAndTheLastVisitFollowTheDwellAndGapRules)
     // A stay of four minutes counts with a dwell rule of three.
     AuditRules short_dwell;
     short_dwell.min_dwell = std::chrono::minutes(3);
-    const auto r3 = PatrolAudit(grids, households, short_dwell).run(walks.columns(), t0,
-                                                                     t0 + 24 * 60 * minute);
+    const auto r3 =
+        PatrolAudit(grids, households, short_dwell).run(walks.columns(), t0, t0 + 24 * 60 * minute);
     EXPECT_TRUE(r3[1].visited);
     EXPECT_EQ(*r3[1].last_visit_ms, t0 + 65 * minute);
     EXPECT_EQ(r3[1].last_officer, 1u);
@@ -160,13 +161,17 @@ protected:
 
     void SetUp() override {
         store->create_layer({"grid", LayerKind::grid, "", std::nullopt, 0, "EPSG:4326"});
-        store->replace_features(
-            "grid", {"test", "fixture", parse_time("2026-01-01")},
-            std::vector<FeatureInput>{
-                {"A", "甲网格", std::nullopt, {{"type", std::string("rural")}},
-                 square_m(0, 0, 400, 400)},
-                {"B", "乙网格", std::nullopt, {{"type", std::string("urban")}},
-                 square_m(400, 0, 800, 400)}});
+        store->replace_features("grid", {"test", "fixture", parse_time("2026-01-01")},
+                                std::vector<FeatureInput>{{"A",
+                                                           "甲网格",
+                                                           std::nullopt,
+                                                           {{"type", std::string("rural")}},
+                                                           square_m(0, 0, 400, 400)},
+                                                          {"B",
+                                                           "乙网格",
+                                                           std::nullopt,
+                                                           {{"type", std::string("urban")}},
+                                                           square_m(400, 0, 800, 400)}});
         p0 = store->add_person({0, "P0", "张三", PersonRole::full_time_officer, "", {"A"}, {}});
         p1 = store->add_person({0, "P1", "李四", PersonRole::full_time_officer, "", {"B"}, {}});
         store->add_building({0, "b1", at(200, 200), 10, "甲1号", ""});

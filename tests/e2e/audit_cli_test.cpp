@@ -20,13 +20,17 @@ namespace {
 void write_city(const std::filesystem::path& db) {
     auto store = data::open_spatialite_store(db);
     store->create_layer({"grid", data::LayerKind::grid, "", std::nullopt, 0, "EPSG:4326"});
-    store->replace_features(
-        "grid", {"t", "fixture", {}},
-        std::vector<data::FeatureInput>{
-            {"G1", "一网格", std::nullopt, {{"type", std::string("rural")}},
-             rect(114.0, 33.5, 114.01, 33.51)},
-            {"G2", "二网格", std::nullopt, {{"type", std::string("urban")}},
-             rect(114.01, 33.5, 114.02, 33.51)}});
+    store->replace_features("grid", {"t", "fixture", {}},
+                            std::vector<data::FeatureInput>{{"G1",
+                                                             "一网格",
+                                                             std::nullopt,
+                                                             {{"type", std::string("rural")}},
+                                                             rect(114.0, 33.5, 114.01, 33.51)},
+                                                            {"G2",
+                                                             "二网格",
+                                                             std::nullopt,
+                                                             {{"type", std::string("urban")}},
+                                                             rect(114.01, 33.5, 114.02, 33.51)}});
     const auto p1 =
         store->add_person({0, "P1", "王五", data::PersonRole::full_time_officer, "", {"G1"}, {}});
     data::TimedPath path;
@@ -110,7 +114,8 @@ TEST(AuditCli, BadOptionsAreRefusedAndNothingIsWritten) {
     const auto csv = dir / "audit.csv";
     const std::string out = " --out " + csv.string();
     for (const std::string& bad :
-         {db + " --from 2026-11-22 --to 2026-11-01" + out, db + " --from yesterday --to 2026-11-22" + out,
+         {db + " --from 2026-11-22 --to 2026-11-01" + out,
+          db + " --from yesterday --to 2026-11-22" + out,
           db + " --from 2026-11-01 --to 2026-11-22 --reach -5" + out,
           db + " --from 2026-11-01 --to 2026-11-22 --stale rural=soon" + out,
           db + " --from 2026-11-01 --to 2026-11-22 --layer nope" + out,
@@ -119,4 +124,53 @@ TEST(AuditCli, BadOptionsAreRefusedAndNothingIsWritten) {
         EXPECT_FALSE(read_file(dir / "err.txt").empty()) << bad;
         EXPECT_FALSE(std::filesystem::exists(csv)) << bad;
     }
+}
+
+TEST(ImportFixesCli, FixesBecomeTracksTheAuditSeesAndABadFileStoresNothing) {
+    tessera::testing::TempDir dir;
+    write_city(dir / "a.db");
+    const std::string db = "--db " + (dir / "a.db").string();
+    // P1 walks G2 on 21 November, 10 minutes, with one wild fix (a jump) and one of 300 m
+    // accuracy; the coordinates are GCJ-02, as a mini-program reports them.
+    {
+        std::ofstream csv(dir / "walk.csv");
+        csv << "officer,time,lon,lat,accuracy\n";
+        for (int k = 0; k <= 20; ++k) {
+            char line[128];
+            std::snprintf(line, sizeof line, "P1,2026-11-21T10:%02d:%02d+08:00,%.6f,33.5035,%d\n",
+                          k / 2, k % 2 * 30, 114.0168 + 0.0002 * k, k == 7 ? 300 : 10);
+            csv << line;
+            if (k == 12)
+                csv << "P1,2026-11-21T10:06:10+08:00,114.5,33.9,10\n";
+        }
+    }
+    std::string cmd = std::string(TESSERA_BINARY) + " import-fixes " + db + " --crs gcj02 " +
+                      (dir / "walk.csv").string() + " 2> " + (dir / "err.txt").string();
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << read_file(dir / "err.txt");
+    const std::string err = read_file(dir / "err.txt");
+    EXPECT_NE(err.find("walk.csv: 22 fixes (csv"), std::string::npos) << err;
+    EXPECT_NE(err.find("dropped 2 of 22: 1 inaccurate"), std::string::npos) << err;
+    EXPECT_NE(err.find("1 too fast"), std::string::npos) << err;
+    EXPECT_NE(err.find("stored 1 patrol tracks (20 fixes)"), std::string::npos) << err;
+
+    ASSERT_EQ(run(db + " --from 2026-11-21 --to 2026-11-21", dir / "out.txt", dir / "err.txt"), 0);
+    const auto rows = lines(read_file(dir / "out.txt"));
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_TRUE(rows[2].starts_with("G2,二网格,urban,true,1,")) << rows[2];
+    EXPECT_TRUE(rows[2].find(",2026-11-21T02:10:00.000Z,P1,王五,") != std::string::npos) << rows[2];
+
+    // An officer the store does not know: refused, nothing stored.
+    {
+        std::ofstream csv(dir / "stranger.csv");
+        csv << "P7,2026-11-21T11:00:00+08:00,114.015,33.505\n"
+            << "P7,2026-11-21T11:00:30+08:00,114.0152,33.505\n";
+    }
+    cmd = std::string(TESSERA_BINARY) + " import-fixes " + db + " " +
+          (dir / "stranger.csv").string() + " 2> " + (dir / "err.txt").string();
+    EXPECT_NE(std::system(cmd.c_str()), 0);
+    EXPECT_NE(read_file(dir / "err.txt").find("'P7'"), std::string::npos);
+    ASSERT_EQ(run(db + " --from 2026-11-21 --to 2026-11-21", dir / "out.txt", dir / "err.txt"), 0);
+    // The fixture's walk (41 fixes, read for the stale periods) and the imported one alone.
+    EXPECT_NE(read_file(dir / "err.txt").find("2 tracks, 61 fixes"), std::string::npos)
+        << read_file(dir / "err.txt");
 }

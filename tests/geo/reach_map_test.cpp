@@ -1,11 +1,9 @@
-#include "geo/reach_map.hpp"
-
 #include "geo/error.hpp"
 #include "geo/measure.hpp"
-
-#include <gtest/gtest.h>
+#include "geo/reach_map.hpp"
 
 #include <cmath>
+#include <gtest/gtest.h>
 #include <numbers>
 #include <random>
 #include <thread>
@@ -87,7 +85,8 @@ TEST(ReachMap, AFixCoversADiscOfTheReach) {
     expect_reach_holds(map, {{fix, fix}}, around, 4000);
 
     // The disc's area in cells: pi r^2 give or take the ring of cells along its edge.
-    const auto share = map.measure(multi(rect(around.min_x, around.min_y, around.max_x, around.max_y)));
+    const auto share =
+        map.measure(multi(rect(around.min_x, around.min_y, around.max_x, around.max_y)));
     const double disc_cells = std::numbers::pi * reach * reach / (cell * cell);
     EXPECT_NEAR(static_cast<double>(share.covered), disc_cells,
                 2 * std::numbers::pi * reach * diagonal / (cell * cell));
