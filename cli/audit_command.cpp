@@ -27,19 +27,6 @@ data::Time window_time(const std::string& option, const std::string& text, bool 
     return day_only && end ? *t + std::chrono::days(1) : *t;
 }
 
-double number_option(const Options& opts, const char* name, double fallback, double min,
-                     double max) {
-    if (!opts.has(name))
-        return fallback;
-    const std::string text = opts.get(name);
-    auto v = data::parse_finite_number(text);
-    if (!v || *v < min || *v > max)
-        throw Error(ErrorCode::invalid_argument, std::string("--") + name + " takes a number in " +
-                                                     std::to_string(min) + ".." +
-                                                     std::to_string(max) + ", got '" + text + "'");
-    return *v;
-}
-
 // "rural=30,urban=45"
 std::map<std::string, int, std::less<>> parse_stale_rules(const std::string& text) {
     std::map<std::string, int, std::less<>> out;
@@ -68,12 +55,8 @@ int audit_command(Args args) {
                  {"db", "layer", "from", "to", "out", "threads", "dwell", "gap", "reach", "cell",
                   "full-share", "stale"},
                  {"force"});
-    if (!opts.positional().empty())
-        throw Error(ErrorCode::invalid_argument,
-                    "unexpected argument '" + opts.positional()[0] + "'");
-    const std::string db = opts.require("db");
-    if (!std::filesystem::exists(db))
-        throw Error(ErrorCode::invalid_argument, "no database at " + db);
+    opts.refuse_positional();
+    const std::string db = opts.database();
     data::AuditQuery q;
     q.layer = opts.get("layer", "grid");
     q.from = window_time("from", opts.require("from"), false);
@@ -84,12 +67,12 @@ int audit_command(Args args) {
         opts.get_int("threads", std::max(1u, std::thread::hardware_concurrency())));
     data::AuditRules& r = q.rules;
     r.min_dwell = std::chrono::seconds(static_cast<std::int64_t>(
-        60 * number_option(opts, "dwell", static_cast<double>(r.min_dwell.count()) / 60, 0, 1440)));
+        60 * opts.get_number("dwell", static_cast<double>(r.min_dwell.count()) / 60, 0, 1440)));
     r.max_gap = std::chrono::seconds(static_cast<std::int64_t>(
-        60 * number_option(opts, "gap", static_cast<double>(r.max_gap.count()) / 60, 0, 1440)));
-    r.reach_m = number_option(opts, "reach", r.reach_m, 1, 10'000);
-    r.cell_m = number_option(opts, "cell", r.cell_m, 0.5, 1'000);
-    r.full_share = number_option(opts, "full-share", r.full_share, 0, 1);
+        60 * opts.get_number("gap", static_cast<double>(r.max_gap.count()) / 60, 0, 1440)));
+    r.reach_m = opts.get_number("reach", r.reach_m, 1, 10'000);
+    r.cell_m = opts.get_number("cell", r.cell_m, 0.5, 1'000);
+    r.full_share = opts.get_number("full-share", r.full_share, 0, 1);
     if (opts.has("stale"))
         for (auto& [type, days] : parse_stale_rules(opts.get("stale")))
             r.stale_days[type] = days;

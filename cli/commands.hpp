@@ -32,6 +32,12 @@ public:
     std::string get(std::string_view name, std::string_view fallback = {}) const;
     std::string require(std::string_view name) const;
     long long get_int(std::string_view name, long long fallback) const;
+    // A finite number within min..max (inclusive); `fallback` without the option.
+    double get_number(std::string_view name, double fallback, double min, double max) const;
+    // The --db option, which must name an existing file.
+    std::string database() const;
+    // invalid_argument for any positional argument.
+    void refuse_positional() const;
     const std::vector<std::string>& positional() const { return m_positional; }
 
 private:

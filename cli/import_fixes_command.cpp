@@ -4,7 +4,6 @@
 // then stored in one transaction: a bad file leaves the store as it was.
 #include "cli/commands.hpp"
 #include "data/fixes.hpp"
-#include "data/point_csv.hpp"
 #include "geo/error.hpp"
 
 #include <chrono>
@@ -12,31 +11,13 @@
 #include <filesystem>
 
 namespace tessera::cli {
-namespace {
-
-double positive_option(const Options& opts, const char* name, double fallback) {
-    if (!opts.has(name))
-        return fallback;
-    auto v = data::parse_finite_number(opts.get(name));
-    if (!v || *v <= 0)
-        throw Error(ErrorCode::invalid_argument, std::string("--") + name +
-                                                     " takes a positive number, got '" +
-                                                     opts.get(name) + "'");
-    return *v;
-}
-
-} // namespace
-
 int import_fixes_command(Args args) {
-    Options opts(args,
-                 {"db", "officer", "crs", "format", "max-accuracy", "max-speed", "gap"}, {});
+    Options opts(args, {"db", "officer", "crs", "format", "max-accuracy", "max-speed", "gap"}, {});
     if (opts.positional().empty())
         throw Error(ErrorCode::invalid_argument,
                     "usage: tessera import-fixes --db DB [--officer CODE] [--crs CRS] "
                     "[--format gpx|csv|geojson|plt] FILE...");
-    const std::string db = opts.require("db");
-    if (!std::filesystem::exists(db))
-        throw Error(ErrorCode::invalid_argument, "no database at " + db);
+    const std::string db = opts.database();
     data::FixReadOptions read;
     if (opts.has("officer"))
         read.officer = opts.get("officer");
@@ -45,20 +26,20 @@ int import_fixes_command(Args args) {
     if (opts.has("format"))
         read.format = opts.get("format");
     data::FixFilter filter;
-    filter.max_accuracy_m = positive_option(opts, "max-accuracy", filter.max_accuracy_m);
-    filter.max_speed_mps = positive_option(opts, "max-speed", filter.max_speed_mps);
+    filter.max_accuracy_m = opts.get_number("max-accuracy", filter.max_accuracy_m, 0.001, 1e6);
+    filter.max_speed_mps = opts.get_number("max-speed", filter.max_speed_mps, 0.001, 1e6);
     const auto gap = std::chrono::seconds(
-        static_cast<std::int64_t>(60 * positive_option(opts, "gap", 10)));
+        static_cast<std::int64_t>(60 * opts.get_number("gap", 10, 0.001, 1440)));
 
     std::vector<data::Fix> all;
     for (const auto& file : opts.positional()) {
         data::FixRead r = data::read_fixes(file, read);
-        std::fprintf(stderr, "tessera import-fixes: %s: %zu fixes (%s, %s)%s\n", file.c_str(),
-                     r.fixes.size(), r.format.c_str(), r.source_crs.c_str(),
-                     r.untimed > 0
-                         ? (", " + std::to_string(r.untimed) + " points without a time left out")
-                               .c_str()
-                         : "");
+        std::fprintf(
+            stderr, "tessera import-fixes: %s: %zu fixes (%s, %s)%s\n", file.c_str(),
+            r.fixes.size(), r.format.c_str(), r.source_crs.c_str(),
+            r.untimed > 0
+                ? (", " + std::to_string(r.untimed) + " points without a time left out").c_str()
+                : "");
         all.insert(all.end(), std::make_move_iterator(r.fixes.begin()),
                    std::make_move_iterator(r.fixes.end()));
     }
@@ -71,9 +52,8 @@ int import_fixes_command(Args args) {
                  clean.too_fast, filter.max_speed_mps, clean.duplicates);
     auto store = data::open_spatialite_store(db);
     const data::StoredTracks stored = data::store_tracks(*store, clean.kept, gap);
-    std::fprintf(stderr,
-                 "tessera import-fixes: stored %zu patrol tracks (%zu fixes)%s\n", stored.tracks,
-                 stored.fixes,
+    std::fprintf(stderr, "tessera import-fixes: stored %zu patrol tracks (%zu fixes)%s\n",
+                 stored.tracks, stored.fixes,
                  stored.lone > 0 ? (", " + std::to_string(stored.lone) +
                                     " lone fixes with no other within the gap left out")
                                        .c_str()

@@ -1,4 +1,5 @@
 #include "cli/commands.hpp"
+#include "data/point_csv.hpp"
 #include "geo/error.hpp"
 
 #include <algorithm>
@@ -53,6 +54,31 @@ std::string Options::require(std::string_view name) const {
     if (!has(name))
         throw Error(ErrorCode::invalid_argument, "missing required option --" + std::string(name));
     return get(name);
+}
+
+double Options::get_number(std::string_view name, double fallback, double min, double max) const {
+    if (!has(name))
+        return fallback;
+    const std::string text = get(name);
+    auto v = data::parse_finite_number(text);
+    if (!v || *v < min || *v > max) {
+        char range[96];
+        std::snprintf(range, sizeof range, " takes a number in %g..%g, got '", min, max);
+        throw Error(ErrorCode::invalid_argument, "--" + std::string(name) + range + text + "'");
+    }
+    return *v;
+}
+
+std::string Options::database() const {
+    std::string db = require("db");
+    if (!std::filesystem::exists(db))
+        throw Error(ErrorCode::invalid_argument, "no database at " + db);
+    return db;
+}
+
+void Options::refuse_positional() const {
+    if (!m_positional.empty())
+        throw Error(ErrorCode::invalid_argument, "unexpected argument '" + m_positional[0] + "'");
 }
 
 std::filesystem::path output_option(const Options& opts) {

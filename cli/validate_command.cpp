@@ -51,12 +51,8 @@ std::map<std::string, data::ValidationRules::Range> parse_household_rules(const 
 
 int validate_command(Args args) {
     Options opts(args, {"db", "layer", "out", "households", "min-area", "tolerance"}, {"force"});
-    if (!opts.positional().empty())
-        throw Error(ErrorCode::invalid_argument,
-                    "unexpected argument '" + opts.positional()[0] + "'");
-    const std::string db = opts.require("db");
-    if (!std::filesystem::exists(db))
-        throw Error(ErrorCode::invalid_argument, "no database at " + db);
+    opts.refuse_positional();
+    const std::string db = opts.database();
     data::ValidationRules rules;
     if (opts.has("households"))
         rules.households = parse_household_rules(opts.get("households"));

@@ -347,9 +347,9 @@ AuditReport audit_patrols(Store& store, const AuditQuery& query) {
         g.type = text_property(f.properties, "type").value_or("");
         g.stale_days = query.rules.stale_days_for(g.type);
         periods.insert(g.stale_days);
-        if (geo::dimension_of(geo::type_of(f.geometry)) == geo::Dimension::polygonal)
-            g.geometry = geo::as_multi_polygon(f.geometry);
-        shapes.push_back(g.geometry);
+        shapes.push_back(geo::dimension_of(geo::type_of(f.geometry)) == geo::Dimension::polygonal
+                             ? geo::as_multi_polygon(f.geometry)
+                             : geo::MultiPolygon{});
         report.grids.push_back(std::move(g));
     }
     std::vector<HouseholdPoint> households;
@@ -372,9 +372,12 @@ AuditReport audit_patrols(Store& store, const AuditQuery& query) {
     const std::int64_t to_ms = unix_ms(query.to);
     const auto window = audit.run(fixes.columns(), unix_ms(query.from), to_ms, query.threads);
     std::map<int, std::vector<GridPatrol>> stale_periods;
-    for (int days : periods)
-        stale_periods[days] = audit.run(
-            fixes.columns(), unix_ms(query.to - std::chrono::days(days)), to_ms, query.threads);
+    for (int days : periods) {
+        const std::int64_t since_ms = unix_ms(query.to - std::chrono::days(days));
+        stale_periods[days] = since_ms == unix_ms(query.from)
+                                  ? window
+                                  : audit.run(fixes.columns(), since_ms, to_ms, query.threads);
+    }
 
     std::unordered_map<std::int64_t, Person> person_by_id;
     std::unordered_map<std::string, std::vector<Person>> responsible;

@@ -113,7 +113,6 @@ struct GridAudit {
     std::string code;
     std::string name;
     std::string type;
-    geo::MultiPolygon geometry;
     GridPatrol patrol;                  // in the window
     std::optional<Person> last_officer; // of patrol.last_visit_ms
     int stale_days = 0;

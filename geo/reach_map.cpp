@@ -30,11 +30,10 @@ std::uint64_t bit_range(int lo, int hi) {
 } // namespace
 
 struct ReachMap::Impl {
-    double lon0 = 0, lat0 = 0;   // the extent's south-west corner
-    double dlon = 0, dlat = 0;   // a cell's size in degrees
-    std::int64_t nx = 0, ny = 0; // cells
-    std::int64_t bx = 0, by = 0; // blocks
-    double reach_m = 0;
+    double lon0 = 0, lat0 = 0;               // the extent's south-west corner
+    double dlon = 0, dlat = 0;               // a cell's size in degrees
+    std::int64_t nx = 0, ny = 0;             // cells
+    std::int64_t bx = 0, by = 0;             // blocks
     std::vector<double> cell_width_m;        // per block row: a cell's width in metres there
     std::vector<double> half_width_m;        // per row offset dy (index dy + rows): the reach's
                                              // half-width dy rows away
@@ -137,7 +136,6 @@ ReachMap::ReachMap(const BBox& extent, const Options& options)
     m.bx = (m.nx + block_size - 1) / block_size;
     m.by = (m.ny + block_size - 1) / block_size;
     m.blocks = std::vector<std::atomic<Block*>>(static_cast<std::size_t>(m.bx * m.by));
-    m.reach_m = options.reach_m;
     for (std::int64_t b = 0; b < m.by; ++b) {
         const double lat =
             m.lat0 + (static_cast<double>(b * block_size) + block_size / 2.0) * m.dlat;

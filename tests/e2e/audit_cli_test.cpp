@@ -1,6 +1,7 @@
 // `tessera audit` as a user runs it: the real binary over a store with two grids and one
 // officer's walk, CSV out, a summary on stderr, and bad options refused without writing.
 #include "data/store.hpp"
+#include "tests/support/cli.hpp"
 #include "tests/support/shapes.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -11,6 +12,7 @@
 #include <sys/wait.h>
 
 using namespace tessera;
+using tessera::testing::read_file;
 using tessera::testing::rect;
 
 namespace {
@@ -42,28 +44,17 @@ void write_city(const std::filesystem::path& db) {
     store->add_patrol_track({0, p1, path});
 }
 
-int run(const std::string& args, const std::filesystem::path& out,
-        const std::filesystem::path& err) {
-    std::string cmd = std::string(TESSERA_BINARY) + " audit " + args + " > " + out.string() +
-                      " 2> " + err.string();
-    int status = std::system(cmd.c_str());
-    EXPECT_TRUE(WIFEXITED(status));
-    return WEXITSTATUS(status);
-}
-
-std::string read_file(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 std::vector<std::string> lines(const std::string& text) {
     std::vector<std::string> out;
     std::istringstream in(text);
     for (std::string line; std::getline(in, line);)
         out.push_back(line);
     return out;
+}
+
+int run(const std::string& args, const std::filesystem::path& out,
+        const std::filesystem::path& err) {
+    return tessera::testing::run_tessera("audit " + args, out, err);
 }
 
 } // namespace

@@ -1,5 +1,6 @@
 // `tessera locate` as a user runs it: the real binary, CSV in, CSV out, errors on stderr.
 #include "data/store.hpp"
+#include "tests/support/cli.hpp"
 #include "tests/support/shapes.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -11,16 +12,10 @@
 
 using namespace tessera;
 
+using tessera::testing::read_file;
 using tessera::testing::rect;
 
 namespace {
-
-std::string read_file(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 // Two grids side by side: W west of 114.01, E east of it.
 void write_west_east_grids(const std::filesystem::path& db) {

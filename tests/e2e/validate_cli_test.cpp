@@ -1,6 +1,7 @@
 // `tessera validate` as a user runs it: the real binary, findings on stdout, a summary on
 // stderr, GeoJSON that GDAL reads, and an exit status that says whether errors remain.
 #include "data/store.hpp"
+#include "tests/support/cli.hpp"
 #include "tests/support/shapes.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -12,6 +13,7 @@
 #include <sys/wait.h>
 
 using namespace tessera;
+using tessera::testing::read_file;
 using tessera::testing::rect;
 
 namespace {
@@ -36,18 +38,7 @@ void write_layers(const std::filesystem::path& db, bool gap) {
 
 int run(const std::string& args, const std::filesystem::path& out,
         const std::filesystem::path& err) {
-    std::string cmd = std::string(TESSERA_BINARY) + " validate " + args + " > " + out.string() +
-                      " 2> " + err.string();
-    int status = std::system(cmd.c_str());
-    EXPECT_TRUE(WIFEXITED(status));
-    return WEXITSTATUS(status);
-}
-
-std::string read_file(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    return tessera::testing::run_tessera("validate " + args, out, err);
 }
 
 } // namespace
