@@ -3,7 +3,7 @@
 // stored said per file on stderr. All files are read and checked before anything is stored, and
 // then stored in one transaction: a bad file leaves the store as it was.
 #include "cli/commands.hpp"
-#include "data/fixes.hpp"
+#include "data/positions.hpp"
 #include "geo/error.hpp"
 
 #include <chrono>
@@ -25,10 +25,11 @@ int import_fixes_command(Args args) {
         read.crs = opts.get("crs");
     if (opts.has("format"))
         read.format = opts.get("format");
-    data::FixFilter filter;
+    data::StoreFixOptions store_options;
+    data::FixFilter& filter = store_options.filter;
     filter.max_accuracy_m = opts.get_number("max-accuracy", filter.max_accuracy_m, 0.001, 1e6);
     filter.max_speed_mps = opts.get_number("max-speed", filter.max_speed_mps, 0.001, 1e6);
-    const auto gap = std::chrono::seconds(
+    store_options.max_gap = std::chrono::seconds(
         static_cast<std::int64_t>(60 * opts.get_number("gap", 10, 0.001, 1440)));
 
     std::vector<data::Fix> all;
@@ -43,21 +44,21 @@ int import_fixes_command(Args args) {
         all.insert(all.end(), std::make_move_iterator(r.fixes.begin()),
                    std::make_move_iterator(r.fixes.end()));
     }
-    const std::size_t read_count = all.size();
-    data::CleanFixes clean = data::clean_fixes(std::move(all), filter);
+    auto store = data::open_spatialite_store(db);
+    const data::FixReceipt r = data::store_fixes(*store, std::move(all), store_options);
     std::fprintf(stderr,
                  "tessera import-fixes: dropped %zu of %zu: %zu inaccurate (worse than %g m), "
-                 "%zu too fast (over %g m/s), %zu duplicates\n",
-                 clean.dropped(), read_count, clean.inaccurate, filter.max_accuracy_m,
-                 clean.too_fast, filter.max_speed_mps, clean.duplicates);
-    auto store = data::open_spatialite_store(db);
-    const data::StoredTracks stored = data::store_tracks(*store, clean.kept, gap);
-    std::fprintf(stderr, "tessera import-fixes: stored %zu patrol tracks (%zu fixes)%s\n",
-                 stored.tracks, stored.fixes,
-                 stored.lone > 0 ? (", " + std::to_string(stored.lone) +
-                                    " lone fixes with no other within the gap left out")
-                                       .c_str()
-                                 : "");
+                 "%zu too fast (over %g m/s), %zu duplicates (also of fixes stored before)\n",
+                 r.dropped(), r.received, r.inaccurate, filter.max_accuracy_m, r.too_fast,
+                 filter.max_speed_mps, r.duplicates);
+    std::fprintf(stderr,
+                 "tessera import-fixes: stored %zu fixes of %zu officers: %zu new patrol tracks, "
+                 "%zu tracks extended%s\n",
+                 r.stored, r.officers, r.tracks_started, r.tracks_extended,
+                 r.lone > 0 ? (", " + std::to_string(r.lone) +
+                               " lone fixes with no other within the gap (not a track)")
+                                  .c_str()
+                            : "");
     return 0;
 }
 

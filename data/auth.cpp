@@ -29,7 +29,8 @@ std::string token_hash(std::string_view token) {
 }
 
 Principal principal_of(const User& u) {
-    return {u.id, u.username, u.display_name, u.role, u.jurisdiction, u.department_code};
+    return {u.id,           u.username,        u.display_name, u.role,
+            u.jurisdiction, u.department_code, u.person_id};
 }
 
 Time system_now() {

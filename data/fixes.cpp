@@ -9,7 +9,6 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -360,90 +359,61 @@ FixRead read_fixes(const std::filesystem::path& file, const FixReadOptions& opti
     return result;
 }
 
+FixCleaner::Verdict FixCleaner::judge(const Fix& f) {
+    if (f.accuracy_m && *f.accuracy_m > m_filter.max_accuracy_m)
+        return Verdict::inaccurate;
+    if (m_has_last && m_last_at == f.at)
+        return Verdict::duplicate;
+    if (m_has_last) {
+        const double seconds = std::chrono::duration<double>(f.at - m_last_at).count();
+        const double speed = geo::distance_m(m_last_position, f.position) / seconds;
+        if (speed > m_filter.max_speed_mps && ++m_jumps <= m_filter.max_jumps_in_a_row)
+            return Verdict::too_fast;
+    }
+    keep(f.position, f.at);
+    return Verdict::keep;
+}
+
+void FixCleaner::keep(geo::LonLat position, Time at) {
+    m_has_last = true;
+    m_last_position = position;
+    m_last_at = at;
+    m_jumps = 0;
+}
+
+bool DroppedFixes::count(FixCleaner::Verdict v) {
+    switch (v) {
+    case FixCleaner::Verdict::keep:
+        return true;
+    case FixCleaner::Verdict::inaccurate:
+        ++inaccurate;
+        break;
+    case FixCleaner::Verdict::too_fast:
+        ++too_fast;
+        break;
+    case FixCleaner::Verdict::duplicate:
+        ++duplicates;
+        break;
+    }
+    return false;
+}
+
 CleanFixes clean_fixes(std::vector<Fix> fixes, const FixFilter& filter) {
     std::ranges::stable_sort(fixes, [](const Fix& a, const Fix& b) {
         return std::tie(a.officer, a.at) < std::tie(b.officer, b.at);
     });
     CleanFixes out;
     out.kept.reserve(fixes.size());
-    const Fix* last = nullptr; // the last kept fix of this officer (`kept` never reallocates)
-    int jumps = 0;
-    for (auto& f : fixes) {
-        if (last && last->officer != f.officer) {
-            last = nullptr;
-            jumps = 0;
+    FixCleaner cleaner(filter);
+    std::string officer; // of the fixes judged so far (a kept fix is moved out)
+    for (std::size_t i = 0; i < fixes.size(); ++i) {
+        if (i == 0 || fixes[i].officer != officer) {
+            cleaner.reset();
+            officer = fixes[i].officer;
         }
-        if (f.accuracy_m && *f.accuracy_m > filter.max_accuracy_m) {
-            ++out.inaccurate;
-            continue;
-        }
-        if (last && last->at == f.at) {
-            ++out.duplicates;
-            continue;
-        }
-        if (last) {
-            const double seconds = std::chrono::duration<double>(f.at - last->at).count();
-            const double speed = geo::distance_m(last->position, f.position) / seconds;
-            if (speed > filter.max_speed_mps && ++jumps <= filter.max_jumps_in_a_row) {
-                ++out.too_fast;
-                continue;
-            }
-        }
-        jumps = 0;
-        out.kept.push_back(std::move(f));
-        last = &out.kept.back();
+        if (out.count(cleaner.judge(fixes[i])))
+            out.kept.push_back(std::move(fixes[i]));
     }
-    return out;
-}
-
-StoredTracks store_tracks(Store& store, std::span<const Fix> kept, std::chrono::seconds max_gap) {
-    std::vector<std::string> codes;
-    for (const auto& f : kept)
-        if (codes.empty() || codes.back() != f.officer)
-            codes.push_back(f.officer);
-    std::ranges::sort(codes);
-    codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
-    std::map<std::string, std::int64_t, std::less<>> person_id;
-    for (const auto& p : store.people_with_codes(codes))
-        person_id.emplace(p.code, p.id);
-    std::string unknown;
-    std::size_t unknown_count = 0;
-    for (const auto& code : codes)
-        if (!person_id.contains(code) && ++unknown_count <= 5)
-            unknown += (unknown.empty() ? "'" : ", '") + code + "'";
-    if (unknown_count > 0)
-        throw Error(ErrorCode::not_found,
-                    "no person with the staff number " + unknown +
-                        (unknown_count > 5 ? " and " + std::to_string(unknown_count - 5) + " more"
-                                           : std::string()) +
-                        ": add the officers first, or name the officer of a GPX file");
-
-    StoredTracks out;
-    auto transaction = store.begin();
-    PatrolTrack track;
-    const auto flush = [&] {
-        if (track.path.points.size() >= 2) {
-            store.add_patrol_track(track);
-            ++out.tracks;
-            out.fixes += track.path.points.size();
-        } else {
-            out.lone += track.path.points.size();
-        }
-        track.path = {};
-    };
-    for (std::size_t i = 0; i < kept.size(); ++i) {
-        const Fix& f = kept[i];
-        const bool same_run =
-            i > 0 && kept[i - 1].officer == f.officer && f.at - kept[i - 1].at <= max_gap;
-        if (!same_run) {
-            flush();
-            track.person_id = person_id.at(f.officer);
-        }
-        track.path.points.push_back(f.position);
-        track.path.times.push_back(f.at);
-    }
-    flush();
-    transaction->commit();
     return out;
 }
 

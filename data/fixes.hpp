@@ -8,7 +8,6 @@
 #pragma once
 
 #include "data/model.hpp"
-#include "data/store.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -54,26 +53,43 @@ struct FixFilter {
     int max_jumps_in_a_row = 3;
 };
 
-struct CleanFixes {
-    std::vector<Fix> kept; // by officer, then time
+// Judges one officer's fixes in time order against the last one kept (FixFilter): clean_fixes
+// for a file, store_fixes (data/positions.hpp) for fixes joining those the store holds.
+class FixCleaner {
+public:
+    enum class Verdict { keep, inaccurate, too_fast, duplicate };
+
+    explicit FixCleaner(const FixFilter& filter)
+        : m_filter(filter) {}
+    // The verdict on the next fix; a kept one becomes the last (keep() is implied).
+    Verdict judge(const Fix& f);
+    // Takes a fix as the last kept one without judging it (one already stored).
+    void keep(geo::LonLat position, Time at);
+    // Forgets the last kept fix (the next officer's fixes begin).
+    void reset() { m_has_last = false; }
+
+private:
+    FixFilter m_filter;
+    bool m_has_last = false;
+    geo::LonLat m_last_position;
+    Time m_last_at{};
+    int m_jumps = 0;
+};
+
+// The fixes dropped by FixCleaner's verdicts, by reason.
+struct DroppedFixes {
     std::size_t inaccurate = 0, too_fast = 0, duplicates = 0;
     std::size_t dropped() const { return inaccurate + too_fast + duplicates; }
+    // Counts a verdict; true when the fix is kept.
+    bool count(FixCleaner::Verdict v);
+};
+
+struct CleanFixes : DroppedFixes {
+    std::vector<Fix> kept; // by officer, then time
 };
 
 // Sorts the fixes by officer and time and drops duplicates (the same officer and time),
 // inaccurate fixes and jumps (FixFilter).
 CleanFixes clean_fixes(std::vector<Fix> fixes, const FixFilter& filter = {});
-
-struct StoredTracks {
-    std::size_t tracks = 0;
-    std::size_t fixes = 0; // in the tracks
-    std::size_t lone = 0;  // fixes with no other of their officer within the gap: not a track
-};
-
-// Stores cleaned fixes (by officer, then time, as clean_fixes keeps them) as patrol tracks, one
-// per run of an officer's fixes no more than `max_gap` apart, all in one transaction. A run of one
-// fix is not a track (counted as lone). Error(not_found) naming the officers (person codes) the
-// store does not know; nothing is stored then.
-StoredTracks store_tracks(Store& store, std::span<const Fix> kept, std::chrono::seconds max_gap);
 
 } // namespace tessera::data

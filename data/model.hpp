@@ -263,7 +263,24 @@ struct PathQuery {
     std::optional<geo::BBox> bbox;         // those whose bounding box meets this one
     std::optional<std::int64_t> person_id; // patrol tracks: this officer's only
     std::optional<Time> ended_after;       // those that ended at or after this time
+    std::optional<Time> started_before;    // those that started at or before this time
     std::size_t limit = 0;                 // > 0: only this many, the latest-starting ones
+};
+
+// Where an officer was last seen: the newest fix the store holds for them, from a track or a
+// lone fix an app sent (docs/coverage.md, "Live positions").
+struct OfficerPosition {
+    std::int64_t person_id = 0;
+    geo::LonLat position;
+    Time at{};
+    std::optional<double> accuracy_m;
+};
+
+// Which latest positions to read: by default every officer's.
+struct PositionQuery {
+    std::optional<geo::BBox> bbox;        // those inside this box
+    std::optional<Time> since;            // those fixed at or after this time
+    std::vector<std::int64_t> person_ids; // non-empty: these officers' only
 };
 
 // ---- events and the closed loop (docs/events.md) ----

@@ -39,32 +39,16 @@ Scope scope_at(Assigner& assigner, geo::LonLat position) {
 std::vector<NearbyOfficer> officers_near(Store& store, Assigner& assigner, const Principal& who,
                                          geo::LonLat where, double radius_m, Time since,
                                          std::size_t limit) {
-    // Whoever walked near lately: the people with a track crossing the box since then. Their
-    // latest position is the end of their latest track, which may lie elsewhere.
-    PathQuery near;
+    // Their latest positions (a track's end or a lone fix an app sent) in the box, lately.
+    PositionQuery near;
     near.bbox = box_around(where, radius_m);
-    near.ended_after = since;
-    std::vector<std::int64_t> ids;
-    for (const auto& t : store.patrol_tracks(near))
-        ids.push_back(t.person_id);
-    std::ranges::sort(ids);
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-
+    near.since = since;
     std::map<std::int64_t, NearbyOfficer> found;
-    for (std::int64_t id : ids) {
-        PathQuery latest;
-        latest.person_id = id;
-        latest.limit = 1;
-        auto tracks = store.patrol_tracks(latest);
-        if (tracks.empty())
+    for (const auto& p : store.latest_positions(near)) {
+        const double d = geo::distance_m(where, p.position);
+        if (d > radius_m || !may_see_at(assigner, who, Resource::person, p.position))
             continue;
-        const TimedPath& path = tracks.front().path;
-        if (path.times.back() < since)
-            continue;
-        const double d = geo::distance_m(where, path.points.back());
-        if (d > radius_m || !may_see_at(assigner, who, Resource::person, path.points.back()))
-            continue;
-        found[id] = {Person{}, path.points.back(), path.times.back(), d};
+        found[p.person_id] = {Person{}, p.position, p.at, d};
     }
     std::vector<std::int64_t> kept;
     for (const auto& [id, officer] : found)

@@ -24,14 +24,14 @@ bool may_see_at(Assigner& assigner, const Principal& who, Resource resource, geo
 
 struct NearbyOfficer {
     Person person;
-    geo::LonLat position; // the end of their latest patrol track
+    geo::LonLat position; // their latest position (Store::latest_positions)
     Time at{};            // when they were there
     double distance_m = 0;
 };
 
-// The officers whose latest known position (the end of their latest patrol track) is within
-// `radius_m` of `where`, fixed at or after `since`, and who `who` may see there
-// (Resource::person at that position), nearest first, at most `limit`.
+// The officers whose latest position (Store::latest_positions) is within `radius_m` of `where`,
+// fixed at or after `since`, and who `who` may see there (Resource::person at that position),
+// nearest first, at most `limit`.
 std::vector<NearbyOfficer> officers_near(Store& store, Assigner& assigner, const Principal& who,
                                          geo::LonLat where, double radius_m, Time since,
                                          std::size_t limit);

@@ -90,4 +90,11 @@ bool may_locate(const Principal& who, const Scope& scope) {
            (who.role == Role::command_operator && jurisdiction_covers(who.jurisdiction, scope));
 }
 
+bool may_report_position(const Principal& who, std::int64_t person_id, const Scope& where) {
+    if (who.role == Role::reporter)
+        return false;
+    return who.person_id == person_id || who.role == Role::admin ||
+           (who.role == Role::command_operator && jurisdiction_covers(who.jurisdiction, where));
+}
+
 } // namespace tessera::data

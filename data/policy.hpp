@@ -26,6 +26,7 @@ struct Principal {
     Role role = Role::reporter;
     Jurisdiction jurisdiction;
     std::optional<std::string> department_code;
+    std::optional<std::int64_t> person_id; // the officer the user is, if any (User::person_id)
 };
 
 // Where a thing sits: the admin codes above it (any of city, county, township, community) and
@@ -55,6 +56,11 @@ bool may_locate(const Principal& who, const Scope& scope);
 // The events `who` may see, as a store filter (nullopt: all of them). Agrees with `may(view,
 // event)`: an event passes the filter exactly when `may` allows viewing it.
 std::optional<EventQuery::Visibility> event_visibility(const Principal& who);
+
+// Whether `who` may report fixes of the officer `person_id` at `where` (POST /api/v1/positions):
+// staff their own anywhere; admins anyone's; command operators (a gateway for a county's radios
+// or body cameras) anyone's within their area.
+bool may_report_position(const Principal& who, std::int64_t person_id, const Scope& where);
 
 // True when the principal's jurisdiction covers the scope (ignoring the resource kind).
 bool jurisdiction_covers(const Jurisdiction& j, const Scope& scope);

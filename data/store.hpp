@@ -107,8 +107,16 @@ public:
     virtual std::int64_t add_drone_flight(const DroneFlight& f) = 0;
     virtual std::vector<DroneFlight> drone_flights(const PathQuery& query = {}) = 0;
     virtual std::optional<DroneFlight> find_drone_flight(std::string_view code) = 0;
+    // Also notes the track's last point as the officer's latest position (note_position).
     virtual std::int64_t add_patrol_track(const PatrolTrack& t) = 0;
     virtual std::vector<PatrolTrack> patrol_tracks(const PathQuery& query = {}) = 0;
+    // Error(not_found) for an unknown id.
+    virtual void remove_patrol_track(std::int64_t id) = 0;
+    // Keeps `p` as the officer's latest position unless the store holds a newer one. Error(
+    // invalid_geometry) for a position out of range, Error(not_found) for an unknown person.
+    virtual void note_position(const OfficerPosition& p) = 0;
+    // By person id.
+    virtual std::vector<OfficerPosition> latest_positions(const PositionQuery& query = {}) = 0;
 
     // Counts of rows per kind ("people", "buildings", "households", "cameras", ...).
     virtual std::vector<std::pair<std::string, std::int64_t>> counts() = 0;

@@ -351,6 +351,25 @@ BEGIN UPDATE revisions SET value = value + 1 WHERE name = 'people'; END;
 CREATE TRIGGER person_grids_revision_d AFTER DELETE ON person_grids
 BEGIN UPDATE revisions SET value = value + 1 WHERE name = 'people'; END;
 )sql"},
+    {10, "officers' latest positions",
+     R"sql(
+-- The newest fix per officer, from a track or a lone fix an app sent (docs/coverage.md, "Live
+-- positions"): where dispatch finds them. Small (one row per officer), read by box and age.
+CREATE TABLE officer_positions (
+    person_id  INTEGER PRIMARY KEY REFERENCES people(id),
+    at         INTEGER NOT NULL,
+    lon        REAL NOT NULL,
+    lat        REAL NOT NULL,
+    accuracy_m REAL
+);
+CREATE INDEX officer_positions_at ON officer_positions(at);
+-- Until now the end of an officer's latest track was their latest position.
+INSERT INTO officer_positions(person_id, at, lon, lat)
+SELECT person_id, ended_at, X(EndPoint(geom)), Y(EndPoint(geom))
+FROM patrol_tracks AS t
+WHERE id = (SELECT id FROM patrol_tracks WHERE person_id = t.person_id
+            ORDER BY ended_at DESC, id DESC LIMIT 1);
+)sql"},
 };
 
 } // namespace

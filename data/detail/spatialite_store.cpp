@@ -1202,7 +1202,8 @@ public:
                " WHERE (?1 IS NULL OR id IN (SELECT pkid FROM idx_" + t +
                "_geom WHERE xmin <= ?3 AND xmax >= ?1 AND ymin <= ?4 AND ymax >= ?2))" +
                (has_person ? " AND (?5 IS NULL OR person_id = ?5)" : " AND ?5 IS NULL") +
-               " AND (?6 IS NULL OR ended_at >= ?6) ORDER BY started_at DESC, id DESC LIMIT ?7";
+               " AND (?6 IS NULL OR ended_at >= ?6) AND (?8 IS NULL OR started_at <= ?8)"
+               " ORDER BY started_at DESC, id DESC LIMIT ?7";
     }
 
     static void bind_path_query(Statement& q, const PathQuery& query) {
@@ -1212,6 +1213,10 @@ public:
             q.bind(6, to_ms(*query.ended_after));
         else
             q.bind_null(6);
+        if (query.started_before)
+            q.bind(8, to_ms(*query.started_before));
+        else
+            q.bind_null(8);
         q.bind(7, query.limit > 0 ? static_cast<std::int64_t>(std::min<std::size_t>(
                                         query.limit, std::numeric_limits<std::int64_t>::max()))
                                   : std::int64_t{-1});
@@ -1232,7 +1237,7 @@ public:
 
     std::int64_t add_patrol_track(const PatrolTrack& t) override {
         check_timed_path(t.path, "patrol track");
-        return write_one([&] {
+        return write([&] {
             stmt("INSERT INTO patrol_tracks(person_id, started_at, ended_at, times, geom) "
                  "VALUES (?,?,?,?, GeomFromWKB(?, 4326))")
                 .bind(1, t.person_id)
@@ -1241,8 +1246,70 @@ public:
                 .bind_blob(4, encode_times(t.path.times))
                 .bind_blob(5, line_wkb(t.path.points))
                 .run();
-            return last_id();
+            const std::int64_t id = last_id();
+            upsert_position({t.person_id, t.path.points.back(), t.path.times.back(), {}});
+            return id;
         });
+    }
+
+    void remove_patrol_track(std::int64_t id) override {
+        write_one([&] {
+            stmt("DELETE FROM patrol_tracks WHERE id = ?").bind(1, id).run();
+            if (sqlite3_changes(m_db) == 0)
+                throw Error(ErrorCode::not_found, "no patrol track " + std::to_string(id));
+        });
+    }
+
+    void note_position(const OfficerPosition& p) override {
+        if (!geo::coordinates_in_lonlat_range(geo::Point{p.position}))
+            throw Error(ErrorCode::invalid_geometry, "position out of range");
+        write_one([&] { upsert_position(p); });
+    }
+
+    // One statement: the row is replaced only by a newer fix.
+    void upsert_position(const OfficerPosition& p) {
+        stmt("INSERT INTO officer_positions(person_id, at, lon, lat, accuracy_m) "
+             "VALUES (?1,?2,?3,?4,?5) ON CONFLICT(person_id) DO UPDATE SET at = excluded.at, "
+             "lon = excluded.lon, lat = excluded.lat, accuracy_m = excluded.accuracy_m "
+             "WHERE excluded.at > officer_positions.at")
+            .bind(1, p.person_id)
+            .bind(2, to_ms(p.at))
+            .bind(3, p.position.lon)
+            .bind(4, p.position.lat)
+            .bind(5, p.accuracy_m)
+            .run();
+    }
+
+    std::vector<OfficerPosition> latest_positions(const PositionQuery& query) override {
+        std::lock_guard lock(m_mutex);
+        auto& q =
+            stmt("SELECT person_id, lon, lat, at, accuracy_m FROM officer_positions "
+                 "WHERE (?1 IS NULL OR (lon >= ?1 AND lat >= ?2 AND lon <= ?3 AND lat <= ?4)) "
+                 "AND (?5 IS NULL OR at >= ?5) "
+                 "AND (?6 IS NULL OR instr(',' || ?6 || ',', ',' || person_id || ',') > 0) "
+                 "ORDER BY person_id");
+        bind_bbox(q, query.bbox);
+        if (query.since)
+            q.bind(5, to_ms(*query.since));
+        else
+            q.bind_null(5);
+        if (query.person_ids.empty()) {
+            q.bind_null(6);
+        } else {
+            std::string ids;
+            for (std::int64_t id : query.person_ids)
+                ids += (ids.empty() ? "" : ",") + std::to_string(id);
+            q.bind(6, ids);
+        }
+        std::vector<OfficerPosition> out;
+        while (q.step()) {
+            OfficerPosition p{q.int64(0), {q.real(1), q.real(2)}, from_ms(q.int64(3)), {}};
+            if (!q.is_null(4))
+                p.accuracy_m = q.real(4);
+            out.push_back(p);
+        }
+        q.reset();
+        return out;
     }
 
     std::vector<PatrolTrack> patrol_tracks(const PathQuery& query) override {

@@ -520,31 +520,22 @@ Response get_locate(const Request& req, Services& services, const PathParams&) {
     return json_response(200, std::move(body));
 }
 
-namespace {
+BatchPoints::BatchPoints(const std::string& crs)
+    : m_transform(geo::Crs::parse(crs), geo::Crs::wgs84()) {}
 
-// Converts caller coordinates to WGS84, naming the point in errors.
-class BatchPoints {
-public:
-    explicit BatchPoints(const std::string& crs)
-        : m_transform(geo::Crs::parse(crs), geo::Crs::wgs84()) {}
-
-    void add(geo::LonLat p, const std::string& where) {
-        geo::LonLat w;
-        try {
-            w = m_transform.apply(p);
-        } catch (const Error& e) {
-            throw bad_request(where + ": " + e.what());
-        }
-        if (!(w.lon >= -180 && w.lon <= 180 && w.lat >= -90 && w.lat <= 90))
-            throw bad_request(where + ": coordinates are outside the valid lon/lat range");
-        m_points.push_back(w);
+void BatchPoints::add(geo::LonLat p, const std::string& where) {
+    geo::LonLat w;
+    try {
+        w = m_transform.apply(p);
+    } catch (const Error& e) {
+        throw bad_request(where + ": " + e.what());
     }
-    const std::vector<geo::LonLat>& points() const { return m_points; }
+    if (!(w.lon >= -180 && w.lon <= 180 && w.lat >= -90 && w.lat <= 90))
+        throw bad_request(where + ": coordinates are outside the valid lon/lat range");
+    m_points.push_back(w);
+}
 
-private:
-    geo::CrsTransform m_transform;
-    std::vector<geo::LonLat> m_points;
-};
+namespace {
 
 const char* status_of(const data::Assigner::Batch& b, std::size_t i) {
     if (b.grid[i] >= 0)

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "data/policy.hpp"
+#include "geo/crs.hpp"
 #include "server/http.hpp"
 #include "server/services.hpp"
 
@@ -69,6 +70,20 @@ std::optional<std::int64_t> parse_id(std::string_view text);
 // A non-negative integer >= min; throws a 400 naming the parameter.
 std::size_t parse_count(std::string_view name, std::string_view text, std::size_t min);
 
+// Caller coordinates in a CRS ("wgs84", "gcj02", an EPSG code) converted to WGS84, each checked:
+// a 400 naming the point (`where`, e.g. "element 3") when it cannot be converted or falls
+// outside the lon/lat range. Error(unknown_crs) from the constructor.
+class BatchPoints {
+public:
+    explicit BatchPoints(const std::string& crs);
+    void add(geo::LonLat p, const std::string& where);
+    const std::vector<geo::LonLat>& points() const { return m_points; }
+
+private:
+    geo::CrsTransform m_transform;
+    std::vector<geo::LonLat> m_points;
+};
+
 // The extent of all layers together (empty when none has features): where the events are.
 geo::BBox layers_extent(Services& services);
 
@@ -127,6 +142,9 @@ Response get_location_queue(const Request& req, Services& services, const PathPa
 Response get_pending_report(const Request& req, Services& services, const PathParams& params);
 Response post_pending_locate(const Request& req, Services& services, const PathParams& params);
 Response post_pending_discard(const Request& req, Services& services, const PathParams& params);
+// positions_api.cpp
+Response post_positions(const Request& req, Services& services, const PathParams& params);
+Response get_positions(const Request& req, Services& services, const PathParams& params);
 // redraw_api.cpp
 Response post_draft(const Request& req, Services& services, const PathParams& params);
 Response get_drafts(const Request& req, Services& services, const PathParams& params);

@@ -128,16 +128,16 @@ TEST(Policy, BoundariesArePublicEverythingElseScoped) {
     EXPECT_FALSE(may(nullptr, Action::view, Resource::event, grid_g1));
     EXPECT_FALSE(may(nullptr, Action::act, Resource::boundary, grid_g1));
 
-    Principal admin{1, "admin", "", Role::admin, {Jurisdiction::Kind::everything, "", {}}, {}};
-    Principal city{2, "city", "", Role::command_operator, {Jurisdiction::Kind::area, "411100", {}},
-                   {}};
+    Principal admin{1, "admin", "", Role::admin, {Jurisdiction::Kind::everything, "", {}}, {}, {}};
+    Principal city{2,  "city", "", Role::command_operator, {Jurisdiction::Kind::area, "411100", {}},
+                   {}, {}};
     Principal township{
-        3, "t", "", Role::command_operator, {Jurisdiction::Kind::area, "411102001000", {}}, {}};
-    Principal chief{4, "c", "", Role::grid_chief, {Jurisdiction::Kind::area, "411102001001", {}},
-                    {}};
-    Principal officer{5, "o", "", Role::grid_officer, {Jurisdiction::Kind::grids, "", {"G1", "G2"}},
-                      {}};
-    Principal citizen{6, "r", "", Role::reporter, {}, {}};
+        3, "t", "", Role::command_operator, {Jurisdiction::Kind::area, "411102001000", {}}, {}, {}};
+    Principal chief{4,  "c", "", Role::grid_chief, {Jurisdiction::Kind::area, "411102001001", {}},
+                    {}, {}};
+    Principal officer{
+        5, "o", "", Role::grid_officer, {Jurisdiction::Kind::grids, "", {"G1", "G2"}}, {}, 50};
+    Principal citizen{6, "r", "", Role::reporter, {}, {}, {}};
 
     for (const Principal* p : {&admin, &city, &township, &chief, &officer})
         EXPECT_TRUE(may(p, Action::view, Resource::event, grid_g1)) << p->username;
@@ -160,4 +160,15 @@ TEST(Policy, BoundariesArePublicEverythingElseScoped) {
     EXPECT_FALSE(may(&officer, Action::act, Resource::boundary, grid_g1));
     EXPECT_FALSE(may(&city, Action::view, Resource::user, grid_g1));
     EXPECT_TRUE(may(&admin, Action::view, Resource::user, grid_g1));
+
+    // Officers' fixes: one's own anywhere, others' by admins and command operators in their area.
+    EXPECT_TRUE(may_report_position(officer, 50, other));
+    EXPECT_FALSE(may_report_position(officer, 51, grid_g1)) << "not a colleague's";
+    EXPECT_FALSE(may_report_position(chief, 50, grid_g1));
+    EXPECT_TRUE(may_report_position(township, 50, grid_g1));
+    EXPECT_FALSE(may_report_position(township, 50, other));
+    EXPECT_TRUE(may_report_position(admin, 50, other));
+    Principal citizen_officer = citizen;
+    citizen_officer.person_id = 50;
+    EXPECT_FALSE(may_report_position(citizen_officer, 50, grid_g1));
 }

@@ -41,7 +41,7 @@ Principal principal(Store& store, const char* name, Role role, Jurisdiction j,
     u.password_hash = "not used: these users never log in";
     u.department_code = department;
     std::int64_t id = store.add_user(u);
-    return {id, name, name, role, std::move(j), std::move(department)};
+    return {id, name, name, role, std::move(j), std::move(department), {}};
 }
 
 class EventDeskTest : public ::testing::Test {

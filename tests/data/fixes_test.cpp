@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
-#include <set>
 #include <sstream>
 
 using namespace tessera;
@@ -188,50 +187,4 @@ TEST(Fixes, CleaningDropsInaccurateDuplicateAndImpossibleFixesAndSaysHowMany) {
     CleanFixes d = clean_fixes(late);
     EXPECT_EQ(d.too_fast, 3u);
     EXPECT_EQ(d.kept.size(), 4u) << "the outlier and the fixes from the fourth on";
-}
-
-TEST(StoreTracks, RunsOfAnOfficerSplitAtGapsBecomeTracksAndUnknownOfficersStoreNothing) {
-    tessera::testing::TempDir dir;
-    auto store = open_spatialite_store(dir / "t.db");
-    const auto p1 = store->add_person({0, "P1", "一", PersonRole::full_time_officer, "", {}, {}});
-    const auto p2 = store->add_person({0, "P2", "二", PersonRole::full_time_officer, "", {}, {}});
-    const Time t = parse_time("2026-11-20T09:00:00+08:00").value();
-    std::vector<Fix> fixes;
-    const auto add = [&](const char* officer, int minute, double lon) {
-        fixes.push_back({officer, t + std::chrono::minutes(minute), {lon, 33.5}, std::nullopt});
-    };
-    // P1: three fixes, a 30-minute gap, two more, then a lone one after another gap.
-    add("P1", 0, 114.000);
-    add("P1", 1, 114.001);
-    add("P1", 2, 114.002);
-    add("P1", 32, 114.003);
-    add("P1", 33, 114.004);
-    add("P1", 60, 114.005);
-    // P2: two fixes.
-    add("P2", 0, 114.100);
-    add("P2", 5, 114.101);
-
-    std::vector<Fix> with_stranger = fixes;
-    with_stranger.push_back({"P9", t, {114.2, 33.5}, std::nullopt});
-    try {
-        store_tracks(*store, clean_fixes(with_stranger).kept, std::chrono::minutes(10));
-        ADD_FAILURE() << "an unknown officer was accepted";
-    } catch (const Error& e) {
-        EXPECT_EQ(e.code(), ErrorCode::not_found);
-        EXPECT_NE(std::string(e.what()).find("'P9'"), std::string::npos) << e.what();
-    }
-    EXPECT_TRUE(store->patrol_tracks().empty());
-
-    const StoredTracks stored =
-        store_tracks(*store, clean_fixes(fixes).kept, std::chrono::minutes(10));
-    EXPECT_EQ(stored.tracks, 3u);
-    EXPECT_EQ(stored.fixes, 7u);
-    EXPECT_EQ(stored.lone, 1u);
-    const auto tracks = store->patrol_tracks();
-    ASSERT_EQ(tracks.size(), 3u);
-    std::multiset<std::pair<std::int64_t, std::size_t>> shape;
-    for (const auto& track : tracks)
-        shape.insert({track.person_id, track.path.points.size()});
-    EXPECT_EQ(shape,
-              (std::multiset<std::pair<std::int64_t, std::size_t>>{{p1, 3}, {p1, 2}, {p2, 2}}));
 }

@@ -142,13 +142,22 @@ TEST(ImportFixesCli, FixesBecomeTracksTheAuditSeesAndABadFileStoresNothing) {
     EXPECT_NE(err.find("walk.csv: 22 fixes (csv"), std::string::npos) << err;
     EXPECT_NE(err.find("dropped 2 of 22: 1 inaccurate"), std::string::npos) << err;
     EXPECT_NE(err.find("1 too fast"), std::string::npos) << err;
-    EXPECT_NE(err.find("stored 1 patrol tracks (20 fixes)"), std::string::npos) << err;
+    EXPECT_NE(err.find("stored 20 fixes of 1 officers: 1 new patrol tracks, 0 tracks extended"),
+              std::string::npos)
+        << err;
 
     ASSERT_EQ(run(db + " --from 2026-11-21 --to 2026-11-21", dir / "out.txt", dir / "err.txt"), 0);
     const auto rows = lines(read_file(dir / "out.txt"));
     ASSERT_EQ(rows.size(), 3u);
     EXPECT_TRUE(rows[2].starts_with("G2,二网格,urban,true,1,")) << rows[2];
     EXPECT_TRUE(rows[2].find(",2026-11-21T02:10:00.000Z,P1,王五,") != std::string::npos) << rows[2];
+
+    // The same file again stores nothing: its fixes are in the store already.
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << read_file(dir / "err.txt");
+    EXPECT_NE(read_file(dir / "err.txt").find("dropped 22 of 22: 1 inaccurate"), std::string::npos)
+        << read_file(dir / "err.txt");
+    EXPECT_NE(read_file(dir / "err.txt").find("20 duplicates"), std::string::npos);
+    EXPECT_NE(read_file(dir / "err.txt").find("stored 0 fixes"), std::string::npos);
 
     // An officer the store does not know: refused, nothing stored.
     {

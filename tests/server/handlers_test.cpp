@@ -1,6 +1,7 @@
 // The handlers, called directly (no sockets) with Services on a temporary SpatiaLite store.
 #include "data/auth.hpp"
 #include "data/store.hpp"
+#include "geo/crs.hpp"
 #include "geo/measure.hpp"
 #include "server/http.hpp"
 #include "server/json_writer.hpp"
@@ -589,6 +590,151 @@ TEST_F(HandlersTest, AroundAnEventAreOfficersByLatestPositionAndCamerasThatSeeIt
     json seen_by_officer2 = body_of(get(path, officer2));
     EXPECT_EQ(codes(seen_by_officer2["cameras"]), (std::set<std::string>{"CAM-N"}));
     EXPECT_EQ(codes(seen_by_officer2["officers"]), (std::set<std::string>{"P-NEAR"}));
+}
+
+// ---- officers' positions ----
+
+TEST_F(HandlersTest, OfficersPostTheirPositionsAndDispatchSeesTheLatestWithinJurisdiction) {
+    report_in_g2(); // and officer5, who covers G5 only
+    const std::int64_t walker = store->add_person(
+        {0, "P-WALK", "走访员", data::PersonRole::full_time_officer, "135", {"G2"}, {}});
+    store->add_person({0, "P-OTHER", "别人", data::PersonRole::full_time_officer, "", {"G2"}, {}});
+    auth.create_user({"walker",
+                      "走访员",
+                      data::Role::grid_officer,
+                      {data::Jurisdiction::Kind::grids, "", {"G2"}},
+                      "correct horse",
+                      walker,
+                      std::nullopt});
+    auth.create_user({"root",
+                      "管理员",
+                      data::Role::admin,
+                      {data::Jurisdiction::Kind::everything, "", {}},
+                      "correct horse",
+                      std::nullopt,
+                      std::nullopt});
+    auto token_of = [&](const std::string& user) {
+        Response r = call("POST", "/api/v1/login",
+                          json{{"username", user}, {"password", "correct horse"}}.dump());
+        EXPECT_EQ(r.status, 200) << r.body;
+        return Headers{{"Authorization", "Bearer " + body_of(r).value("token", "")}};
+    };
+    const Headers as_walker = token_of("walker"), as_chief = token_of("chief1"),
+                  as_officer5 = token_of("officer5"), as_root = token_of("root");
+    auto post = [&](const json& body, const Headers& who) {
+        return call("POST", "/api/v1/positions", body.dump(), who);
+    };
+    // Ten minutes ago, a fix a minute, walking east through G2 at about 1.5 m/s.
+    const data::Time t0 =
+        std::chrono::floor<std::chrono::minutes>(desk.now()) - std::chrono::minutes(10);
+    auto fix = [&](int minute, double lon, std::optional<double> accuracy = {}) {
+        json f = {{"time", data::format_time(t0 + std::chrono::minutes(minute))},
+                  {"lon", lon},
+                  {"lat", 33.505}};
+        if (accuracy)
+            f["accuracy"] = *accuracy;
+        return f;
+    };
+
+    // The tracks tile is cached before anything is posted.
+    const tiles::TileId t = tiles::tile_at({114.015, 33.505}, 14);
+    auto track_count = [&] {
+        Response r = get(tile_path("tracks", t), as_chief);
+        EXPECT_EQ(r.status, 200);
+        auto layers = tiles::decode_tile(r.body);
+        return layers.empty() ? std::size_t{0} : layers[0].features.size();
+    };
+    EXPECT_EQ(track_count(), 0u);
+
+    expect_error(call("POST", "/api/v1/positions", json{{"positions", json::array()}}.dump()), 401,
+                 "unauthorized");
+    Response r =
+        post({{"positions",
+               {fix(0, 114.011), fix(1, 114.012, 10.0), fix(2, 114.013, 300.0), fix(3, 114.014)}}},
+             as_walker);
+    ASSERT_EQ(r.status, 200) << r.body;
+    json receipt = body_of(r);
+    EXPECT_EQ(receipt["received"], 4);
+    EXPECT_EQ(receipt["stored"], 3);
+    EXPECT_EQ(receipt["dropped"]["inaccurate"], 1);
+    EXPECT_EQ(receipt["tracks"]["started"], 1);
+    EXPECT_EQ(track_count(), 1u) << "the cached tile was dropped";
+
+    // The next minute's fix, sent in GCJ-02 as a mini-program does: it extends the track.
+    const geo::LonLat gcj =
+        geo::CrsTransform(geo::Crs::wgs84(), geo::Crs::parse("gcj02")).apply({114.015, 33.505});
+    r = post({{"crs", "gcj02"},
+              {"positions",
+               {{{"time", data::format_time(t0 + std::chrono::minutes(4))},
+                 {"lon", gcj.lon},
+                 {"lat", gcj.lat},
+                 {"accuracy", 6},
+                 {"speed", 1.4}}}}},
+             as_walker);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(body_of(r)["tracks"]["extended"], 1);
+    const auto tracks = store->patrol_tracks();
+    ASSERT_EQ(tracks.size(), 1u);
+    EXPECT_EQ(tracks[0].path.points.size(), 4u);
+
+    // Dispatch: the chief sees where P-WALK is now (the WGS84 point the GCJ-02 fix stands for).
+    Response latest = get("/api/v1/positions", as_chief);
+    ASSERT_EQ(latest.status, 200) << latest.body;
+    EXPECT_EQ(latest.header("Content-Type").value_or(""), "application/geo+json");
+    json fc = body_of(latest);
+    ASSERT_EQ(fc["features"].size(), 1u) << fc.dump();
+    const json& walking = fc["features"][0];
+    EXPECT_EQ(walking["properties"]["code"], "P-WALK");
+    EXPECT_EQ(walking["properties"]["phone"], "135");
+    EXPECT_EQ(walking["properties"]["accuracy_m"], 6.0);
+    EXPECT_EQ(walking["properties"]["at"], data::format_time(t0 + std::chrono::minutes(4)));
+    EXPECT_LT(geo::distance_m({walking["geometry"]["coordinates"][0].get<double>(),
+                               walking["geometry"]["coordinates"][1].get<double>()},
+                              {114.015, 33.505}),
+              0.5);
+    EXPECT_TRUE(body_of(get("/api/v1/positions", as_officer5))["features"].empty())
+        << "G5's officer does not see a person standing in G2";
+    EXPECT_EQ(body_of(get("/api/v1/positions?bbox=114.04,33.5,114.05,33.51", as_chief))["features"]
+                  .size(),
+              0u);
+    EXPECT_EQ(body_of(get("/api/v1/positions?officer=P-WALK", as_chief))["features"].size(), 1u);
+    expect_error(get("/api/v1/positions?officer=NOBODY", as_chief), 404, "not_found");
+    expect_error(get("/api/v1/positions?since=yesterday", as_chief), 400, "invalid_argument");
+    expect_error(get("/api/v1/positions"), 401, "unauthorized");
+
+    // Nobody reports a colleague's positions; the chief is not a gateway; an admin is.
+    expect_error(post({{"officer", "P-OTHER"}, {"positions", {fix(5, 114.016)}}}, as_walker), 403,
+                 "forbidden");
+    expect_error(post({{"officer", "P-WALK"}, {"positions", {fix(5, 114.016)}}}, as_chief), 403,
+                 "forbidden");
+    // An admin is no officer: the batch must say whose fixes they are.
+    expect_error(post({{"positions", {fix(5, 114.016)}}}, as_root), 400, "invalid_argument");
+    expect_error(post({{"officer", "P-NOBODY"}, {"positions", {fix(5, 114.016)}}}, as_root), 404,
+                 "not_found");
+    // Bad batches change nothing.
+    for (const std::string& bad :
+         {std::string("{"), std::string("[]"), json{{"positions", 3}}.dump(),
+          json{{"positions", {fix(5, 214.0)}}}.dump(),
+          json{{"positions", {{{"time", "soon"}, {"lon", 114.0}, {"lat", 33.5}}}}}.dump(),
+          json{{"positions", {{{"time", 5}, {"lon", 114.0}, {"lat", 33.5}}}}}.dump(),
+          json{{"positions", {{{"time", data::format_time(t0)}, {"lon", "114"}, {"lat", 33.5}}}}}
+              .dump(),
+          json{{"positions", {fix(5, 114.016, -1.0)}}}.dump(),
+          json{{"positions", {fix(5, 114.016)}}, {"extra", 1}}.dump(),
+          json{{"crs", "EPSG:999999"}, {"positions", {fix(5, 114.016)}}}.dump()}) {
+        Response bad_r = call("POST", "/api/v1/positions", bad, as_walker);
+        EXPECT_EQ(bad_r.status, 400) << bad << " -> " << bad_r.body;
+    }
+    EXPECT_EQ(store->patrol_tracks().front().path.points.size(), 4u);
+    EXPECT_EQ(body_of(get("/api/v1/positions", as_chief))["features"][0]["properties"]["at"],
+              data::format_time(t0 + std::chrono::minutes(4)));
+
+    // An admin (a gateway) posts P-OTHER's lone fix: no track, but a latest position.
+    r = post({{"officer", "P-OTHER"}, {"positions", {fix(5, 114.012)}}}, as_root);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(body_of(r)["lone"], 1);
+    EXPECT_EQ(store->patrol_tracks().size(), 1u);
+    EXPECT_EQ(body_of(get("/api/v1/positions", as_chief))["features"].size(), 2u);
 }
 
 // ---- OGC API – Features ----

@@ -21,8 +21,8 @@ inline std::string read_file(const std::filesystem::path& p) {
 // `tessera ARGS` through the shell, stdout into `out` and stderr into `err`; its exit status.
 inline int run_tessera(const std::string& args, const std::filesystem::path& out,
                        const std::filesystem::path& err) {
-    const std::string cmd = std::string(TESSERA_BINARY) + " " + args + " > " + out.string() +
-                            " 2> " + err.string();
+    const std::string cmd =
+        std::string(TESSERA_BINARY) + " " + args + " > " + out.string() + " 2> " + err.string();
     const int status = std::system(cmd.c_str());
     EXPECT_TRUE(WIFEXITED(status)) << cmd;
     return WEXITSTATUS(status);
