@@ -14,17 +14,15 @@
 namespace tessera::cli {
 namespace {
 
-// A day given alone is a day in Beijing: --from 2026-11-01 starts at its 00:00 (+08:00), and
-// --to 2026-11-22 takes in the whole of that day.
+// --from and --to: a day alone is a day in Beijing (data::parse_window_time).
 data::Time window_time(const std::string& option, const std::string& text, bool end) {
-    const bool day_only = text.size() == 10;
-    auto t = data::parse_time(day_only ? text + "T00:00:00+08:00" : text);
+    auto t = data::parse_window_time(text, end);
     if (!t)
         throw Error(ErrorCode::invalid_argument, "--" + option +
                                                      " takes an ISO 8601 date or time (2026-11-01, "
                                                      "2026-11-01T08:00:00+08:00), got '" +
                                                      text + "'");
-    return day_only && end ? *t + std::chrono::days(1) : *t;
+    return *t;
 }
 
 // "rural=30,urban=45"

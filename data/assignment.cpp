@@ -5,6 +5,7 @@
 #include "geo/topology.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <numbers>
@@ -575,13 +576,32 @@ Assignment Assigner::locate(const LocateQuery& q) {
     return a;
 }
 
+namespace {
+
+// The admin layers from the lowest up: community, township, county (any may be missing).
+std::array<const LayerIndex*, 3> admin_chain(const Assigner::Snapshot& snap) {
+    return {snap.first_of(LayerKind::community), snap.first_of(LayerKind::township),
+            snap.first_of(LayerKind::county)};
+}
+
+// The codes from `parent` (an area of chain[level]) up to the city: the parents of the parents.
+void append_codes_up(const std::array<const LayerIndex*, 3>& chain, std::size_t level,
+                     std::optional<std::string> parent, std::vector<std::string>& out) {
+    for (std::size_t up = level; parent && up <= chain.size(); ++up) {
+        out.push_back(*parent);
+        const LayerIndex* above = up < chain.size() ? chain[up] : nullptr;
+        auto id = above ? above->find(*parent) : std::nullopt;
+        parent = id ? above->parents[*id] : std::nullopt;
+    }
+}
+
+} // namespace
+
 std::vector<Assigner::NamedArea> Assigner::areas_named_in(std::string_view text) {
     auto snap = current();
-    const LayerIndex* chain[] = {snap->first_of(LayerKind::community),
-                                 snap->first_of(LayerKind::township),
-                                 snap->first_of(LayerKind::county)};
+    const auto chain = admin_chain(*snap);
     std::vector<NamedArea> out;
-    for (std::size_t level = 0; level < std::size(chain); ++level) {
+    for (std::size_t level = 0; level < chain.size(); ++level) {
         const LayerIndex* l = chain[level];
         if (!l)
             continue;
@@ -589,16 +609,23 @@ std::vector<Assigner::NamedArea> Assigner::areas_named_in(std::string_view text)
             if (l->names[i].empty() || text.find(l->names[i]) == std::string_view::npos)
                 continue;
             NamedArea named{l->ref(i), {l->codes[i]}};
-            std::optional<std::string> parent = l->parents[i];
-            for (std::size_t up = level + 1; parent && up <= std::size(chain); ++up) {
-                named.codes.push_back(*parent);
-                const LayerIndex* above = up < std::size(chain) ? chain[up] : nullptr;
-                auto id = above ? above->find(*parent) : std::nullopt;
-                parent = id ? above->parents[*id] : std::nullopt;
-            }
+            append_codes_up(chain, level + 1, l->parents[i], named.codes);
             out.push_back(std::move(named));
         }
     }
+    return out;
+}
+
+std::vector<std::string> Assigner::areas_from(std::string_view code) {
+    auto snap = current();
+    const auto chain = admin_chain(*snap);
+    std::vector<std::string> out;
+    for (std::size_t level = 0; level < chain.size(); ++level)
+        if (chain[level] && chain[level]->find(std::string(code))) {
+            append_codes_up(chain, level, std::string(code), out);
+            return out;
+        }
+    out.emplace_back(code); // a city, or a code no admin layer has
     return out;
 }
 

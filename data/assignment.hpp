@@ -106,6 +106,9 @@ public:
         std::vector<std::string> codes; // the area's code, then those above it up to the city
     };
     std::vector<NamedArea> areas_named_in(std::string_view text);
+    // An admin area's code and the codes above it up to the city (a grid's scope is its code and
+    // areas_from(its parent code)). Just `code` for a code no admin layer has.
+    std::vector<std::string> areas_from(std::string_view code);
     // The codes of the cities above the counties (the county layer's parent codes).
     std::vector<std::string> city_codes();
     // An admin area or grid by code: its name and level (grid, community, township, county, or

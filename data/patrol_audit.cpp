@@ -322,6 +322,14 @@ struct TrackColumns {
 
 } // namespace
 
+std::optional<Time> parse_window_time(std::string_view text, bool end) {
+    const bool day_only = text.size() == 10;
+    auto t = parse_time(day_only ? std::string(text) + "T00:00:00+08:00" : std::string(text));
+    if (t && day_only && end)
+        *t += std::chrono::days(1);
+    return t;
+}
+
 AuditReport audit_patrols(Store& store, const AuditQuery& query) {
     if (query.from >= query.to)
         throw Error(ErrorCode::invalid_argument, "audit: the window must end after it starts");
@@ -331,6 +339,15 @@ AuditReport audit_patrols(Store& store, const AuditQuery& query) {
     FeatureQuery all;
     all.limit = std::numeric_limits<std::size_t>::max();
     auto features = store.features(query.layer, all).features;
+    std::optional<geo::BBox> around; // of the features audited, when not all of them
+    if (query.include) {
+        std::erase_if(features, [&](const Feature& f) { return !query.include(f); });
+        around.emplace();
+        for (const auto& f : features)
+            around->extend(geo::bbox_of(f.geometry));
+        if (!around->empty())
+            around = geo::grown_by_m(*around, query.rules.reach_m);
+    }
     std::ranges::sort(features, {}, &Feature::code);
 
     AuditReport report;
@@ -345,6 +362,7 @@ AuditReport audit_patrols(Store& store, const AuditQuery& query) {
         g.code = f.code;
         g.name = f.name;
         g.type = text_property(f.properties, "type").value_or("");
+        g.parent_code = f.parent_code;
         g.stale_days = query.rules.stale_days_for(g.type);
         periods.insert(g.stale_days);
         shapes.push_back(geo::dimension_of(geo::type_of(f.geometry)) == geo::Dimension::polygonal
@@ -352,8 +370,10 @@ AuditReport audit_patrols(Store& store, const AuditQuery& query) {
                              : geo::MultiPolygon{});
         report.grids.push_back(std::move(g));
     }
+    if (around && around->empty())
+        return report; // the caller sees none of the layer's grids
     std::vector<HouseholdPoint> households;
-    for (const auto& b : store.buildings())
+    for (const auto& b : store.buildings(around))
         households.push_back({b.position, b.households});
     const PatrolAudit audit(shapes, households, query.rules);
 
@@ -363,6 +383,8 @@ AuditReport audit_patrols(Store& store, const AuditQuery& query) {
         earliest = std::min(earliest, query.to - std::chrono::days(*periods.rbegin()));
     PathQuery tracks_query;
     tracks_query.ended_after = earliest;
+    tracks_query.started_before = query.to;
+    tracks_query.bbox = around;
     auto tracks = store.patrol_tracks(tracks_query);
     std::erase_if(tracks, [&](const PatrolTrack& t) { return t.path.times.front() >= query.to; });
     report.tracks = static_cast<std::int64_t>(tracks.size());
@@ -398,6 +420,7 @@ AuditReport audit_patrols(Store& store, const AuditQuery& query) {
         g.stale = !(recent.visited && recent.coverage_share() >= query.rules.full_share);
         if (auto it = responsible.find(g.code); it != responsible.end())
             g.responsible = it->second;
+        g.shape = std::move(shapes[i]);
     }
     return report;
 }

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -107,7 +108,14 @@ struct AuditQuery {
     Time to{}; // exclusive
     AuditRules rules;
     int threads = 1;
+    // Which of the layer's features to audit (a caller's jurisdiction). DEFAULT: all of them.
+    // Buildings and tracks are then read around those only.
+    std::function<bool(const Feature&)> include;
 };
+
+// A window end given as text: ISO 8601 time, or a date alone for a day in Beijing (+08:00):
+// its 00:00 for a start, the end of that whole day for an end (`end`). nullopt for other text.
+std::optional<Time> parse_window_time(std::string_view text, bool end);
 
 struct GridAudit {
     std::string code;
@@ -118,6 +126,8 @@ struct GridAudit {
     int stale_days = 0;
     bool stale = false;
     std::vector<Person> responsible; // the people responsible for the grid, lead first
+    std::optional<std::string> parent_code;
+    geo::MultiPolygon shape; // the grid's geometry, for maps
 };
 
 struct AuditReport {

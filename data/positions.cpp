@@ -57,8 +57,8 @@ std::vector<Item> stored_around(Store& store, std::int64_t person_id, Time first
     q.person_ids = {person_id};
     for (const auto& p : store.latest_positions(q)) {
         const bool in_window = p.at >= first - gap && p.at <= last + gap;
-        const bool in_track =
-            std::ranges::any_of(tracks, [&](const PatrolTrack& t) { return t.path.times.back() == p.at; });
+        const bool in_track = std::ranges::any_of(
+            tracks, [&](const PatrolTrack& t) { return t.path.times.back() == p.at; });
         if (in_window && !in_track)
             out.push_back({p.position, p.at, latest_lone_fix, p.accuracy_m});
     }

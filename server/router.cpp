@@ -49,6 +49,7 @@ constexpr Route routes[] = {
     {"GET", "/api/v1/live", detail::get_live},
     {"GET", "/api/v1/kpis", detail::get_kpis},
     {"GET", "/api/v1/digest", detail::get_digest},
+    {"GET", "/api/v1/coverage", detail::get_coverage},
     {"GET", "/api/v1/positions", detail::get_positions},
     {"POST", "/api/v1/positions", detail::post_positions},
     {"GET", "/api/v1/location-queue", detail::get_location_queue},

@@ -142,6 +142,8 @@ Response get_location_queue(const Request& req, Services& services, const PathPa
 Response get_pending_report(const Request& req, Services& services, const PathParams& params);
 Response post_pending_locate(const Request& req, Services& services, const PathParams& params);
 Response post_pending_discard(const Request& req, Services& services, const PathParams& params);
+// coverage_api.cpp
+Response get_coverage(const Request& req, Services& services, const PathParams& params);
 // positions_api.cpp
 Response post_positions(const Request& req, Services& services, const PathParams& params);
 Response get_positions(const Request& req, Services& services, const PathParams& params);

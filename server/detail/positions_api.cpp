@@ -61,8 +61,8 @@ std::vector<data::Fix> fixes_of(const in_json& body, const std::optional<std::st
         if (!p.is_object())
             throw bad_request(where + " must be an object: {\"time\", \"lon\", \"lat\"}");
         // What phones' location APIs also report is accepted and not kept.
-        reject_unknown_fields(p, {"time", "lon", "lat", "accuracy", "officer", "speed", "heading",
-                                  "altitude"});
+        reject_unknown_fields(
+            p, {"time", "lon", "lat", "accuracy", "officer", "speed", "heading", "altitude"});
         data::Fix f;
         f.at = fix_time(p, where);
         points.add({number_field(p, "lon", where), number_field(p, "lat", where)}, where);
@@ -111,14 +111,13 @@ Response post_positions(const Request& req, Services& services, const PathParams
     const data::FixReceipt r = data::store_fixes(services.store, std::move(fixes), options);
     if (!r.tracks_extent.empty())
         services.tile_cache.invalidate(data::tracks_layer, r.tracks_extent);
-    return json_ok({{"received", r.received},
-                    {"stored", r.stored},
-                    {"lone", r.lone},
-                    {"dropped",
-                     {{"inaccurate", r.inaccurate},
-                      {"too_fast", r.too_fast},
-                      {"duplicates", r.duplicates}}},
-                    {"tracks", {{"started", r.tracks_started}, {"extended", r.tracks_extended}}}});
+    return json_ok(
+        {{"received", r.received},
+         {"stored", r.stored},
+         {"lone", r.lone},
+         {"dropped",
+          {{"inaccurate", r.inaccurate}, {"too_fast", r.too_fast}, {"duplicates", r.duplicates}}},
+         {"tracks", {{"started", r.tracks_started}, {"extended", r.tracks_extended}}}});
 }
 
 Response get_positions(const Request& req, Services& services, const PathParams&) {

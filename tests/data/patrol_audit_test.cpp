@@ -230,6 +230,33 @@ TEST_F(PatrolAuditStoreTest, StaleGridsFollowTheirTypesRule) {
     report = audit_patrols(*store, q);
     EXPECT_FALSE(report.grids[0].stale);
 
-    EXPECT_THROW(audit_patrols(*store, AuditQuery{"nope", q.from, q.to, {}, 1}), Error);
-    EXPECT_THROW(audit_patrols(*store, AuditQuery{"grid", q.to, q.from, {}, 1}), Error);
+    // B alone (a caller who sees B only): the same figures for B, from the tracks around it.
+    walk(p0, -2000, 2); // far west of both
+    report = audit_patrols(*store, q);
+    AuditQuery only_b = q;
+    only_b.include = [](const Feature& f) { return f.code == "B"; };
+    const auto b_alone = audit_patrols(*store, only_b);
+    ASSERT_EQ(b_alone.grids.size(), 1u);
+    const GridAudit& b2 = b_alone.grids[0];
+    EXPECT_EQ(b2.code, "B");
+    EXPECT_EQ(b2.patrol.visits, report.grids[1].patrol.visits);
+    EXPECT_EQ(b2.patrol.covered_cells, report.grids[1].patrol.covered_cells);
+    EXPECT_EQ(b2.patrol.distance_m, report.grids[1].patrol.distance_m);
+    EXPECT_EQ(b2.stale, report.grids[1].stale);
+    EXPECT_EQ(b2.shape.polygons.size(), 1u);
+    EXPECT_LT(b_alone.tracks, report.tracks) << "the tracks far from B are not read";
+    only_b.include = [](const Feature&) { return false; };
+    EXPECT_TRUE(audit_patrols(*store, only_b).grids.empty());
+
+    EXPECT_THROW(audit_patrols(*store, AuditQuery{"nope", q.from, q.to, {}, 1, {}}), Error);
+    EXPECT_THROW(audit_patrols(*store, AuditQuery{"grid", q.to, q.from, {}, 1, {}}), Error);
+}
+
+TEST(AuditWindow, ADateAloneIsADayInBeijing) {
+    EXPECT_EQ(parse_window_time("2026-11-01", false), parse_time("2026-10-31T16:00:00Z"));
+    EXPECT_EQ(parse_window_time("2026-11-01", true), parse_time("2026-11-01T16:00:00Z"));
+    EXPECT_EQ(parse_window_time("2026-11-01T08:00:00+08:00", true),
+              parse_time("2026-11-01T00:00:00Z"));
+    EXPECT_FALSE(parse_window_time("yesterday", false));
+    EXPECT_FALSE(parse_window_time("2026-13-01", false));
 }

@@ -26,8 +26,10 @@ protected:
     static Fix fix(const char* officer, double minute, double east_m,
                    std::optional<double> accuracy = std::nullopt) {
         const Time t0 = parse_time("2026-11-20T09:00:00+08:00").value();
-        return {officer, t0 + std::chrono::milliseconds(static_cast<std::int64_t>(minute * 60000)),
-                {114.0 + east_m / 93000.0, 33.5}, accuracy};
+        return {officer,
+                t0 + std::chrono::milliseconds(static_cast<std::int64_t>(minute * 60000)),
+                {114.0 + east_m / 93000.0, 33.5},
+                accuracy};
     }
 
     // The officer's tracks as their numbers of points, by start.
@@ -202,8 +204,7 @@ TEST_F(StoreFixesTest, LatestPositionsAreReadByBoxAgeAndOfficer) {
     // An older position never replaces a newer one.
     store->note_position({p1, {114.5, 33.5}, fix("P1", -60, 0).at, std::nullopt});
     EXPECT_EQ(latest(p1).at, fix("P1", 1, 0).at);
-    EXPECT_THROW(store->note_position({p1, {200, 33.5}, fix("P1", 90, 0).at, std::nullopt}),
-                 Error);
+    EXPECT_THROW(store->note_position({p1, {200, 33.5}, fix("P1", 90, 0).at, std::nullopt}), Error);
 }
 
 } // namespace

@@ -19,6 +19,7 @@
 #include <gdal.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <numbers>
 #include <ogr_api.h>
 #include <set>
 
@@ -735,6 +736,92 @@ TEST_F(HandlersTest, OfficersPostTheirPositionsAndDispatchSeesTheLatestWithinJur
     EXPECT_EQ(body_of(r)["lone"], 1);
     EXPECT_EQ(store->patrol_tracks().size(), 1u);
     EXPECT_EQ(body_of(get("/api/v1/positions", as_chief))["features"].size(), 2u);
+}
+
+TEST_F(HandlersTest, CoverageAuditsTheGridsTheCallerMaySeeAsJsonCsvAndGeoJson) {
+    report_in_g2(); // and officer5, who covers G5 only
+    const std::int64_t walker = store->add_person(
+        {0, "P-WALK", "走访员", data::PersonRole::full_time_officer, "135", {"G2"}, {}});
+    // Yesterday P-WALK walked the middle of G2 (114.01-114.02) west to east, 10 minutes.
+    const data::Time start =
+        std::chrono::floor<std::chrono::minutes>(desk.now()) - std::chrono::hours(24);
+    data::TimedPath path;
+    for (int k = 0; k <= 20; ++k) {
+        path.points.push_back({114.011 + 0.0004 * k, 33.505});
+        path.times.push_back(start + std::chrono::seconds(30 * k));
+    }
+    store->add_patrol_track({0, walker, path});
+    const Headers chief = {{"Authorization", "Bearer " + login_token()}};
+    const Headers officer5 = {{"Authorization", "Bearer " + officer5_token()}};
+
+    expect_error(get("/api/v1/coverage"), 401, "unauthorized");
+    Response r = get("/api/v1/coverage", chief);
+    ASSERT_EQ(r.status, 200) << r.body;
+    json audit = body_of(r);
+    ASSERT_EQ(audit["grids"].size(), 5u) << audit.dump();
+    EXPECT_EQ(audit["audit"]["grids"], 5);
+    EXPECT_EQ(audit["audit"]["visited"], 1);
+    EXPECT_EQ(audit["audit"]["stale"], 5) << "G2 too: one walk covers a small part of it";
+    const json& g2 = audit["grids"][1];
+    EXPECT_EQ(g2["code"], "G2");
+    EXPECT_EQ(g2["visited"], true);
+    EXPECT_EQ(g2["visits"], 1);
+    // 0.008° of longitude at 33.505° N: about 742 m.
+    EXPECT_NEAR(g2["distance_m"].get<double>(),
+                geo::distance_m({114.011, 33.505}, {114.019, 33.505}), 1.0);
+    // Within 50 m of the walk: a 100 m band along it and two half discs, of G2's area.
+    const double walked = geo::distance_m({114.011, 33.505}, {114.019, 33.505});
+    const double g2_area = geo::distance_m({114.01, 33.505}, {114.02, 33.505}) *
+                           geo::distance_m({114.015, 33.5}, {114.015, 33.51});
+    EXPECT_NEAR(g2["coverage_share"].get<double>(),
+                (walked * 100 + std::numbers::pi * 50 * 50) / g2_area, 0.005);
+    EXPECT_EQ(g2["stale"], true);
+    EXPECT_EQ(g2["officer"]["code"], "P-WALK");
+    EXPECT_EQ(g2["responsible"][0]["code"], "P-WALK");
+    EXPECT_EQ(g2["last_visit"], data::format_time(start + std::chrono::minutes(10)));
+    EXPECT_EQ(audit["grids"][0]["visited"], false);
+    EXPECT_EQ(audit["grids"][0]["stale"], true);
+
+    // officer5 sees G5 only; a window before the walk sees no visit.
+    json g5_only = body_of(get("/api/v1/coverage", officer5));
+    ASSERT_EQ(g5_only["grids"].size(), 1u);
+    EXPECT_EQ(g5_only["grids"][0]["code"], "G5");
+    const std::string day_before = data::format_time(start - std::chrono::hours(48)).substr(0, 10);
+    json earlier = body_of(get("/api/v1/coverage?from=" + day_before + "&to=" + day_before, chief));
+    EXPECT_EQ(earlier["audit"]["visited"], 0);
+
+    // Per officer: the grids they answer for, with their status.
+    json mine = body_of(get("/api/v1/coverage?officer=P-WALK", chief));
+    ASSERT_EQ(mine["grids"].size(), 1u);
+    EXPECT_EQ(mine["grids"][0]["code"], "G2");
+    EXPECT_EQ(mine["officer"]["name"], "走访员");
+    expect_error(get("/api/v1/coverage?officer=P-WALK", officer5), 404, "not_found");
+    expect_error(get("/api/v1/coverage?officer=NOBODY", chief), 404, "not_found");
+    EXPECT_EQ(body_of(get("/api/v1/coverage?area=G3", chief))["grids"].size(), 1u);
+    EXPECT_EQ(body_of(get("/api/v1/coverage?area=411102", chief))["grids"].size(), 5u);
+
+    Response csv = get("/api/v1/coverage?format=csv", chief);
+    ASSERT_EQ(csv.status, 200);
+    EXPECT_EQ(csv.header("Content-Type").value_or(""), "text/csv; charset=utf-8");
+    ASSERT_TRUE(csv.body.starts_with("\xEF\xBB\xBF"
+                                     "code,name,type,visited,"));
+    EXPECT_EQ(std::count(csv.body.begin(), csv.body.end(), '\n'), 6);
+    EXPECT_NE(csv.body.find("\nG2,第2网格,,true,1,"), std::string::npos) << csv.body;
+
+    Response gj = get("/api/v1/coverage?format=geojson", officer5);
+    ASSERT_EQ(gj.status, 200);
+    EXPECT_EQ(gj.header("Content-Type").value_or(""), "application/geo+json");
+    json fc = body_of(gj);
+    EXPECT_EQ(fc["type"], "FeatureCollection");
+    ASSERT_EQ(fc["features"].size(), 1u);
+    EXPECT_EQ(fc["features"][0]["geometry"]["type"], "MultiPolygon");
+    EXPECT_EQ(fc["features"][0]["properties"]["stale"], true);
+
+    for (const char* bad : {"?format=xml", "?from=yesterday", "?from=2026-11-10&to=2026-11-01",
+                            "?layer=nope", "?window=7"}) {
+        Response b = get(std::string("/api/v1/coverage") + bad, chief);
+        EXPECT_TRUE(b.status == 400 || b.status == 404) << bad << " -> " << b.status << b.body;
+    }
 }
 
 // ---- OGC API – Features ----
