@@ -82,6 +82,15 @@ inline void append_double(std::string& s, double v) {
     s.append(buf, end);
 }
 
+// Bytes as hexadecimal digits (WKB for a geometry column in COPY's text format).
+inline void append_hex(std::string& s, std::string_view bytes) {
+    static const char digits[] = "0123456789abcdef";
+    for (unsigned char b : bytes) {
+        s += digits[b >> 4];
+        s += digits[b & 15];
+    }
+}
+
 // A value for COPY's text format: backslash, tab and newlines escaped.
 inline void append_copy_text(std::string& s, std::string_view v) {
     for (char ch : v) {

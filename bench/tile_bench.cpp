@@ -141,14 +141,6 @@ std::vector<geo::LonLat> points_in(const tiles::TileId& tile, int n, std::uint64
 #ifdef TESSERA_BENCH_HAVE_LIBPQ
 using namespace tessera::bench;
 
-void append_hex(std::string& s, std::string_view bytes) {
-    static const char digits[] = "0123456789abcdef";
-    for (unsigned char b : bytes) {
-        s += digits[b >> 4];
-        s += digits[b & 15];
-    }
-}
-
 // One row of a COPY in text format: values separated by tabs.
 struct CopyRow {
     std::string& s;

@@ -249,7 +249,7 @@ std::vector<GridPatrol> PatrolAudit::run(const FixColumns& fixes, std::int64_t f
             });
         m.run_range(fixes, bounds[0], bounds[1], from_ms, to_ms, map, tallies[0]);
     }
-    map.spread();
+    map.spread(threads);
     Tally& all = tallies[0];
     for (std::size_t t = 1; t < tallies.size(); ++t)
         all.merge(tallies[t]);

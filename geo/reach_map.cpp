@@ -8,6 +8,8 @@
 #include <atomic>
 #include <bit>
 #include <cmath>
+#include <span>
+#include <thread>
 #include <vector>
 
 namespace tessera::geo {
@@ -32,6 +34,7 @@ std::uint64_t bit_range(int lo, int hi) {
 struct ReachMap::Impl {
     double lon0 = 0, lat0 = 0;               // the extent's south-west corner
     double dlon = 0, dlat = 0;               // a cell's size in degrees
+    double per_lon = 0, per_lat = 0;         // cells per degree (1 / dlon, 1 / dlat)
     std::int64_t nx = 0, ny = 0;             // cells
     std::int64_t bx = 0, by = 0;             // blocks
     std::vector<double> cell_width_m;        // per block row: a cell's width in metres there
@@ -62,22 +65,18 @@ struct ReachMap::Impl {
         return *b;
     }
 
-    void mark_cell(std::int64_t i, std::int64_t j) {
-        Block& b = block_for(i, j);
-        std::atomic_ref<std::uint64_t> word(
-            b.marked[static_cast<std::size_t>(j & (block_size - 1))]);
-        word.fetch_or(std::uint64_t{1} << (i & (block_size - 1)), std::memory_order_relaxed);
-    }
-
-    // Covers cells i0..i1 (inclusive, within the extent) of row j.
-    void cover_run(std::int64_t j, std::int64_t i0, std::int64_t i1) {
+    // Marks cells i0..i1 (inclusive, within the extent) of row j.
+    void mark_run(std::int64_t j, std::int64_t i0, std::int64_t i1) {
         for (std::int64_t start = i0; start <= i1;) {
-            const std::int64_t block_end = (start | (block_size - 1));
-            const std::int64_t end = std::min(block_end, i1);
+            const std::int64_t end = std::min(start | (block_size - 1), i1);
             Block& b = block_for(start, j);
-            b.covered[static_cast<std::size_t>(j & (block_size - 1))] |=
-                bit_range(static_cast<int>(start & (block_size - 1)),
-                          static_cast<int>(end & (block_size - 1)));
+            std::atomic_ref<std::uint64_t> word(
+                b.marked[static_cast<std::size_t>(j & (block_size - 1))]);
+            const std::uint64_t bits = bit_range(static_cast<int>(start & (block_size - 1)),
+                                                 static_cast<int>(end & (block_size - 1)));
+            // Patrols pass the same cells again and again: a plain read spares the locked write.
+            if ((word.load(std::memory_order_relaxed) & bits) != bits)
+                word.fetch_or(bits, std::memory_order_relaxed);
             start = end + 1;
         }
     }
@@ -96,16 +95,83 @@ struct ReachMap::Impl {
         return n;
     }
 
-    // Covers every cell whose centre is within reach of the centre of cell (i, j).
-    void stamp(std::int64_t i, std::int64_t j) {
-        const std::int64_t j0 = std::max<std::int64_t>(0, j - reach_rows);
-        const std::int64_t j1 = std::min(ny - 1, j + reach_rows);
-        for (std::int64_t tj = j0; tj <= j1; ++tj) {
+    // The marks of row j, one word per block column (0 where no block is).
+    void row_marks(std::int64_t j, std::vector<std::uint64_t>& out) const {
+        out.assign(static_cast<std::size_t>(bx), 0);
+        const std::int64_t y = j >> block_bits;
+        const auto row = static_cast<std::size_t>(j & (block_size - 1));
+        for (std::int64_t x = 0; x < bx; ++x)
+            if (const Block* b =
+                    blocks[static_cast<std::size_t>(y * bx + x)].load(std::memory_order_acquire))
+                out[static_cast<std::size_t>(x)] = b->marked[row];
+    }
+
+    // ORs `words` (one per block column) into the covered cells of row j.
+    void cover_row(std::int64_t j, std::span<const std::uint64_t> words) {
+        const auto row = static_cast<std::size_t>(j & (block_size - 1));
+        for (std::int64_t x = 0; x < bx; ++x)
+            if (const std::uint64_t w = words[static_cast<std::size_t>(x)]; w != 0) {
+                Block& b = block_for(x * block_size, j);
+                // Atomic: threads spreading nearby rows reach the same rows.
+                std::atomic_ref<std::uint64_t>(b.covered[row])
+                    .fetch_or(w, std::memory_order_relaxed);
+            }
+    }
+
+    // Spreads the marks of row j into the rows within reach: row tj gets the marks widened by
+    // the whole cells of the reach's half-width dy = tj - j rows away. A widening by k is the
+    // row ORed with itself shifted by 1..k either way, done by doubling (after widening by r,
+    // a shift of up to 2r + 1 leaves no hole), each width from the last, narrowest first.
+    void spread_row(std::int64_t j, std::vector<std::uint64_t>& row,
+                    std::vector<std::uint64_t>& shifted) {
+        row_marks(j, row);
+        if (std::ranges::all_of(row, [](std::uint64_t w) { return w == 0; }))
+            return;
+        struct Target {
+            std::int64_t cells, row;
+        };
+        std::vector<Target> targets;
+        for (std::int64_t tj = std::max<std::int64_t>(0, j - reach_rows);
+             tj <= std::min(ny - 1, j + reach_rows); ++tj) {
             const double half = half_width_m[static_cast<std::size_t>(tj - j + reach_rows)];
-            const auto cells = static_cast<std::int64_t>(
-                half / cell_width_m[static_cast<std::size_t>(tj >> block_bits)]);
-            cover_run(tj, std::max<std::int64_t>(0, i - cells), std::min(nx - 1, i + cells));
+            targets.push_back({static_cast<std::int64_t>(
+                                   half / cell_width_m[static_cast<std::size_t>(tj >> block_bits)]),
+                               tj});
         }
+        std::ranges::sort(targets, {}, &Target::cells);
+        std::int64_t radius = 0;
+        for (const Target& t : targets) {
+            while (radius < t.cells) {
+                const std::int64_t step = std::min(2 * radius + 1, t.cells - radius);
+                widen(row, step, shifted);
+                radius += step;
+            }
+            cover_row(t.row, row);
+        }
+    }
+
+    // row |= row shifted by `by` cells either way (by < 64 * bx).
+    static void widen(std::vector<std::uint64_t>& row, std::int64_t by,
+                      std::vector<std::uint64_t>& shifted) {
+        const auto n = static_cast<std::int64_t>(row.size());
+        const std::int64_t words = by >> block_bits;
+        const int bits = static_cast<int>(by & (block_size - 1));
+        const auto at = [&](std::int64_t x) {
+            return x >= 0 && x < n ? row[static_cast<std::size_t>(x)] : 0;
+        };
+        shifted.assign(row.size(), 0);
+        for (std::int64_t x = 0; x < n; ++x) {
+            // Towards higher cells: bit b of word x comes from cell 64 x + b - by.
+            std::uint64_t up = at(x - words) << bits;
+            std::uint64_t down = at(x + words) >> bits;
+            if (bits != 0) {
+                up |= at(x - words - 1) >> (block_size - bits);
+                down |= at(x + words + 1) << (block_size - bits);
+            }
+            shifted[static_cast<std::size_t>(x)] = up | down;
+        }
+        for (std::size_t x = 0; x < row.size(); ++x)
+            row[x] |= shifted[x];
     }
 };
 
@@ -125,6 +191,8 @@ ReachMap::ReachMap(const BBox& extent, const Options& options)
     m.lat0 = extent.min_y;
     m.dlon = options.cell_m / mid.lon;
     m.dlat = options.cell_m / mid.lat;
+    m.per_lon = 1 / m.dlon;
+    m.per_lat = 1 / m.dlat;
     const double nx = std::floor((extent.max_x - extent.min_x) / m.dlon) + 1;
     const double ny = std::floor((extent.max_y - extent.min_y) / m.dlat) + 1;
     constexpr double max_side = 2147483648.0;
@@ -159,8 +227,8 @@ void ReachMap::mark(LonLat a, LonLat b) {
         !std::isfinite(b.lat))
         return;
     // In cell units; then clipped to the extent [0, nx] x [0, ny] (Liang-Barsky).
-    double u0 = (a.lon - m.lon0) / m.dlon, v0 = (a.lat - m.lat0) / m.dlat;
-    double u1 = (b.lon - m.lon0) / m.dlon, v1 = (b.lat - m.lat0) / m.dlat;
+    double u0 = (a.lon - m.lon0) * m.per_lon, v0 = (a.lat - m.lat0) * m.per_lat;
+    double u1 = (b.lon - m.lon0) * m.per_lon, v1 = (b.lat - m.lat0) * m.per_lat;
     const double du = u1 - u0, dv = v1 - v0;
     double t0 = 0, t1 = 1;
     const auto clip = [&](double p, double q) {
@@ -174,55 +242,46 @@ void ReachMap::mark(LonLat a, LonLat b) {
         return t0 <= t1;
     };
     const auto nx = static_cast<double>(m.nx), ny = static_cast<double>(m.ny);
-    if (!clip(-du, u0) || !clip(du, nx - u0) || !clip(-dv, v0) || !clip(dv, ny - v0))
+    const auto inside = [&](double u, double v) { return u >= 0 && u <= nx && v >= 0 && v <= ny; };
+    if (!(inside(u0, v0) && inside(u1, v1)) &&
+        (!clip(-du, u0) || !clip(du, nx - u0) || !clip(-dv, v0) || !clip(dv, ny - v0)))
         return;
-    const double su = u0 + t0 * du, sv = v0 + t0 * dv;
-    const double eu = u0 + t1 * du, ev = v0 + t1 * dv;
+    double su = u0 + t0 * du, sv = v0 + t0 * dv;
+    double eu = u0 + t1 * du, ev = v0 + t1 * dv;
+    if (sv > ev) {
+        std::swap(su, eu);
+        std::swap(sv, ev);
+    }
+    // Clipped, so c >= 0 (but for rounding): truncation is the floor.
     const auto cell = [](double c, std::int64_t n) {
-        return std::clamp(static_cast<std::int64_t>(std::floor(c)), std::int64_t{0}, n - 1);
+        return std::clamp(static_cast<std::int64_t>(c), std::int64_t{0}, n - 1);
     };
-    std::int64_t i = cell(su, m.nx), j = cell(sv, m.ny);
-    const std::int64_t i_end = cell(eu, m.nx), j_end = cell(ev, m.ny);
-    // Walk the cells the segment passes through (Amanatides & Woo): step into whichever
-    // neighbour's boundary the segment reaches first.
-    const double su_dir = eu - su, sv_dir = ev - sv;
-    const std::int64_t step_i = su_dir > 0 ? 1 : -1, step_j = sv_dir > 0 ? 1 : -1;
-    const double inf = std::numeric_limits<double>::infinity();
-    const double delta_i = su_dir != 0 ? std::abs(1 / su_dir) : inf;
-    const double delta_j = sv_dir != 0 ? std::abs(1 / sv_dir) : inf;
-    double next_i = su_dir > 0   ? (static_cast<double>(i + 1) - su) * delta_i
-                    : su_dir < 0 ? (su - static_cast<double>(i)) * delta_i
-                                 : inf;
-    double next_j = sv_dir > 0   ? (static_cast<double>(j + 1) - sv) * delta_j
-                    : sv_dir < 0 ? (sv - static_cast<double>(j)) * delta_j
-                                 : inf;
-    m.mark_cell(i, j);
-    for (std::int64_t steps = std::abs(i_end - i) + std::abs(j_end - j); steps > 0; --steps) {
-        if (next_i < next_j) {
-            i += step_i;
-            next_i += delta_i;
-        } else {
-            j += step_j;
-            next_j += delta_j;
-        }
-        if (i < 0 || i >= m.nx || j < 0 || j >= m.ny)
-            break;
-        m.mark_cell(i, j);
+    // Row by row, the run of cells the segment passes through there: from where it enters the
+    // row to where it leaves (a segment along a row line marks the row above it).
+    const std::int64_t j0 = cell(sv, m.ny), j1 = cell(ev, m.ny);
+    const double slope = ev > sv ? (eu - su) / (ev - sv) : 0;
+    for (std::int64_t j = j0; j <= j1; ++j) {
+        const double va = std::max(sv, static_cast<double>(j));
+        const double vb = std::min(ev, static_cast<double>(j + 1));
+        const double ua = j == j0 ? su : su + (va - sv) * slope;
+        const double ub = j == j1 ? eu : su + (vb - sv) * slope;
+        m.mark_run(j, cell(std::min(ua, ub), m.nx), cell(std::max(ua, ub), m.nx));
     }
 }
 
-void ReachMap::spread() {
+void ReachMap::spread(int threads) {
     Impl& m = *m_impl;
-    for (std::int64_t b = 0; b < m.bx * m.by; ++b) {
-        const Block* block = m.blocks[static_cast<std::size_t>(b)].load(std::memory_order_acquire);
-        if (!block)
-            continue;
-        const std::int64_t i_base = (b % m.bx) * block_size, j_base = (b / m.bx) * block_size;
-        for (std::int64_t row = 0; row < block_size; ++row)
-            for (std::uint64_t word = block->marked[static_cast<std::size_t>(row)]; word != 0;
-                 word &= word - 1)
-                m.stamp(i_base + std::countr_zero(word), j_base + row);
-    }
+    // Threads take rows in turn (every thread's rows spread over the whole map).
+    const auto work = [&m](std::int64_t first, std::int64_t stride) {
+        std::vector<std::uint64_t> row, shifted;
+        for (std::int64_t j = first; j < m.ny; j += stride)
+            m.spread_row(j, row, shifted);
+    };
+    const std::int64_t n = std::clamp(threads, 1, 64);
+    std::vector<std::jthread> workers;
+    for (std::int64_t t = 1; t < n; ++t)
+        workers.emplace_back(work, t, n);
+    work(0, n);
 }
 
 bool ReachMap::covered(LonLat p) const {

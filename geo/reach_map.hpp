@@ -50,8 +50,9 @@ public:
     void mark(LonLat a, LonLat b);
     void mark(LonLat p) { mark(p, p); }
 
-    // Covers the cells within reach of the marked ones. Call once, after every mark().
-    void spread();
+    // Covers the cells within reach of the marked ones, on `threads` threads. Call once, after
+    // every mark().
+    void spread(int threads = 1);
 
     bool covered(LonLat p) const;
 

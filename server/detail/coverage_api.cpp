@@ -36,9 +36,10 @@ json grid_json(const data::GridAudit& g) {
             {"area_share", rounded(p.area_share(), 3)},
             {"household_share", p.households > 0 ? rounded(p.household_share(), 3) : json(nullptr)},
             {"households", p.households},
-            {"last_visit", p.last_visit_ms ? json(data::format_time(data::Time(
-                                                 std::chrono::milliseconds(*p.last_visit_ms))))
-                                           : json(nullptr)},
+            {"last_visit",
+             p.last_visit_ms
+                 ? json(data::format_time(data::Time(std::chrono::milliseconds(*p.last_visit_ms))))
+                 : json(nullptr)},
             {"officer", g.last_officer
                             ? json{{"code", g.last_officer->code}, {"name", g.last_officer->name}}
                             : json(nullptr)},
@@ -129,7 +130,8 @@ Response get_coverage(const Request& req, Services& services, const PathParams&)
         if (f.parent_code)
             scope.areas = services.assigner.areas_from(*f.parent_code);
         scope.grid = f.code;
-        if (area && scope.grid != *area && std::ranges::find(scope.areas, *area) == scope.areas.end())
+        if (area && scope.grid != *area &&
+            std::ranges::find(scope.areas, *area) == scope.areas.end())
             return false;
         // An officer's grids, or the grids of the communities a chief answers for.
         if (officer && std::ranges::none_of(officer->grid_codes, [&](const std::string& c) {

@@ -194,3 +194,48 @@ TEST(ReachMap, TracksBeyondTheExtentMarkOnlyWhatIsInsideAndBadOptionsAreRefused)
     world.extend(LonLat{180, 80});
     EXPECT_THROW(ReachMap(world, {0.01, 50}), tessera::Error);
 }
+
+TEST(ReachMap, GroundWalkedDenselyIsCoveredInsideAndWithinReachAround) {
+    // Back and forth across a 400 m x 300 m block every 3 m (denser than the cells): every cell
+    // inside is marked, and only the cells on its edge spread their reach.
+    ReachMap map(luohe_box(), {cell, reach}), on_three(luohe_box(), {cell, reach});
+    const LonLat sw{114.010, 33.510};
+    const MetresPerDegree scale = metres_per_degree(sw.lat);
+    const double east = 400 / scale.lon, north = 300 / scale.lat;
+    std::vector<std::pair<LonLat, LonLat>> track;
+    for (double y = 0; y <= 300; y += 3) {
+        const LonLat a{sw.lon, sw.lat + y / scale.lat}, b{sw.lon + east, a.lat};
+        map.mark(a, b);
+        on_three.mark(a, b);
+        track.emplace_back(a, b);
+    }
+    map.spread();
+    on_three.spread(3);
+    const auto whole = multi(rect(114.0, 33.5, 114.03, 33.53));
+    EXPECT_EQ(on_three.measure(whole).covered, map.measure(whole).covered)
+        << "three threads spread as one does";
+    EXPECT_GT(map.marked_cells(), 4000);
+    BBox around;
+    around.extend(LonLat{sw.lon - 0.0015, sw.lat - 0.0015});
+    around.extend(LonLat{sw.lon + east + 0.0015, sw.lat + north + 0.0015});
+    expect_reach_holds(map, track, around, 4000);
+    // Deep inside, far from every edge, too.
+    const auto share = map.measure(multi(rect(sw.lon + 100 / scale.lon, sw.lat + 100 / scale.lat,
+                                              sw.lon + 300 / scale.lon, sw.lat + 200 / scale.lat)));
+    EXPECT_GT(share.cells, 700);
+    EXPECT_EQ(share.covered, share.cells);
+}
+
+TEST(ReachMap, AReachOfManyWordsOfCellsIsWidenedExactly) {
+    // 0.5 m cells and a 50 m reach: a row is widened by up to 100 cells, across block words.
+    constexpr double fine = 0.5;
+    ReachMap map(luohe_box(), {fine, reach});
+    const LonLat fix{114.0123, 33.5171};
+    map.mark(fix);
+    map.spread(2);
+    const double diag = fine * std::numbers::sqrt2;
+    for (double bearing = 0; bearing < 360; bearing += 7.5) {
+        EXPECT_TRUE(map.covered(destination(fix, bearing, reach - diag - 0.05))) << bearing;
+        EXPECT_FALSE(map.covered(destination(fix, bearing, reach + diag + 0.05))) << bearing;
+    }
+}
