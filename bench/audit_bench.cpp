@@ -354,6 +354,7 @@ FROM audit_grids g LEFT JOIN lengths l ON l.id = g.id LEFT JOIN reach r ON r.id 
 } // namespace
 
 int main(int argc, char** argv) {
+    std::setvbuf(stdout, nullptr, _IOLBF, 0); // each figure as it comes, also into a file
     const Options o = parse(argc, argv);
     if (!std::filesystem::exists(o.db))
         usage("no " + o.db.string() + " (make demo builds it)");
