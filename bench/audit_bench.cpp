@@ -135,7 +135,7 @@ void write_fixes(const std::filesystem::path& path, std::size_t n,
     const std::size_t officers = grids.size();
     const std::size_t per_officer = (n + officers - 1) / officers;
     constexpr std::int64_t step_ms = 30'000;
-    constexpr std::size_t session = 360; // three hours
+    constexpr std::size_t session = 360;                // three hours
     const std::int64_t month_start = 1'793'462'400'000; // 2026-11-01T00:00:00+08:00
 
     std::vector<std::uint32_t> officer(n);

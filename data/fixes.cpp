@@ -398,10 +398,14 @@ bool DroppedFixes::count(FixCleaner::Verdict v) {
     return false;
 }
 
-CleanFixes clean_fixes(std::vector<Fix> fixes, const FixFilter& filter) {
+void sort_by_officer_and_time(std::vector<Fix>& fixes) {
     std::ranges::stable_sort(fixes, [](const Fix& a, const Fix& b) {
         return std::tie(a.officer, a.at) < std::tie(b.officer, b.at);
     });
+}
+
+CleanFixes clean_fixes(std::vector<Fix> fixes, const FixFilter& filter) {
+    sort_by_officer_and_time(fixes);
     CleanFixes out;
     out.kept.reserve(fixes.size());
     FixCleaner cleaner(filter);

@@ -88,6 +88,9 @@ struct CleanFixes : DroppedFixes {
     std::vector<Fix> kept; // by officer, then time
 };
 
+// Sorts by officer, then time, keeping the order of fixes with both equal.
+void sort_by_officer_and_time(std::vector<Fix>& fixes);
+
 // Sorts the fixes by officer and time and drops duplicates (the same officer and time),
 // inaccurate fixes and jumps (FixFilter).
 CleanFixes clean_fixes(std::vector<Fix> fixes, const FixFilter& filter = {});

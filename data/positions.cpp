@@ -151,9 +151,7 @@ void store_officer(Store& store, std::int64_t person_id, std::span<const Fix> fr
 FixReceipt store_fixes(Store& store, std::vector<Fix> fixes, const StoreFixOptions& options) {
     FixReceipt out;
     out.received = fixes.size();
-    std::ranges::stable_sort(fixes, [](const Fix& a, const Fix& b) {
-        return std::tie(a.officer, a.at) < std::tie(b.officer, b.at);
-    });
+    sort_by_officer_and_time(fixes);
     const auto officers = officers_of(store, fixes);
     std::vector<std::pair<const Person*, std::span<const Fix>>> groups;
     for (std::size_t begin = 0, end = 0; begin < fixes.size(); begin = end) {

@@ -18,6 +18,36 @@ Response json_ok(const json& j, int status) {
     return json_response(status, j.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
+Response geojson_ok(const json& j, int status) {
+    Response res = json_ok(j, status);
+    res.set_header("Content-Type", "application/geo+json");
+    res.set_header("Cache-Control", "no-store");
+    return res;
+}
+
+Response csv_ok(std::string body, const std::string& filename) {
+    Response res;
+    res.body = "\xEF\xBB\xBF" + std::move(body);
+    res.set_header("Content-Type", "text/csv; charset=utf-8");
+    res.set_header("Content-Disposition", "attachment; filename=\"" + filename + "\"");
+    res.set_header("Cache-Control", "no-store");
+    return res;
+}
+
+json rounded(double v, int decimals) {
+    const double scale = std::pow(10.0, decimals);
+    return std::round(v * scale) / scale;
+}
+
+data::Person officer_by_code(Services& services, std::string_view code) {
+    const std::string codes[] = {std::string(code)};
+    auto found = services.store.people_with_codes(codes);
+    if (found.empty())
+        throw Error(ErrorCode::not_found,
+                    "no officer with the staff number '" + std::string(code.substr(0, 40)) + "'");
+    return std::move(found.front());
+}
+
 std::string_view param(const PathParams& params, std::string_view name) {
     for (const auto& [k, v] : params)
         if (k == name)

@@ -53,6 +53,14 @@ std::int64_t path_id(const PathParams& params, const char* what);
 
 // A JSON response (invalid UTF-8 in strings replaced by U+FFFD).
 Response json_ok(const json& j, int status = 200);
+// A GeoJSON response (application/geo+json), not to be cached.
+Response geojson_ok(const json& j, int status = 200);
+// A CSV download: a UTF-8 BOM first, so Excel and WPS open the Chinese names correctly.
+Response csv_ok(std::string body, const std::string& filename);
+// `v` rounded to `decimals` places, as a JSON number.
+json rounded(double v, int decimals);
+// The person with this staff number; a 404 ("no officer ...") when there is none.
+data::Person officer_by_code(Services& services, std::string_view code);
 // The value of a path parameter ("" if absent).
 std::string_view param(const PathParams& params, std::string_view name);
 // Error(invalid_argument, message): a 400.

@@ -12,11 +12,6 @@
 namespace tessera::server::detail {
 namespace {
 
-json rounded(double v, int decimals) {
-    const double scale = std::pow(10.0, decimals);
-    return std::round(v * scale) / scale;
-}
-
 json grid_json(const data::GridAudit& g) {
     const data::GridPatrol& p = g.patrol;
     json responsible = json::array();
@@ -117,14 +112,8 @@ Response get_coverage(const Request& req, Services& services, const PathParams&)
         query_param(target, "area") ? std::optional<std::string>(*query_param(target, "area"))
                                     : std::nullopt;
     std::optional<data::Person> officer;
-    if (auto v = query_param(target, "officer")) {
-        const std::string codes[] = {std::string(*v)};
-        auto found = services.store.people_with_codes(codes);
-        if (found.empty())
-            throw Error(ErrorCode::not_found,
-                        "no officer with the staff number '" + std::string(v->substr(0, 40)) + "'");
-        officer = std::move(found.front());
-    }
+    if (auto v = query_param(target, "officer"))
+        officer = officer_by_code(services, *v);
     q.include = [&](const data::Feature& f) {
         data::Scope scope;
         if (f.parent_code)
@@ -147,14 +136,8 @@ Response get_coverage(const Request& req, Services& services, const PathParams&)
                                               "' responsible for grids " + who.username +
                                               " may see");
 
-    if (format == "csv") {
-        Response res;
-        res.body = "\xEF\xBB\xBF" + data::audit_csv(report);
-        res.set_header("Content-Type", "text/csv; charset=utf-8");
-        res.set_header("Content-Disposition", "attachment; filename=\"coverage.csv\"");
-        res.set_header("Cache-Control", "no-store");
-        return res;
-    }
+    if (format == "csv")
+        return csv_ok(data::audit_csv(report), "coverage.csv");
     json out;
     if (format == "geojson") {
         json features = json::array();
@@ -178,9 +161,9 @@ Response get_coverage(const Request& req, Services& services, const PathParams&)
                           {"role", data::to_string(officer->role)},
                           {"phone", officer->phone},
                           {"grid_codes", officer->grid_codes}};
-    Response res = json_ok(out);
     if (format == "geojson")
-        res.set_header("Content-Type", "application/geo+json");
+        return geojson_ok(out);
+    Response res = json_ok(out);
     res.set_header("Cache-Control", "no-store");
     return res;
 }

@@ -94,13 +94,6 @@ json timeline_json(const std::vector<data::TimelineEntry>& entries) {
 
 namespace {
 
-Response geojson_ok(const json& j, int status = 200) {
-    Response res = json_ok(j, status);
-    res.set_header("Content-Type", "application/geo+json");
-    res.set_header("Cache-Control", "no-store");
-    return res;
-}
-
 json pending_json(const data::PendingReport& p) {
     auto optional = [](const auto& v) { return v ? json(*v) : json(nullptr); };
     return json{

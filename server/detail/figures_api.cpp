@@ -11,10 +11,7 @@ namespace tessera::server::detail {
 namespace {
 
 json optional_number(const std::optional<double>& v, int decimals) {
-    if (!v)
-        return nullptr;
-    double scale = std::pow(10.0, decimals);
-    return std::round(*v * scale) / scale;
+    return v ? rounded(*v, decimals) : json(nullptr);
 }
 
 json kpis_json(const data::Kpis& k) {
@@ -72,16 +69,6 @@ std::string csv_number(const std::optional<double>& v, const char* format) {
     char buf[32];
     std::snprintf(buf, sizeof buf, format, *v);
     return buf;
-}
-
-// A UTF-8 BOM first, so Excel and WPS open the Chinese names correctly.
-Response csv_ok(std::string body, const std::string& filename) {
-    Response res;
-    res.body = "\xEF\xBB\xBF" + std::move(body);
-    res.set_header("Content-Type", "text/csv; charset=utf-8");
-    res.set_header("Content-Disposition", "attachment; filename=\"" + filename + "\"");
-    res.set_header("Cache-Control", "no-store");
-    return res;
 }
 
 std::string kpis_csv(const data::KpiReport& r) {

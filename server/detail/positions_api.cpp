@@ -135,14 +135,8 @@ Response get_positions(const Request& req, Services& services, const PathParams&
                               std::string(v->substr(0, 40)) + "'");
     }
     const data::Principal who = require_login(req, services);
-    if (auto v = query_param(target, "officer")) {
-        const std::string codes[] = {std::string(*v)};
-        for (const auto& p : services.store.people_with_codes(codes))
-            q.person_ids.push_back(p.id);
-        if (q.person_ids.empty())
-            throw Error(ErrorCode::not_found,
-                        "no officer with the staff number '" + std::string(v->substr(0, 40)) + "'");
-    }
+    if (auto v = query_param(target, "officer"))
+        q.person_ids.push_back(officer_by_code(services, *v).id);
 
     std::vector<data::OfficerPosition> positions = services.store.latest_positions(q);
     std::erase_if(positions, [&](const data::OfficerPosition& p) {
@@ -176,10 +170,7 @@ Response get_positions(const Request& req, Services& services, const PathParams&
                {"age_s", std::chrono::duration_cast<std::chrono::seconds>(now - p.at).count()},
                {"accuracy_m", p.accuracy_m ? json(*p.accuracy_m) : json(nullptr)}}}});
     }
-    Response res = json_ok({{"type", "FeatureCollection"}, {"features", std::move(features)}});
-    res.set_header("Content-Type", "application/geo+json");
-    res.set_header("Cache-Control", "no-store");
-    return res;
+    return geojson_ok({{"type", "FeatureCollection"}, {"features", std::move(features)}});
 }
 
 } // namespace tessera::server::detail
