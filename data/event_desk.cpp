@@ -570,6 +570,9 @@ Event EventDesk::act(std::int64_t id, const ActionRequest& r, const Principal& w
         throw bad("report is not an action: POST /api/v1/events reports an event");
     if (r.action == EventAction::reassign)
         throw bad("reassign is not an action: a committed redraw moves events to their new grid");
+    if (r.action == EventAction::reinspect)
+        throw bad("reinspect is not an action: a drone audit marks the closed events a later "
+                  "flight saw again");
     check_length(r.note, max_description, "note");
     if (r.target)
         check_length(*r.target, max_short_text, "target");

@@ -107,7 +107,7 @@ constexpr std::array<std::pair<ResponseLevel, std::string_view>, 4> response_lev
     {ResponseLevel::county, "county"},
 }};
 
-constexpr std::array<std::pair<EventAction, std::string_view>, 12> event_actions{{
+constexpr std::array<std::pair<EventAction, std::string_view>, 13> event_actions{{
     {EventAction::dispatch, "dispatch"},
     {EventAction::accept, "accept"},
     {EventAction::start, "start"},
@@ -120,6 +120,7 @@ constexpr std::array<std::pair<EventAction, std::string_view>, 12> event_actions
     {EventAction::rate, "rate"},
     {EventAction::report, "report"},
     {EventAction::reassign, "reassign"},
+    {EventAction::reinspect, "reinspect"},
 }};
 
 constexpr std::array<std::pair<DraftStatus, std::string_view>, 3> draft_statuses{{

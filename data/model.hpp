@@ -313,9 +313,10 @@ enum class EventAction {
     transfer,
     escalate, // to the next level: overdue or beyond the level's means
     reopen,
-    rate,     // the reporter's rating: satisfied closes, unsatisfied reopens and re-dispatches
-    report,   // the intake itself: the first timeline entry, never requested as an action
-    reassign, // a redraw moved it to another grid (docs/redrawing.md); never requested either
+    rate,      // the reporter's rating: satisfied closes, unsatisfied reopens and re-dispatches
+    report,    // the intake itself: the first timeline entry, never requested as an action
+    reassign,  // a redraw moved it to another grid (docs/redrawing.md); never requested either
+    reinspect, // a later drone flight saw its place again (docs/coverage.md); never requested
 };
 std::string_view to_string(EventAction a);
 std::optional<EventAction> parse_event_action(std::string_view s);

@@ -330,25 +330,41 @@ std::optional<Time> parse_window_time(std::string_view text, bool end) {
     return t;
 }
 
+AuditedLayer audited_grids(Store& store, const std::string& layer,
+                           const std::function<bool(const Feature&)>& include, double margin_m) {
+    if (!store.find_layer(layer))
+        throw Error(ErrorCode::not_found, "audit: no layer named '" + layer + "'");
+    FeatureQuery all;
+    all.limit = std::numeric_limits<std::size_t>::max();
+    auto features = store.features(layer, all).features;
+    AuditedLayer out;
+    if (include) {
+        std::erase_if(features, [&](const Feature& f) { return !include(f); });
+        out.around.emplace();
+        for (const auto& f : features)
+            out.around->extend(geo::bbox_of(f.geometry));
+        if (!out.around->empty())
+            out.around = geo::grown_by_m(*out.around, margin_m);
+    }
+    std::ranges::sort(features, {}, &Feature::code);
+    for (auto& f : features) {
+        AuditedGrid g;
+        g.code = std::move(f.code);
+        g.name = std::move(f.name);
+        g.type = text_property(f.properties, "type").value_or("");
+        g.parent_code = std::move(f.parent_code);
+        if (geo::dimension_of(geo::type_of(f.geometry)) == geo::Dimension::polygonal)
+            g.shape = geo::as_multi_polygon(f.geometry);
+        out.grids.push_back(std::move(g));
+    }
+    return out;
+}
+
 AuditReport audit_patrols(Store& store, const AuditQuery& query) {
     if (query.from >= query.to)
         throw Error(ErrorCode::invalid_argument, "audit: the window must end after it starts");
-    auto layer = store.find_layer(query.layer);
-    if (!layer)
-        throw Error(ErrorCode::not_found, "audit: no layer named '" + query.layer + "'");
-    FeatureQuery all;
-    all.limit = std::numeric_limits<std::size_t>::max();
-    auto features = store.features(query.layer, all).features;
-    std::optional<geo::BBox> around; // of the features audited, when not all of them
-    if (query.include) {
-        std::erase_if(features, [&](const Feature& f) { return !query.include(f); });
-        around.emplace();
-        for (const auto& f : features)
-            around->extend(geo::bbox_of(f.geometry));
-        if (!around->empty())
-            around = geo::grown_by_m(*around, query.rules.reach_m);
-    }
-    std::ranges::sort(features, {}, &Feature::code);
+    AuditedLayer layer = audited_grids(store, query.layer, query.include, query.rules.reach_m);
+    const std::optional<geo::BBox>& around = layer.around;
 
     AuditReport report;
     report.layer = query.layer;
@@ -357,17 +373,12 @@ AuditReport audit_patrols(Store& store, const AuditQuery& query) {
     report.rules = query.rules;
     std::vector<geo::MultiPolygon> shapes;
     std::set<int> periods;
-    for (auto& f : features) {
+    for (auto& grid : layer.grids) {
         GridAudit g;
-        g.code = f.code;
-        g.name = f.name;
-        g.type = text_property(f.properties, "type").value_or("");
-        g.parent_code = f.parent_code;
+        shapes.push_back(std::move(grid.shape));
+        static_cast<AuditedGrid&>(g) = std::move(grid);
         g.stale_days = query.rules.stale_days_for(g.type);
         periods.insert(g.stale_days);
-        shapes.push_back(geo::dimension_of(geo::type_of(f.geometry)) == geo::Dimension::polygonal
-                             ? geo::as_multi_polygon(f.geometry)
-                             : geo::MultiPolygon{});
         report.grids.push_back(std::move(g));
     }
     if (around && around->empty())

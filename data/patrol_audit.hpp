@@ -117,17 +117,32 @@ struct AuditQuery {
 // its 00:00 for a start, the end of that whole day for an end (`end`). nullopt for other text.
 std::optional<Time> parse_window_time(std::string_view text, bool end);
 
-struct GridAudit {
+// A grid of an audit: which one, and its shape for maps. The patrol, camera and drone audits
+// (data/sensor_audit.hpp) describe each grid with these first.
+struct AuditedGrid {
     std::string code;
     std::string name;
-    std::string type;
+    std::string type; // the feature's "type" property ("urban", "rural", ...)
+    std::optional<std::string> parent_code;
+    geo::MultiPolygon shape; // polygonal; empty for a feature of another kind
+};
+
+// The features of `layer` that `include` accepts (all of them without it), by code, and the
+// box around them grown by margin_m, to read what reaches them (nullopt when all features are
+// included; an empty box when none are). Error(not_found) for an unknown layer.
+struct AuditedLayer {
+    std::vector<AuditedGrid> grids;
+    std::optional<geo::BBox> around;
+};
+AuditedLayer audited_grids(Store& store, const std::string& layer,
+                           const std::function<bool(const Feature&)>& include, double margin_m);
+
+struct GridAudit : AuditedGrid {
     GridPatrol patrol;                  // in the window
     std::optional<Person> last_officer; // of patrol.last_visit_ms
     int stale_days = 0;
     bool stale = false;
     std::vector<Person> responsible; // the people responsible for the grid, lead first
-    std::optional<std::string> parent_code;
-    geo::MultiPolygon shape; // the grid's geometry, for maps
 };
 
 struct AuditReport {

@@ -103,6 +103,7 @@ Step next_step(EventStatus status, ResponseLevel level, const ActionRequest& req
         return {*req.satisfied ? S::closed : S::dispatched, level};
     case A::report:
     case A::reassign:
+    case A::reinspect:
         break; // never allowed: the intake and a redraw's move are not actions (see
                // allowed_actions)
     }
