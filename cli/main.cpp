@@ -165,7 +165,13 @@ const std::map<std::string, Command>& commands() {
           "      [--dwell 5] [--gap 10] [--reach 50] [--cell 5] [--full-share 0.8]\n"
           "      [--stale rural=30,urban=45] [--threads N]\n"
           "                                        patrol coverage per grid: visits, distance, "
-          "share, stale"}},
+          "share, stale\n"
+          "  audit --of cameras --db DB [--out FILE.csv] [--layer grid]\n"
+          "                                        camera coverage per grid: share in view, "
+          "blind spots, households unseen\n"
+          "  audit --of drones --db DB --from DATE --to DATE [--plan AREA] [--mark-reinspected]\n"
+          "                                        drone coverage per grid, a plan's gaps, "
+          "closed events seen again"}},
         {"transform",
          {transform_command,
           "transform --from CRS --to CRS LON LAT   convert one coordinate pair"}},

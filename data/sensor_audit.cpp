@@ -131,8 +131,9 @@ CameraReport audit_cameras(Store& store, const CameraAuditQuery& query) {
         if (!cam.online)
             continue;
         online.push_back(&cam);
-        cones.push_back(geo::as_multi_polygon(geo::view_cone(
-            cam.position, cam.heading_deg, cam.fov_deg, std::min(cam.range_m, max_camera_range_m))));
+        cones.push_back(
+            geo::as_multi_polygon(geo::view_cone(cam.position, cam.heading_deg, cam.fov_deg,
+                                                 std::min(cam.range_m, max_camera_range_m))));
         boxes.push_back(geo::bbox_of(cones.back()));
     }
     const auto meeting = views_meeting(grids, boxes);
@@ -141,7 +142,8 @@ CameraReport audit_cameras(Store& store, const CameraAuditQuery& query) {
     // grid (exactly, by geo::in_view_cone).
     std::vector<std::vector<std::pair<geo::LonLat, std::int64_t>>> homes(grids.size());
     for (const auto& b : store.buildings(layer.around)) {
-        const std::uint32_t at = b.households > 0 ? index.locate(b.position) : geo::LocateIndex::none;
+        const std::uint32_t at =
+            b.households > 0 ? index.locate(b.position) : geo::LocateIndex::none;
         if (at != geo::LocateIndex::none)
             homes[at].emplace_back(b.position, b.households);
     }
@@ -181,13 +183,12 @@ std::string camera_audit_csv(const CameraReport& report) {
                       "cameras_online,cameras_offline,cones,households,households_unseen,"
                       "buildings_unseen\n";
     for (const auto& g : report.grids)
-        append_row(out, {g.code, g.name, g.type, fixed(g.covered_share(), 3),
-                         fixed(g.covered_m2, 1), fixed(g.area_m2, 1),
-                         std::to_string(g.blind_spots.polygons.size()),
-                         fixed(geo::area_m2(g.blind_spots), 1), std::to_string(g.online),
-                         std::to_string(g.offline), std::to_string(g.cones),
-                         std::to_string(g.households), std::to_string(g.households_unseen),
-                         std::to_string(g.buildings_unseen)});
+        append_row(
+            out, {g.code, g.name, g.type, fixed(g.covered_share(), 3), fixed(g.covered_m2, 1),
+                  fixed(g.area_m2, 1), std::to_string(g.blind_spots.polygons.size()),
+                  fixed(geo::area_m2(g.blind_spots), 1), std::to_string(g.online),
+                  std::to_string(g.offline), std::to_string(g.cones), std::to_string(g.households),
+                  std::to_string(g.households_unseen), std::to_string(g.buildings_unseen)});
     return out;
 }
 
@@ -230,9 +231,8 @@ DroneReport audit_drones(Store& store, const DroneAuditQuery& query) {
         out.footprint = geo::swath(f.path.points, f.swath_m);
         out.footprint_m2 = geo::area_m2(out.footprint);
     });
-    std::ranges::sort(report.flights, {}, [](const FlightFootprint& f) {
-        return std::pair(f.started, f.code);
-    });
+    std::ranges::sort(report.flights, {},
+                      [](const FlightFootprint& f) { return std::pair(f.started, f.code); });
     std::vector<geo::BBox> boxes;
     std::vector<geo::MultiPolygon> footprints;
     for (const auto& f : report.flights) {
@@ -313,13 +313,24 @@ std::string drone_audit_csv(const DroneReport& report) {
         std::string flights;
         for (const auto& code : g.flights)
             flights += (flights.empty() ? "" : " ") + code;
-        append_row(out, {g.code, g.name, g.type, fixed(g.covered_share(), 3),
-                         fixed(g.covered_m2, 1), fixed(g.area_m2, 1),
-                         std::to_string(g.unflown.polygons.size()),
-                         fixed(geo::area_m2(g.unflown), 1), flights,
-                         g.last_flown ? format_time(*g.last_flown) : ""});
+        append_row(out,
+                   {g.code, g.name, g.type, fixed(g.covered_share(), 3), fixed(g.covered_m2, 1),
+                    fixed(g.area_m2, 1), std::to_string(g.unflown.polygons.size()),
+                    fixed(geo::area_m2(g.unflown), 1), flights,
+                    g.last_flown ? format_time(*g.last_flown) : ""});
     }
     return out;
+}
+
+std::optional<Feature> area_feature(Store& store, std::string_view code) {
+    FeatureQuery q;
+    q.code = std::string(code);
+    q.limit = 1;
+    for (const auto& layer : store.layers())
+        for (auto& f : store.features(layer.name, q).features)
+            if (geo::dimension_of(geo::type_of(f.geometry)) == geo::Dimension::polygonal)
+                return std::move(f);
+    return std::nullopt;
 }
 
 std::size_t mark_reinspections(Store& store, std::vector<Reinspection>& found,

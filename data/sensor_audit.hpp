@@ -132,6 +132,10 @@ DroneReport audit_drones(Store& store, const DroneAuditQuery& query);
 // flights,last_flown.
 std::string drone_audit_csv(const DroneReport& report);
 
+// The current polygonal feature with `code` in any layer (a planned survey named by its area: a
+// township, a village, a grid); nullopt when no layer has one.
+std::optional<Feature> area_feature(Store& store, std::string_view code);
+
 // Appends a `reinspect` entry to the timeline of each event of `found` not marked yet (the event
 // stays closed), by `actor` at `now`; returns how many were marked. Each is its own write.
 std::size_t mark_reinspections(Store& store, std::vector<Reinspection>& found,

@@ -50,6 +50,8 @@ constexpr Route routes[] = {
     {"GET", "/api/v1/kpis", detail::get_kpis},
     {"GET", "/api/v1/digest", detail::get_digest},
     {"GET", "/api/v1/coverage", detail::get_coverage},
+    {"GET", "/api/v1/coverage/cameras", detail::get_camera_coverage},
+    {"GET", "/api/v1/coverage/drones", detail::get_drone_coverage},
     {"GET", "/api/v1/positions", detail::get_positions},
     {"POST", "/api/v1/positions", detail::post_positions},
     {"GET", "/api/v1/location-queue", detail::get_location_queue},

@@ -152,6 +152,8 @@ Response post_pending_locate(const Request& req, Services& services, const PathP
 Response post_pending_discard(const Request& req, Services& services, const PathParams& params);
 // coverage_api.cpp
 Response get_coverage(const Request& req, Services& services, const PathParams& params);
+Response get_camera_coverage(const Request& req, Services& services, const PathParams& params);
+Response get_drone_coverage(const Request& req, Services& services, const PathParams& params);
 // positions_api.cpp
 Response post_positions(const Request& req, Services& services, const PathParams& params);
 Response get_positions(const Request& req, Services& services, const PathParams& params);

@@ -39,12 +39,17 @@ protected:
 
     void SetUp() override {
         store->create_layer({"grid", LayerKind::grid, "", std::nullopt, 0, "EPSG:4326"});
-        store->replace_features(
-            "grid", {"test", "fixture", parse_time("2026-01-01")},
-            std::vector<FeatureInput>{
-                {"A", "甲网格", std::nullopt, {{"type", std::string("urban")}}, rect_m(0, 0, 400, 400)},
-                {"B", "乙网格", std::nullopt, {{"type", std::string("rural")}},
-                 rect_m(400, 0, 800, 400)}});
+        store->replace_features("grid", {"test", "fixture", parse_time("2026-01-01")},
+                                std::vector<FeatureInput>{{"A",
+                                                           "甲网格",
+                                                           std::nullopt,
+                                                           {{"type", std::string("urban")}},
+                                                           rect_m(0, 0, 400, 400)},
+                                                          {"B",
+                                                           "乙网格",
+                                                           std::nullopt,
+                                                           {{"type", std::string("rural")}},
+                                                           rect_m(400, 0, 800, 400)}});
     }
 
     // A straight flight along y from x0 to x1 at 10 m/s, starting `start`.
@@ -70,8 +75,9 @@ protected:
         e.status = status;
         if (status == EventStatus::closed)
             e.closed_at = closed;
-        return store->add_event(e, {{0, 0, e.reported_at, "officer1", EventAction::report,
-                                     std::nullopt, status, "", {}}});
+        return store->add_event(
+            e,
+            {{0, 0, e.reported_at, "officer1", EventAction::report, std::nullopt, status, "", {}}});
     }
 };
 

@@ -824,6 +824,81 @@ TEST_F(HandlersTest, CoverageAuditsTheGridsTheCallerMaySeeAsJsonCsvAndGeoJson) {
     }
 }
 
+TEST_F(HandlersTest, CameraAndDroneCoverageOfTheGridsTheCallerMaySee) {
+    report_in_g2(); // and officer5, who covers G5 only
+    // A camera seeing all around it in the middle of G2, and one off line in G5.
+    store->add_camera({0, "CAM-G2", "第2网格中心", {114.015, 33.505}, 0, 360, 100, true});
+    store->add_camera({0, "CAM-G5", "第5网格", {114.045, 33.505}, 90, 60, 50, false});
+    // Yesterday a drone flew along 33.505 N from G1 to G3 with a 100 m swath.
+    const data::Time start =
+        std::chrono::floor<std::chrono::minutes>(desk.now()) - std::chrono::hours(24);
+    data::TimedPath path;
+    for (int k = 0; k <= 20; ++k) {
+        path.points.push_back({114.005 + 0.001 * k, 33.505});
+        path.times.push_back(start + std::chrono::seconds(10 * k));
+    }
+    store->add_drone_flight({0, "UAV1", "违建巡查", path, 100});
+    const Headers chief = {{"Authorization", "Bearer " + login_token()}};
+    const Headers officer5 = {{"Authorization", "Bearer " + officer5_token()}};
+    const double g2_area = geo::distance_m({114.01, 33.505}, {114.02, 33.505}) *
+                           geo::distance_m({114.015, 33.5}, {114.015, 33.51});
+    // view_cone's circle: 72 triangles of 5 degrees.
+    const double disc = 36 * 100.0 * 100 * std::sin(5 * std::numbers::pi / 180);
+
+    expect_error(get("/api/v1/coverage/cameras"), 401, "unauthorized");
+    json cams = body_of(get("/api/v1/coverage/cameras", chief));
+    ASSERT_EQ(cams["grids"].size(), 5u) << cams.dump();
+    const json& g2 = cams["grids"][1];
+    EXPECT_EQ(g2["code"], "G2");
+    EXPECT_NEAR(g2["covered_share"].get<double>(), disc / g2_area, 0.002);
+    EXPECT_EQ(g2["cameras_online"], 1);
+    EXPECT_EQ(g2["blind_spots"], 1);
+    EXPECT_EQ(cams["audit"]["cameras_online"], 1);
+    EXPECT_EQ(cams["audit"]["cameras_offline"], 1);
+    json g5_cams = body_of(get("/api/v1/coverage/cameras", officer5));
+    ASSERT_EQ(g5_cams["grids"].size(), 1u);
+    EXPECT_EQ(g5_cams["grids"][0]["cameras_offline"], 1);
+    EXPECT_EQ(g5_cams["grids"][0]["covered_share"], 0);
+    json spots =
+        body_of(get("/api/v1/coverage/cameras?format=geojson&show=blind_spots&area=G2", chief));
+    ASSERT_EQ(spots["features"].size(), 1u);
+    EXPECT_EQ(spots["features"][0]["properties"]["grid"], "G2");
+    EXPECT_NEAR(spots["features"][0]["properties"]["area_m2"].get<double>(), g2_area - disc,
+                g2_area * 0.002);
+    Response cams_csv = get("/api/v1/coverage/cameras?format=csv", chief);
+    EXPECT_TRUE(cams_csv.body.starts_with("\xEF\xBB\xBF"
+                                          "code,name,type,covered_share,"))
+        << cams_csv.body;
+
+    json flights = body_of(get("/api/v1/coverage/drones?plan=G2", chief));
+    ASSERT_EQ(flights["flights"].size(), 1u) << flights.dump();
+    EXPECT_EQ(flights["flights"][0]["code"], "UAV1");
+    EXPECT_NEAR(flights["flights"][0]["length_m"].get<double>(),
+                geo::distance_m({114.005, 33.505}, {114.025, 33.505}), 1);
+    EXPECT_EQ(flights["grids"][1]["flights"], json::array({"UAV1"}));
+    EXPECT_EQ(flights["grids"][4]["flights"], json::array());
+    const double strip = 100 * geo::distance_m({114.01, 33.505}, {114.02, 33.505});
+    EXPECT_NEAR(flights["grids"][1]["covered_share"].get<double>(), strip / g2_area, 0.002);
+    EXPECT_NEAR(flights["plan"]["covered_share"].get<double>(), strip / g2_area, 0.002);
+    EXPECT_EQ(flights["plan"]["gaps"], 2);
+    EXPECT_EQ(flights["reinspected"], json::array()) << "no event is closed";
+    json gaps = body_of(get("/api/v1/coverage/drones?plan=G2&format=geojson&show=gaps", chief));
+    EXPECT_EQ(gaps["features"].size(), 2u);
+    json prints = body_of(get("/api/v1/coverage/drones?format=geojson&show=footprints", chief));
+    ASSERT_EQ(prints["features"].size(), 1u);
+    EXPECT_EQ(prints["features"][0]["geometry"]["type"], "MultiPolygon");
+    // officer5's grid is not under the flight: the flight is not theirs to see.
+    json g5_flights = body_of(get("/api/v1/coverage/drones", officer5));
+    EXPECT_EQ(g5_flights["flights"].size(), 0u);
+    EXPECT_EQ(g5_flights["grids"].size(), 1u);
+    expect_error(get("/api/v1/coverage/drones?plan=G2", officer5), 404, "not_found");
+    expect_error(get("/api/v1/coverage/drones?plan=NOPE", chief), 404, "not_found");
+    expect_error(get("/api/v1/coverage/drones?show=gaps", chief), 400, "invalid_argument");
+    expect_error(get("/api/v1/coverage/cameras?show=cones", chief), 400, "invalid_argument");
+    expect_error(get("/api/v1/coverage/drones?from=2026-11-10&to=2026-11-01", chief), 400,
+                 "invalid_argument");
+}
+
 // ---- OGC API – Features ----
 
 TEST_F(HandlersTest, OgcApiLandingConformanceAndCollections) {
