@@ -15,7 +15,7 @@ int demo_command(Args args) {
     o.samples_dir = opts.get("samples", TESSERA_SAMPLES_DIR);
     o.grids = static_cast<int>(opts.get_int("grids", 9660));
     o.seed = static_cast<std::uint64_t>(opts.get_int("seed", 1));
-    o.patrol_days = static_cast<int>(opts.get_int("patrol-days", 7));
+    o.patrol_days = static_cast<int>(opts.get_int("patrol-days", 30));
     if (o.patrol_days < 0 || o.patrol_days > 366)
         throw Error(ErrorCode::invalid_argument, "--patrol-days must be between 0 and 366");
     if (opts.has("now")) {

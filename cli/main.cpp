@@ -135,7 +135,7 @@ const std::map<std::string, Command>& commands() {
           "                                   serve the API, the tiles and the web app"}},
         {"demo",
          {demo_command,
-          "demo --db DB [--grids 9660] [--seed 1] [--patrol-days 7] [--now TIME] [--force]\n"
+          "demo --db DB [--grids 9660] [--seed 1] [--patrol-days 30] [--now TIME] [--force]\n"
           "                                        build the Luohe demo city"}},
         {"import",
          {import_command,

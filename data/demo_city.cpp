@@ -1060,38 +1060,62 @@ private:
               std::to_string(m_summary.drone_flights) + " drone flights");
     }
 
-    // Full-time officers walk their grid on about half of the days, today included: building
-    // to building at walking pace, a GPS fix every 30 s with a few metres of noise, starting
-    // between 08:00 and 17:00 Beijing time. A walk of today that would end after `now` moves
-    // to the day before, so the latest positions are of the last 24 hours whatever the hour
-    // the demo is built.
+    // Officers walk their grid building to building at walking pace, a GPS fix every 30 s with
+    // a few metres of noise, starting between 08:00 and 17:00 Beijing time, each by their habit
+    // (so that an audit finds what audits find):
+    //   70 % diligent: on about half of the days, anywhere in the grid;
+    //   20 % keep to one corner: a third of the days, among the 40 % of the buildings nearest
+    //        to their usual spot (the rest of the grid goes unwalked);
+    //    7 % rarely walk: one day in twelve;
+    //    3 % never walk.
+    // A walk of today that would end after `now` moves to the day before, so the latest
+    // positions are of the last 24 hours whatever the hour the demo is built. The walks draw
+    // from their own random stream: the events that follow are the same however many days of
+    // patrols are asked for.
     void write_patrols() {
         constexpr auto beijing = std::chrono::hours(8);
         const auto today = std::chrono::floor<std::chrono::days>(m_now + beijing) - beijing;
+        Rng rng(m_opt.seed ^ 0x9e3779b97f4a7c15ull);
         for (const auto& g : m_grids) {
             auto it = m_officer_of_grid.find(g.code);
-            if (it == m_officer_of_grid.end())
+            if (it == m_officer_of_grid.end() || g.points.empty())
                 continue;
+            const double habit = rng.uniform();
+            const double walk_chance = habit < 0.7    ? 0.5
+                                       : habit < 0.9  ? 0.33
+                                       : habit < 0.97 ? 0.08
+                                                      : 0;
+            std::vector<int> beat = g.points;
+            if (habit >= 0.7 && habit < 0.9) {
+                const LonLat spot = m_buildings[static_cast<std::size_t>(rng.pick(g.points))].pos;
+                std::ranges::sort(beat, {}, [&](int b) {
+                    return planar_distance_m(spot, m_buildings[static_cast<std::size_t>(b)].pos);
+                });
+                beat.resize(std::max<std::size_t>(1, beat.size() * 2 / 5));
+            }
+            const auto visit = [&] {
+                return m_buildings[static_cast<std::size_t>(rng.pick(beat))].pos;
+            };
             for (int day = m_opt.patrol_days - 1; day >= 0; --day) {
-                if (!m_rng.chance(0.5))
+                if (!rng.chance(walk_chance))
                     continue;
                 Time t = std::chrono::time_point_cast<std::chrono::milliseconds>(
                              today - std::chrono::days(day)) +
-                         std::chrono::minutes(m_rng.range(8 * 60, 17 * 60));
+                         std::chrono::minutes(rng.range(8 * 60, 17 * 60));
                 TimedPath path;
-                LonLat pos = m_buildings[static_cast<std::size_t>(m_rng.pick(g.points))].pos;
-                int stops = m_rng.range(4, 9);
+                LonLat pos = visit();
+                int stops = rng.range(4, 9);
                 path.points.push_back(pos);
                 path.times.push_back(t);
                 for (int s = 0; s < stops; ++s) {
-                    LonLat next = m_buildings[static_cast<std::size_t>(m_rng.pick(g.points))].pos;
+                    LonLat next = visit();
                     double d = planar_distance_m(pos, next);
                     int fixes = std::max(1, static_cast<int>(d / 36.0)); // 1.2 m/s, every 30 s
                     for (int f = 1; f <= fixes; ++f) {
                         double a = static_cast<double>(f) / fixes;
                         LonLat p{pos.lon + (next.lon - pos.lon) * a,
                                  pos.lat + (next.lat - pos.lat) * a};
-                        path.points.push_back(offset_m(p, m_rng.normal() * 4, m_rng.normal() * 4));
+                        path.points.push_back(offset_m(p, rng.normal() * 4, rng.normal() * 4));
                         t += std::chrono::seconds(30);
                         path.times.push_back(t);
                     }

@@ -33,7 +33,7 @@ struct DemoOptions {
     std::filesystem::path samples_dir; // holds luohe_counties_gcj02.geojson and the codes CSV
     int grids = 9660;                  // target number of basic grids (exact)
     std::uint64_t seed = 1;
-    int patrol_days = 7;      // days of officers' patrol tracks, today included, up to `now`
+    int patrol_days = 30;     // days of officers' patrol tracks, today included, up to `now`
     std::optional<Time> now;  // DEFAULT: the current time (tracks and flights end here)
     int event_days = 365;     // a history of events ending at `now`
     int events_per_day = 120; // on average (weekdays busier than weekends)

@@ -4,7 +4,8 @@
 // and a second operator's page sees the change arrive over the live feed; an officer of another
 // grid does not see the event at all. The operator then splits a grid in the boundary editor and
 // sees the new grid on the map and in locate, and hands a grid over to other officers and draws a
-// new grid inside it.
+// new grid inside it. On the audit page a county operator audits a month of patrols (choropleth,
+// stale grids, an officer's grids), switches to cameras, and exports CSV.
 //
 // Environment: TESSERA_BINARY (default ../build/release/tessera), CHROMIUM (default
 // /usr/bin/chromium), TESSERA_WEB_DIST (default ./dist).
@@ -46,8 +47,8 @@ before(async () => {
   assert.ok(existsSync(browserPath), `no browser at ${browserPath} (apt-get install chromium)`);
   dir = mkdtempSync(join(tmpdir(), 'tessera-web-'));
   const db = join(dir, 'demo.db');
-  // The smallest demo city (one grid per village: 1,296), a year of events, a day of patrols.
-  execFileSync(binary, ['demo', '--db', db, '--grids', '1296', '--seed', '1', '--patrol-days', '1'], {
+  // The smallest demo city (one grid per village: 1,296), a year of events, a month of patrols.
+  execFileSync(binary, ['demo', '--db', db, '--grids', '1296', '--seed', '1'], {
     stdio: 'inherit',
   });
   ({ child: server, url: base } = await startServer(db));
@@ -57,7 +58,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.kill('SIGTERM');
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (dir) if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
 });
 
 // The API from the test itself (Node's fetch).
@@ -324,4 +325,63 @@ test('an operator hands a grid over and draws a new grid in it', async () => {
   const elsewhere = await call('GET', `/api/v1/locate?lon=${middle.west + r / 4}&lat=${middle.y}`, bearer);
   assert.equal(elsewhere.grid.code, code);
   assert.ok(!elsewhere.owners.some((o) => o.name === people[0].name && o.phone === people[0].phone && o.level === 'grid'), 'the first one has left the grid');
+});
+
+test('the audit page shows a month of patrols, drills down to an officer, and exports', async () => {
+  const page = await loggedInPage('county');
+  await page.goto(base + '/audit.html');
+  await page.waitForFunction(() => window.tesseraAudit?.choropleth.getFeatures().length > 0, null, { timeout: 30000 });
+  // The same audit from the API: the page draws every grid the operator may see.
+  const bearer = await token(page);
+  const from = await page.inputValue('#a-from');
+  const to = await page.inputValue('#a-to');
+  const audit = await call('GET', `/api/v1/coverage?from=${from}&to=${to}`, bearer);
+  const drawn = await page.evaluate(() => window.tesseraAudit.choropleth.getFeatures().length);
+  assert.equal(drawn, audit.grids.length);
+  assert.ok(audit.audit.stale > 0 && audit.audit.stale < audit.grids.length,
+    `a believable month: some grids stale, not all (${audit.audit.stale} of ${audit.grids.length})`);
+  assert.match(await page.textContent('#summary'), new RegExp(`${audit.grids.length}\\D.*${audit.audit.stale}`));
+
+  // The choropleth: grids in red (little covered) and green (covered) are both on the map.
+  await page.waitForTimeout(1500);
+  const box = await page.locator('#map').boundingBox();
+  const png = decodePng(await page.screenshot({ clip: box }));
+  let red = 0, green = 0;
+  for (let i = 0; i < png.data.length; i += 4) {
+    const [r, g, b] = [png.data[i], png.data[i + 1], png.data[i + 2]];
+    if (r > 190 && r - g > 80 && r - b > 80) red++; // the two lowest classes, red and orange
+    if (g > 130 && r < 120 && b < 120) green++;
+  }
+  await page.screenshot({ path: join(dir, 'audit.png') });
+  assert.ok(red > 100 && green > 1000, `choropleth drawn: ${red} red and ${green} green pixels`);
+  assert.equal(await page.locator('#histogram rect').count(), 10);
+
+  // The stale grids, worst first; one of them, then its officer's grids.
+  const rows = await page.locator('#grid-rows tr').count();
+  assert.equal(rows, Math.min(500, audit.audit.stale));
+  await page.click('#grid-rows tr:first-child');
+  await page.waitForSelector('#detail h2');
+  const code = await page.getAttribute('#grid-rows tr:first-child', 'data-code');
+  assert.ok((await page.textContent('#detail h2')).includes(code));
+  const person = page.locator('#detail button.person').first();
+  if (await person.count()) {
+    await person.click();
+    await page.waitForSelector('#officer-grids tr');
+    assert.ok(await page.locator(`#officer-grids tr[data-code="${code}"]`).count() === 1,
+      'the officer answers for the grid they were picked from');
+  }
+
+  // Export: the same audit as CSV, one line per grid.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#a-csv')]);
+  const chunks = [];
+  for await (const c of await download.createReadStream()) chunks.push(c);
+  const csv = Buffer.concat(chunks).toString('utf8');
+  assert.ok(csv.startsWith('\uFEFFcode,name,type,visited'), csv.slice(0, 60));
+  assert.equal(csv.trim().split('\n').length, audit.grids.length + 1);
+
+  // Cameras: the same grids, by the share in view.
+  await page.selectOption('#a-of', 'cameras');
+  await page.waitForFunction(() => document.querySelector('#table-title').dataset.i18n === 'least_watched');
+  await page.waitForFunction(() => /在线/.test(document.querySelector('#summary').textContent));
+  await page.context().close();
 });
