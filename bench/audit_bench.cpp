@@ -337,7 +337,9 @@ lengths AS (
     FROM joined j JOIN audit_grids g ON ST_Intersects(g.geom, j.seg) GROUP BY g.id),
 reach AS (
     SELECT g.id, ST_Union(ST_Buffer(j.seg::geography, 50)::geometry) AS covered
-    FROM joined j JOIN audit_grids g ON ST_DWithin(g.geom::geography, j.seg::geography, 50)
+    FROM joined j JOIN audit_grids g
+      ON ST_DWithin(g.geom, j.seg, 0.001) -- degrees, over 90 m here: lets the index choose
+         AND ST_DWithin(g.geom::geography, j.seg::geography, 50)
     GROUP BY g.id)
 SELECT g.id, l.distance_m,
        ST_Area(ST_Intersection(g.geom, r.covered)::geography) / ST_Area(g.geom::geography) AS share

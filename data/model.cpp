@@ -8,7 +8,7 @@ namespace tessera::data {
 
 bool is_reserved_layer_name(std::string_view name) {
     return name == events_layer || name == cameras_layer || name == tracks_layer ||
-           name == drones_layer;
+           name == drones_layer || name == coverage_layer;
 }
 namespace {
 

@@ -44,6 +44,10 @@ constexpr std::string_view events_layer = "events";
 constexpr std::string_view cameras_layer = "cameras";
 constexpr std::string_view tracks_layer = "tracks"; // officers' patrol tracks
 constexpr std::string_view drones_layer = "drones"; // drone flight paths
+// In the drones tiles beside the paths: what each flight imaged (geo::swath).
+constexpr std::string_view drone_footprints_layer = "drone_footprints";
+// Grids by their patrol coverage of the last 30 days (server/coverage_cache.hpp).
+constexpr std::string_view coverage_layer = "coverage";
 bool is_reserved_layer_name(std::string_view name);
 
 struct LayerSpec {

@@ -10,10 +10,12 @@
 #include "data/auth.hpp"
 #include "data/event_desk.hpp"
 #include "data/store.hpp"
+#include "server/coverage_cache.hpp"
 #include "server/metrics.hpp"
 #include "tiles/tile_cache.hpp"
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 
 namespace tessera::server {
@@ -27,6 +29,8 @@ struct Services {
     tiles::TileCache& tile_cache;
     // Directory served at "/" (index.html for directories). nullopt: no static files (404).
     std::optional<std::filesystem::path> web_root;
+    // The standing patrol audit behind the coverage tiles.
+    std::shared_ptr<CoverageCache> coverage = std::make_shared<CoverageCache>();
 };
 
 // Subscribes services.tile_cache to the desk's event changes and the assigner's layer changes,

@@ -2,6 +2,7 @@
 #include "server/tile_layers.hpp"
 
 #include "data/nearby.hpp"
+#include "geo/footprint.hpp"
 #include "geo/measure.hpp"
 #include "tiles/mvt.hpp"
 #include "tiles/simplify.hpp"
@@ -179,7 +180,16 @@ std::string drones_tile(data::Store& store, data::Assigner& assigner, const data
     std::vector<data::DroneFlight> flights = store.drone_flights(paths_in(frame));
     keep_visible(flights, assigner, who, data::Resource::drone_flight);
     tiles::LayerWriter out{std::string(data::drones_layer)};
+    tiles::LayerWriter footprints{std::string(data::drone_footprints_layer)};
     for (auto& f : flights) {
+        const auto strip = tiles::encode_geometry(frame, geo::swath(f.path.points, f.swath_m));
+        const tiles::PropertyRef strip_props[] = {
+            {"code", tiles::ValueRef::of(f.code)},
+            {"swath_m", tiles::ValueRef::of(f.swath_m)},
+        };
+        if (!strip.commands.empty())
+            footprints.add(static_cast<std::uint64_t>(f.id), strip.type, strip.commands,
+                           strip_props);
         const DrawnPath d = draw(frame, f.path);
         const tiles::PropertyRef props[] = {
             {"code", tiles::ValueRef::of(f.code)},
@@ -190,6 +200,48 @@ std::string drones_tile(data::Store& store, data::Assigner& assigner, const data
             {"length_m", tiles::ValueRef::of(d.length_m)},
         };
         out.add(static_cast<std::uint64_t>(f.id), d.geometry.type, d.geometry.commands, props);
+    }
+    const tiles::LayerWriter layers[] = {std::move(out), std::move(footprints)};
+    return tiles::encode_tile(std::span(layers));
+}
+
+std::string coverage_tile(const data::AuditReport& audit, data::Assigner& assigner,
+                          const data::Principal& who, const tiles::TileFrame& frame) {
+    const geo::BBox box = frame.query_box();
+    tiles::LayerWriter out{std::string(data::coverage_layer)};
+    std::uint64_t id = 0;
+    for (const auto& g : audit.grids) {
+        ++id; // the grid's place in the report, by code
+        if (!geo::bbox_of(g.shape).intersects(box))
+            continue;
+        data::Scope scope;
+        if (g.parent_code)
+            scope.areas = assigner.areas_from(*g.parent_code);
+        scope.grid = g.code;
+        if (!data::may(&who, data::Action::view, data::Resource::track, scope))
+            continue;
+        const auto geometry = tiles::encode_geometry(frame, g.shape);
+        if (geometry.commands.empty())
+            continue;
+        const std::string last_visit =
+            g.patrol.last_visit_ms
+                ? data::format_time(data::Time(std::chrono::milliseconds(*g.patrol.last_visit_ms)))
+                : std::string();
+        const double share = std::round(g.patrol.coverage_share() * 1000) / 1000;
+        const double distance = std::round(g.patrol.distance_m);
+        const tiles::PropertyRef props[] = {
+            {"code", tiles::ValueRef::of(g.code)},
+            {"name", tiles::ValueRef::of(g.name)},
+            {"type", tiles::ValueRef::of(g.type)},
+            {"coverage_share", tiles::ValueRef::of(share)},
+            {"visited", tiles::ValueRef::of(g.patrol.visited)},
+            {"visits", tiles::ValueRef::of(g.patrol.visits)},
+            {"stale", tiles::ValueRef::of(g.stale)},
+            {"stale_days", tiles::ValueRef::of(static_cast<std::int64_t>(g.stale_days))},
+            {"distance_m", tiles::ValueRef::of(distance)},
+            {"last_visit", tiles::ValueRef::of(last_visit)},
+        };
+        out.add(id, geometry.type, geometry.commands, props);
     }
     return tiles::encode_tile(std::span(&out, 1));
 }

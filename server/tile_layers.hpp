@@ -6,6 +6,7 @@
 
 #include "data/assignment.hpp"
 #include "data/event_desk.hpp"
+#include "data/patrol_audit.hpp"
 #include "data/policy.hpp"
 #include "data/store.hpp"
 #include "tiles/tile_geometry.hpp"
@@ -51,8 +52,16 @@ std::string tracks_tile(data::Store& store, data::Assigner& assigner, const data
 
 // The drone flights (layer data::drones_layer) `who` may see that cross the tile, each belonging
 // where it takes off: the flight path as a line with the flight id as feature id and code,
-// purpose, swath_m, started_at, ended_at and length_m.
+// purpose, swath_m, started_at, ended_at and length_m; and in a second layer
+// (data::drone_footprints_layer) the strip each imaged (geo::swath), with the same id, code and
+// swath_m.
 std::string drones_tile(data::Store& store, data::Assigner& assigner, const data::Principal& who,
                         const tiles::TileFrame& frame);
+
+// The grids of `audit` (layer data::coverage_layer) `who` may see patrol tracks in (a grid's
+// scope: its code and the areas above it) whose boxes meet the tile: polygons with code, name,
+// type, coverage_share, visited, visits, stale, stale_days, distance_m and last_visit.
+std::string coverage_tile(const data::AuditReport& audit, data::Assigner& assigner,
+                          const data::Principal& who, const tiles::TileFrame& frame);
 
 } // namespace tessera::server

@@ -84,7 +84,17 @@ Response get_tile(const Request& req, Services& services, const PathParams& para
     }
     // A cache hit needs no look-up of the layer: an unknown layer is never cached, because
     // building its tile throws not_found (Assigner::features_in).
-    tiles::TileKey key{name, tile, scoped ? visibility_variant(*who) : std::string()};
+    // Coverage tiles are drawn from the standing audit (server/coverage_cache.hpp); a refreshed
+    // audit has a new generation, so its tiles have new keys.
+    std::shared_ptr<const CoverageCache::Snapshot> coverage;
+    std::string variant = scoped ? visibility_variant(*who) : std::string();
+    if (name == data::coverage_layer) {
+        coverage = services.coverage->get(services.store, services.desk.now());
+        if (!coverage)
+            throw Error(ErrorCode::not_found, "no grid layer to draw the coverage of");
+        variant += "@" + std::to_string(coverage->generation);
+    }
+    tiles::TileKey key{name, tile, variant};
     std::shared_ptr<const tiles::CachedTile> cached;
     if (at)
         cached = tiles::make_cached_tile(
@@ -101,6 +111,8 @@ Response get_tile(const Request& req, Services& services, const PathParams& para
                                 ? tracks_tile(services.store, services.assigner, *who, frame)
                             : name == data::drones_layer
                                 ? drones_tile(services.store, services.assigner, *who, frame)
+                            : name == data::coverage_layer
+                                ? coverage_tile(coverage->report, services.assigner, *who, frame)
                                 : boundary_tile(services.assigner, name, frame);
         cached = services.tile_cache.put(key, tiles::make_cached_tile(std::move(built)), ticket);
     }
@@ -176,6 +188,16 @@ Response get_tilejson(const Request& req, Services& services, const PathParams& 
         fields = {{"code", "String"},       {"purpose", "String"},  {"swath_m", "Number"},
                   {"started_at", "String"}, {"ended_at", "String"}, {"length_m", "Number"}};
         bounds = layers_extent(services);
+    } else if (*name == data::coverage_layer) {
+        title = "巡查覆盖";
+        out["description"] = "Grids by their patrol coverage of the last 30 days, the ones the "
+                             "caller may see (log in; Authorization: Bearer)";
+        out["version"] = "1.0.0";
+        fields = {{"code", "String"},           {"name", "String"},       {"type", "String"},
+                  {"coverage_share", "Number"}, {"visited", "Boolean"},   {"visits", "Number"},
+                  {"stale", "Boolean"},         {"stale_days", "Number"}, {"distance_m", "Number"},
+                  {"last_visit", "String"}};
+        bounds = layers_extent(services);
     } else {
         data::Layer layer = layer_named(services, *name);
         title = layer.title;
@@ -200,6 +222,12 @@ Response get_tilejson(const Request& req, Services& services, const PathParams& 
                                          {"minzoom", 0},
                                          {"maxzoom", advertised_max_zoom},
                                          {"fields", fields}}});
+    if (*name == data::drones_layer)
+        out["vector_layers"].push_back({{"id", data::drone_footprints_layer},
+                                        {"description", "无人机航拍范围"},
+                                        {"minzoom", 0},
+                                        {"maxzoom", advertised_max_zoom},
+                                        {"fields", {{"code", "String"}, {"swath_m", "Number"}}}});
     return json_ok(out);
 }
 

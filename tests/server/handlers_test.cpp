@@ -483,6 +483,14 @@ TEST_F(HandlersTest, TrackAndDroneTilesDrawPathsWithinJurisdiction) {
     EXPECT_EQ(text_of(flights[0].properties, "code"), "F1");
     EXPECT_EQ(text_of(flights[0].properties, "purpose"), "违建巡查");
     EXPECT_TRUE(features("drones", officer).empty()) << "the flight took off in G1";
+    // Beside the path, in a second layer, the strip the flight imaged.
+    auto drone_layers = tiles::decode_tile(
+        get(tile_path("drones", t), {{"Authorization", "Bearer " + chief}}).body);
+    ASSERT_EQ(drone_layers.size(), 2u);
+    EXPECT_EQ(drone_layers[1].name, "drone_footprints");
+    ASSERT_EQ(drone_layers[1].features.size(), 1u);
+    EXPECT_EQ(drone_layers[1].features[0].type, tiles::GeomType::polygon);
+    EXPECT_EQ(text_of(drone_layers[1].features[0].properties, "code"), "F1");
 
     // G5 shrinks to its east half: the track now starts outside G5, and officer5's cached
     // tracks tile is dropped, not served stale.
@@ -897,6 +905,58 @@ TEST_F(HandlersTest, CameraAndDroneCoverageOfTheGridsTheCallerMaySee) {
     expect_error(get("/api/v1/coverage/cameras?show=cones", chief), 400, "invalid_argument");
     expect_error(get("/api/v1/coverage/drones?from=2026-11-10&to=2026-11-01", chief), 400,
                  "invalid_argument");
+}
+
+TEST_F(HandlersTest, CoverageTilesDrawTheGridsByTheirStandingAudit) {
+    report_in_g2(); // and officer5, who covers G5 only
+    const std::int64_t walker = store->add_person(
+        {0, "P-WALK", "走访员", data::PersonRole::full_time_officer, "135", {"G2"}, {}});
+    // Yesterday P-WALK walked the middle of G2 for 10 minutes: visited, but stale.
+    const data::Time start =
+        std::chrono::floor<std::chrono::minutes>(desk.now()) - std::chrono::hours(24);
+    data::TimedPath path;
+    for (int k = 0; k <= 20; ++k) {
+        path.points.push_back({114.011 + 0.0004 * k, 33.505});
+        path.times.push_back(start + std::chrono::seconds(30 * k));
+    }
+    store->add_patrol_track({0, walker, path});
+    const tiles::TileId t = tiles::tile_at({114.02, 33.505}, 12);
+    expect_error(get(tile_path("coverage", t)), 401, "unauthorized");
+    auto grids = [&](const std::string& token) {
+        Response r = get(tile_path("coverage", t), {{"Authorization", "Bearer " + token}});
+        EXPECT_EQ(r.status, 200) << r.body;
+        auto layers = tiles::decode_tile(r.body);
+        std::map<std::string, tiles::FeatureData> out;
+        if (!layers.empty()) {
+            EXPECT_EQ(layers[0].name, "coverage");
+            for (auto& f : layers[0].features)
+                out.emplace(text_of(f.properties, "code"), f);
+        }
+        return out;
+    };
+    auto all = grids(login_token());
+    ASSERT_EQ(all.size(), 5u);
+    const auto& g2 = all.at("G2");
+    EXPECT_EQ(g2.type, tiles::GeomType::polygon);
+    const auto value = [](const tiles::FeatureData& f, const std::string& key) {
+        for (const auto& [k, v] : f.properties)
+            if (k == key)
+                return v;
+        ADD_FAILURE() << "no " << key;
+        return tiles::Value{};
+    };
+    EXPECT_TRUE(value(g2, "visited").boolean);
+    EXPECT_TRUE(value(g2, "stale").boolean);
+    EXPECT_GT(value(g2, "coverage_share").real, 0.05);
+    EXPECT_FALSE(value(all.at("G1"), "visited").boolean);
+    EXPECT_EQ(text_of(g2.properties, "last_visit"),
+              data::format_time(start + std::chrono::minutes(10)));
+    // officer5 sees G5 only.
+    auto mine = grids(officer5_token());
+    ASSERT_EQ(mine.size(), 1u);
+    EXPECT_TRUE(mine.contains("G5"));
+    json tj = body_of(get("/tiles/coverage.json"));
+    EXPECT_EQ(tj["vector_layers"][0]["fields"]["coverage_share"], "Number");
 }
 
 // ---- OGC API – Features ----

@@ -100,6 +100,21 @@ function loadTileWithToken(tile, url) {
   });
 }
 
+const dronePath = new Style({ stroke: new Stroke({ color: 'rgba(255, 87, 34, 0.85)', width: 2, lineDash: [8, 5] }) });
+const droneFootprint = new Style({ fill: new Fill({ color: 'rgba(255, 87, 34, 0.12)' }) });
+const coverageColours = ['#d73027', '#fc8d59', '#fee08b', '#91cf60', '#1a9850'];
+const coverageStyles = new Map();
+function coverageStyle(share, stale) {
+  const colour = coverageColours[Math.min(4, Math.floor(share * 5))];
+  const key = colour + stale;
+  if (!coverageStyles.has(key))
+    coverageStyles.set(key, new Style({
+      fill: new Fill({ color: `${colour}99` }),
+      stroke: new Stroke({ color: stale ? '#7f0000' : 'rgba(38, 50, 56, 0.4)', width: stale ? 1.5 : 0.5 }),
+    }));
+  return coverageStyles.get(key);
+}
+
 const overlayStyles = {
   cameras: (f) =>
     new Style({
@@ -107,7 +122,10 @@ const overlayStyles = {
       fill: new Fill({ color: f.get('online') ? 'rgba(123, 31, 162, 0.15)' : 'rgba(120, 120, 120, 0.12)' }),
     }),
   tracks: new Style({ stroke: new Stroke({ color: 'rgba(0, 137, 123, 0.7)', width: 1.5 }) }),
-  drones: new Style({ stroke: new Stroke({ color: 'rgba(255, 87, 34, 0.85)', width: 2, lineDash: [8, 5] }) }),
+  drones: (f) => (f.get('layer') === 'drone_footprints' ? droneFootprint : dronePath),
+  // The grids by their patrol coverage of the last 30 days: red (little) to green (covered),
+  // stale ones outlined in dark red; the audit page (audit.html) picks any window.
+  coverage: (f) => coverageStyle(f.get('coverage_share') ?? 0, f.get('stale') === true),
 };
 
 // The overlays, with the zoom each starts at (a county's cameras or a week of tracks at once
@@ -116,6 +134,7 @@ const overlays = [
   { name: 'cameras', minZoom: 14 },
   { name: 'tracks', minZoom: 13 },
   { name: 'drones', minZoom: 10 },
+  { name: 'coverage', minZoom: 9 },
 ].map(({ name, minZoom }) => {
   const style = overlayStyles[name];
   const layer = new VectorTileLayer({
