@@ -135,6 +135,14 @@ json area_figures(const data::AuditedGrid& g) {
             {"parent_code", g.parent_code ? json(*g.parent_code) : json(nullptr)}};
 }
 
+// A grid as a GeoJSON feature: its code as id, its shape, `properties`.
+json grid_feature(const data::AuditedGrid& g, json properties) {
+    return {{"type", "Feature"},
+            {"id", g.code},
+            {"geometry", to_geojson(geo::Geometry(g.shape))},
+            {"properties", std::move(properties)}};
+}
+
 // Polygons as GeoJSON features, one per piece, with `properties`.
 void add_pieces(json& features, const geo::MultiPolygon& pieces, const json& properties) {
     for (const auto& piece : pieces.polygons) {
@@ -242,10 +250,7 @@ Response get_camera_coverage(const Request& req, Services& services, const PathP
             if (show == "blind_spots")
                 add_pieces(features, g.blind_spots, {{"grid", g.code}, {"name", g.name}});
             else
-                features.push_back({{"type", "Feature"},
-                                    {"id", g.code},
-                                    {"geometry", to_geojson(geo::Geometry(g.shape))},
-                                    {"properties", camera_grid_json(g)}});
+                features.push_back(grid_feature(g, camera_grid_json(g)));
         }
         return geojson_ok({{"type", "FeatureCollection"},
                            {"audit", std::move(summary)},
@@ -327,10 +332,7 @@ Response get_drone_coverage(const Request& req, Services& services, const PathPa
                 if (show == "unflown")
                     add_pieces(features, g.unflown, {{"grid", g.code}, {"name", g.name}});
                 else
-                    features.push_back({{"type", "Feature"},
-                                        {"id", g.code},
-                                        {"geometry", to_geojson(geo::Geometry(g.shape))},
-                                        {"properties", drone_grid_json(g)}});
+                    features.push_back(grid_feature(g, drone_grid_json(g)));
             }
         }
         return geojson_ok({{"type", "FeatureCollection"},
@@ -393,10 +395,7 @@ Response get_coverage(const Request& req, Services& services, const PathParams&)
     if (format == "geojson") {
         json features = json::array();
         for (const auto& g : report.grids)
-            features.push_back({{"type", "Feature"},
-                                {"id", g.code},
-                                {"geometry", to_geojson(geo::Geometry(g.shape))},
-                                {"properties", grid_json(g)}});
+            features.push_back(grid_feature(g, grid_json(g)));
         out = {{"type", "FeatureCollection"},
                {"audit", summary_json(report)},
                {"features", std::move(features)}};
