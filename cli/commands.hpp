@@ -21,6 +21,7 @@ int serve_command(Args args);
 int validate_command(Args args);
 int audit_command(Args args);
 int import_fixes_command(Args args);
+int import_flight_command(Args args);
 
 // Minimal option parsing shared by the subcommands: "--name value" and "--flag".
 class Options {

@@ -159,6 +159,12 @@ const std::map<std::string, Command>& commands() {
           "      [--max-accuracy 100] [--max-speed 50] [--gap 10] FILE...\n"
           "                                        officers' GPS fixes into patrol tracks, "
           "noise dropped"}},
+        {"import-flight",
+         {import_flight_command,
+          "import-flight --db DB --code CODE --swath METRES [--purpose TEXT] [--crs CRS]\n"
+          "      [--format gpx|csv|geojson|plt] FILE\n"
+          "                                        a drone's flight log; marks the closed "
+          "events it saw again"}},
         {"audit",
          {audit_command,
           "audit --db DB --from DATE --to DATE [--out FILE.csv] [--layer grid] [--force]\n"

@@ -219,18 +219,8 @@ DroneReport audit_drones(Store& store, const DroneAuditQuery& query) {
         return f.path.times.empty() || f.path.times.front() >= query.to;
     });
     report.flights.resize(flights.size());
-    for_each_index(flights.size(), query.threads, [&](std::size_t i) {
-        const DroneFlight& f = flights[i];
-        FlightFootprint& out = report.flights[i];
-        out.code = f.code;
-        out.purpose = f.purpose;
-        out.started = f.path.times.front();
-        out.ended = f.path.times.back();
-        out.swath_m = f.swath_m;
-        out.length_m = geo::length_m(geo::Geometry{geo::LineString{f.path.points}});
-        out.footprint = geo::swath(f.path.points, f.swath_m);
-        out.footprint_m2 = geo::area_m2(out.footprint);
-    });
+    for_each_index(flights.size(), query.threads,
+                   [&](std::size_t i) { report.flights[i] = footprint_of(flights[i]); });
     std::ranges::sort(report.flights, {},
                       [](const FlightFootprint& f) { return std::pair(f.started, f.code); });
     std::vector<geo::BBox> boxes;
@@ -276,13 +266,20 @@ DroneReport audit_drones(Store& store, const DroneAuditQuery& query) {
         report.plan = PlanCoverage{c.area_m2, c.covered_m2, std::move(c.uncovered)};
     }
 
-    // Re-inspection: closed events under a footprint, closed before that flight started.
+    report.reinspected = find_reinspections(store, report.flights, query.events_visible_to);
+    return report;
+}
+
+std::vector<Reinspection>
+find_reinspections(Store& store, std::span<const FlightFootprint> flights,
+                   const std::optional<EventQuery::Visibility>& visible_to) {
+    // Closed events under a footprint, closed before that flight started.
     std::map<std::int64_t, Reinspection> found;
-    for (const auto& f : report.flights) {
+    for (const auto& f : flights) {
         EventQuery q;
         q.status = EventStatus::closed;
         q.bbox = geo::bbox_of(f.footprint);
-        q.visible_to = query.events_visible_to;
+        q.visible_to = visible_to;
         q.limit = std::numeric_limits<std::size_t>::max();
         q.count_total = false;
         if (q.bbox->empty())
@@ -297,13 +294,29 @@ DroneReport audit_drones(Store& store, const DroneAuditQuery& query) {
             r = {e.id, e.category, e.grid_code, e.position, *e.closed_at, f.code, f.started, false};
         }
     }
+    std::vector<Reinspection> out;
     for (auto& [id, r] : found) {
         for (const auto& entry : store.timeline(id))
             if (entry.action == EventAction::reinspect && entry.target == r.flight_code)
                 r.marked = true;
-        report.reinspected.push_back(std::move(r));
+        out.push_back(std::move(r));
     }
-    return report;
+    return out;
+}
+
+FlightFootprint footprint_of(const DroneFlight& f) {
+    FlightFootprint out;
+    out.code = f.code;
+    out.purpose = f.purpose;
+    if (!f.path.times.empty()) {
+        out.started = f.path.times.front();
+        out.ended = f.path.times.back();
+    }
+    out.swath_m = f.swath_m;
+    out.length_m = geo::length_m(geo::Geometry{geo::LineString{f.path.points}});
+    out.footprint = geo::swath(f.path.points, f.swath_m);
+    out.footprint_m2 = geo::area_m2(out.footprint);
+    return out;
 }
 
 std::string drone_audit_csv(const DroneReport& report) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -127,6 +128,16 @@ struct DroneReport {
 // read around the audited grids within max_swath_m / 2.
 inline constexpr double max_swath_m = 1000;
 DroneReport audit_drones(Store& store, const DroneAuditQuery& query);
+
+// A flight's footprint and figures (geo::swath of its path).
+FlightFootprint footprint_of(const DroneFlight& flight);
+
+// The closed events (those `visible_to` may see; nullopt: all) whose place lies under one of
+// `flights`' footprints and that were closed before that flight started, each once with the
+// latest such flight, by event id; `marked` when its timeline holds that flight's re-inspection.
+std::vector<Reinspection>
+find_reinspections(Store& store, std::span<const FlightFootprint> flights,
+                   const std::optional<EventQuery::Visibility>& visible_to = std::nullopt);
 
 // One row per grid: code,name,type,covered_share,covered_m2,area_m2,unflown_pieces,unflown_m2,
 // flights,last_flown.

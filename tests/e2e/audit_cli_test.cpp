@@ -174,3 +174,94 @@ TEST(ImportFixesCli, FixesBecomeTracksTheAuditSeesAndABadFileStoresNothing) {
     EXPECT_NE(read_file(dir / "err.txt").find("2 tracks, 61 fixes"), std::string::npos)
         << read_file(dir / "err.txt");
 }
+
+// A drone's log imported as a flight: stored with its swath, and the closed event under its strip
+// marked re-inspected; then the drone and camera audits over the same grids.
+TEST(AuditCli, ImportsAFlightMarksWhatItSawAgainAndAuditsDronesAndCameras) {
+    tessera::testing::TempDir dir;
+    const auto db = dir / "a.db";
+    write_city(db);
+    std::int64_t seen_id = 0;
+    {
+        auto store = data::open_spatialite_store(db);
+        data::Event e;
+        e.category = "illegal_building";
+        e.description = "违建";
+        e.position = {114.005, 33.5051};
+        e.grid_code = "G1";
+        e.status = data::EventStatus::closed;
+        e.reported_at = data::parse_time("2026-11-18T09:00:00+08:00").value();
+        e.updated_at = e.deadline_at = e.reported_at + std::chrono::hours(24);
+        e.closed_at = e.updated_at;
+        seen_id = store
+                      ->add_event(e, {{0,
+                                       0,
+                                       e.reported_at,
+                                       "officer1",
+                                       data::EventAction::report,
+                                       std::nullopt,
+                                       data::EventStatus::closed,
+                                       "",
+                                       {}}})
+                      .id;
+        store->add_camera({0, "CAM1", "一网格中心", {114.005, 33.505}, 0, 360, 100, true});
+    }
+    // Along 33.505 N from G1 into G2, a point every 10 s at 10 m/s, on 21 November.
+    std::ofstream(dir / "flight.csv") << "officer,time,lon,lat\n"
+                                         "x,2026-11-21T09:00:00+08:00,114.002,33.505\n"
+                                         "x,2026-11-21T09:00:50+08:00,114.00738,33.505\n"
+                                         "x,2026-11-21T09:01:40+08:00,114.01276,33.505\n"
+                                         "x,2026-11-21T09:02:30+08:00,114.01814,33.505\n";
+    const std::string at = " --db " + db.string();
+    ASSERT_EQ(tessera::testing::run_tessera("import-flight" + at +
+                                                " --code UAV1 --swath 100 --purpose 违建巡查 " +
+                                                (dir / "flight.csv").string(),
+                                            dir / "out.txt", dir / "err.txt"),
+              0)
+        << read_file(dir / "err.txt");
+    const std::string said = read_file(dir / "err.txt");
+    EXPECT_NE(said.find("4 points"), std::string::npos) << said;
+    EXPECT_NE(said.find("1 closed events seen again"), std::string::npos) << said;
+    {
+        auto store = data::open_spatialite_store(db);
+        auto flight = store->find_drone_flight("UAV1");
+        ASSERT_TRUE(flight);
+        EXPECT_EQ(flight->swath_m, 100);
+        EXPECT_EQ(flight->path.points.size(), 4u);
+        const auto timeline = store->timeline(seen_id);
+        ASSERT_EQ(timeline.size(), 2u);
+        EXPECT_EQ(timeline[1].action, data::EventAction::reinspect);
+        EXPECT_EQ(timeline[1].target, std::optional<std::string>("UAV1"));
+    }
+    // The same code again is refused, and nothing changes.
+    EXPECT_NE(tessera::testing::run_tessera("import-flight" + at + " --code UAV1 --swath 100 " +
+                                                (dir / "flight.csv").string(),
+                                            dir / "out.txt", dir / "err.txt"),
+              0);
+    EXPECT_NE(read_file(dir / "err.txt").find("stored already"), std::string::npos);
+
+    const auto drones = dir / "drones.csv";
+    ASSERT_EQ(run("--of drones" + at + " --from 2026-11-20 --to 2026-11-22 --plan G2 --out " +
+                      drones.string(),
+                  dir / "out.txt", dir / "err.txt"),
+              0)
+        << read_file(dir / "err.txt");
+    const auto rows = lines(read_file(drones));
+    ASSERT_EQ(rows.size(), 3u);
+    // A strip 100 m wide across each grid of about 930 m x 1,110 m: 9 %.
+    EXPECT_TRUE(rows[1].starts_with("G1,一网格,rural,0.0")) << rows[1];
+    EXPECT_NE(rows[1].find(",UAV1,"), std::string::npos) << rows[1];
+    EXPECT_NE(read_file(dir / "err.txt").find("1 closed events seen again"), std::string::npos);
+    EXPECT_NE(read_file(dir / "err.txt").find("plan G2:"), std::string::npos);
+
+    const auto cameras = dir / "cameras.csv";
+    ASSERT_EQ(
+        run("--of cameras" + at + " --out " + cameras.string(), dir / "out.txt", dir / "err.txt"),
+        0)
+        << read_file(dir / "err.txt");
+    const auto cam_rows = lines(read_file(cameras));
+    ASSERT_EQ(cam_rows.size(), 3u);
+    EXPECT_NE(cam_rows[1].find(",1,0,1,"), std::string::npos)
+        << "one online camera, none offline, one cone: " << cam_rows[1];
+    EXPECT_NE(run("--of satellites" + at, dir / "out.txt", dir / "err.txt"), 0);
+}
