@@ -73,7 +73,8 @@ int import_flight_command(Args args) {
     const std::size_t marked = data::mark_reinspections(
         *store, seen, "import-flight",
         std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now()));
-    std::fprintf(stderr, "tessera import-flight: %zu closed events seen again, marked re-inspected\n",
+    std::fprintf(stderr,
+                 "tessera import-flight: %zu closed events seen again, marked re-inspected\n",
                  marked);
     return 0;
 }

@@ -475,12 +475,7 @@ std::string audit_csv(const AuditReport& report) {
             responsible,
             g.stale ? "true" : "false",
             std::to_string(g.stale_days)};
-        for (std::size_t i = 0; i < fields.size(); ++i) {
-            if (i > 0)
-                out += ',';
-            append_csv_field(out, fields[i]);
-        }
-        out += '\n';
+        append_csv_row(out, fields);
     }
     return out;
 }

@@ -42,6 +42,15 @@ void append_csv_field(std::string& out, std::string_view v) {
     out.push_back('"');
 }
 
+void append_csv_row(std::string& out, std::span<const std::string> fields) {
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+        if (i > 0)
+            out += ',';
+        append_csv_field(out, fields[i]);
+    }
+    out += '\n';
+}
+
 std::optional<double> parse_finite_number(std::string_view s) {
     s = trim(s);
     if (!s.empty() && s.front() == '+')

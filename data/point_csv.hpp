@@ -6,6 +6,7 @@
 #include "geo/geometry.hpp"
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,8 @@ std::optional<PointRow> parse_point_line(std::string_view line, std::string& err
 
 // Appends one CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
 void append_csv_field(std::string& out, std::string_view v);
+// Appends one row of fields, each as append_csv_field writes it, and the line break.
+void append_csv_row(std::string& out, std::span<const std::string> fields);
 
 inline constexpr std::string_view assignment_csv_header =
     "id,grid_code,grid_name,layer_version,flags\n";

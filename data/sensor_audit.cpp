@@ -51,7 +51,9 @@ void for_each_index(std::size_t n, int threads, F&& f) {
 }
 
 // The views (cones, footprints) whose boxes meet each grid's box: candidates for the overlay.
-std::vector<std::vector<std::size_t>> views_meeting(std::span<const AuditedGrid> grids,
+// Grids: any of the audits' per-grid records (AuditedGrid and those built on it).
+template <class Grid>
+std::vector<std::vector<std::size_t>> views_meeting(const std::vector<Grid>& grids,
                                                     std::span<const geo::BBox> views) {
     std::vector<std::vector<std::size_t>> out(grids.size());
     // Views sorted by west edge; a grid looks at those starting west of its east edge.
@@ -76,7 +78,8 @@ std::vector<std::vector<std::size_t>> views_meeting(std::span<const AuditedGrid>
     return out;
 }
 
-std::vector<geo::MultiPolygon> shapes_of(std::span<const AuditedGrid> grids) {
+template <class Grid>
+std::vector<geo::MultiPolygon> shapes_of(const std::vector<Grid>& grids) {
     std::vector<geo::MultiPolygon> out;
     out.reserve(grids.size());
     for (const auto& g : grids)
@@ -88,15 +91,6 @@ std::string fixed(double v, int decimals) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
     return buf;
-}
-
-void append_row(std::string& out, const std::vector<std::string>& fields) {
-    for (std::size_t i = 0; i < fields.size(); ++i) {
-        if (i > 0)
-            out += ',';
-        append_csv_field(out, fields[i]);
-    }
-    out += '\n';
 }
 
 } // namespace
@@ -114,9 +108,7 @@ CameraReport audit_cameras(Store& store, const CameraAuditQuery& query) {
     }
     if (layer.around && layer.around->empty())
         return report;
-    const std::vector<AuditedGrid> grids(report.grids.begin(), report.grids.end());
-    const std::vector<geo::MultiPolygon> shapes = shapes_of(grids);
-    const geo::LocateIndex index(shapes);
+    const geo::LocateIndex index(shapes_of(report.grids));
 
     const std::vector<Camera> cameras = store.cameras(layer.around);
     std::vector<const Camera*> online;
@@ -136,11 +128,11 @@ CameraReport audit_cameras(Store& store, const CameraAuditQuery& query) {
                                                  std::min(cam.range_m, max_camera_range_m))));
         boxes.push_back(geo::bbox_of(cones.back()));
     }
-    const auto meeting = views_meeting(grids, boxes);
+    const auto meeting = views_meeting(report.grids, boxes);
 
     // Households: each building with households, located, seen when inside a cone reaching its
     // grid (exactly, by geo::in_view_cone).
-    std::vector<std::vector<std::pair<geo::LonLat, std::int64_t>>> homes(grids.size());
+    std::vector<std::vector<std::pair<geo::LonLat, std::int64_t>>> homes(report.grids.size());
     for (const auto& b : store.buildings(layer.around)) {
         const std::uint32_t at =
             b.households > 0 ? index.locate(b.position) : geo::LocateIndex::none;
@@ -183,12 +175,14 @@ std::string camera_audit_csv(const CameraReport& report) {
                       "cameras_online,cameras_offline,cones,households,households_unseen,"
                       "buildings_unseen\n";
     for (const auto& g : report.grids)
-        append_row(
-            out, {g.code, g.name, g.type, fixed(g.covered_share(), 3), fixed(g.covered_m2, 1),
-                  fixed(g.area_m2, 1), std::to_string(g.blind_spots.polygons.size()),
-                  fixed(geo::area_m2(g.blind_spots), 1), std::to_string(g.online),
-                  std::to_string(g.offline), std::to_string(g.cones), std::to_string(g.households),
-                  std::to_string(g.households_unseen), std::to_string(g.buildings_unseen)});
+        append_csv_row(out, std::vector<std::string>{
+                                g.code, g.name, g.type, fixed(g.covered_share(), 3),
+                                fixed(g.covered_m2, 1), fixed(g.area_m2, 1),
+                                std::to_string(g.blind_spots.polygons.size()),
+                                fixed(geo::area_m2(g.blind_spots), 1), std::to_string(g.online),
+                                std::to_string(g.offline), std::to_string(g.cones),
+                                std::to_string(g.households), std::to_string(g.households_unseen),
+                                std::to_string(g.buildings_unseen)});
     return out;
 }
 
@@ -229,8 +223,7 @@ DroneReport audit_drones(Store& store, const DroneAuditQuery& query) {
         boxes.push_back(geo::bbox_of(f.footprint));
         footprints.push_back(f.footprint);
     }
-    const std::vector<AuditedGrid> grids(report.grids.begin(), report.grids.end());
-    const auto meeting = views_meeting(grids, boxes);
+    const auto meeting = views_meeting(report.grids, boxes);
     for_each_index(report.grids.size(), query.threads, [&](std::size_t i) {
         GridFlights& g = report.grids[i];
         if (g.shape.polygons.empty())
@@ -326,11 +319,12 @@ std::string drone_audit_csv(const DroneReport& report) {
         std::string flights;
         for (const auto& code : g.flights)
             flights += (flights.empty() ? "" : " ") + code;
-        append_row(out,
-                   {g.code, g.name, g.type, fixed(g.covered_share(), 3), fixed(g.covered_m2, 1),
-                    fixed(g.area_m2, 1), std::to_string(g.unflown.polygons.size()),
-                    fixed(geo::area_m2(g.unflown), 1), flights,
-                    g.last_flown ? format_time(*g.last_flown) : ""});
+        append_csv_row(out,
+                       std::vector<std::string>{g.code, g.name, g.type, fixed(g.covered_share(), 3),
+                                                fixed(g.covered_m2, 1), fixed(g.area_m2, 1),
+                                                std::to_string(g.unflown.polygons.size()),
+                                                fixed(geo::area_m2(g.unflown), 1), flights,
+                                                g.last_flown ? format_time(*g.last_flown) : ""});
     }
     return out;
 }

@@ -1,7 +1,5 @@
 #include "server/coverage_cache.hpp"
 
-#include "geo/error.hpp"
-
 #include <algorithm>
 #include <thread>
 

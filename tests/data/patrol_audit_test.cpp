@@ -1,6 +1,7 @@
 #include "data/patrol_audit.hpp"
 #include "geo/error.hpp"
 #include "geo/measure.hpp"
+#include "tests/support/shapes.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <cmath>
@@ -13,19 +14,8 @@ using namespace tessera::data;
 namespace {
 
 // A local frame in metres east and north of (114.0, 33.5).
-geo::LonLat at(double east_m, double north_m) {
-    const auto scale = geo::metres_per_degree(33.5);
-    return {114.0 + east_m / scale.lon, 33.5 + north_m / scale.lat};
-}
-
-geo::MultiPolygon square_m(double x0, double y0, double x1, double y1) {
-    const geo::LonLat sw = at(x0, y0), ne = at(x1, y1);
-    return {{geo::Polygon{{{{sw.lon, sw.lat},
-                            {ne.lon, sw.lat},
-                            {ne.lon, ne.lat},
-                            {sw.lon, ne.lat},
-                            {sw.lon, sw.lat}}}}}};
-}
+constexpr auto& at = tessera::testing::at_m;
+using tessera::testing::rect_m;
 
 constexpr std::int64_t t0 = 1'793'491'200'000; // 2026-11-01T00:00:00Z
 constexpr std::int64_t second = 1000, minute = 60 * second;
@@ -60,7 +50,7 @@ struct Walks {
 
 class PatrolAuditTest : public ::testing::Test {
 protected:
-    std::vector<geo::MultiPolygon> grids{square_m(0, 0, 400, 400), square_m(400, 0, 800, 400)};
+    std::vector<geo::MultiPolygon> grids{rect_m(0, 0, 400, 400), rect_m(400, 0, 800, 400)};
     // 10 households 20 m from officer 0's walk, 30 households 150 m away, 5 on officer 1's.
     std::vector<HouseholdPoint> households{
         {at(200, 220), 10}, {at(200, 350), 30}, {at(600, 100), 5}};
@@ -166,12 +156,12 @@ protected:
                                                            "甲网格",
                                                            std::nullopt,
                                                            {{"type", std::string("rural")}},
-                                                           square_m(0, 0, 400, 400)},
+                                                           rect_m(0, 0, 400, 400)},
                                                           {"B",
                                                            "乙网格",
                                                            std::nullopt,
                                                            {{"type", std::string("urban")}},
-                                                           square_m(400, 0, 800, 400)}});
+                                                           rect_m(400, 0, 800, 400)}});
         p0 = store->add_person({0, "P0", "张三", PersonRole::full_time_officer, "", {"A"}, {}});
         p1 = store->add_person({0, "P1", "李四", PersonRole::full_time_officer, "", {"B"}, {}});
         store->add_building({0, "b1", at(200, 200), 10, "甲1号", ""});

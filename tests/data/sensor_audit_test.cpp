@@ -2,6 +2,7 @@
 #include "geo/error.hpp"
 #include "geo/measure.hpp"
 #include "geo/ops.hpp"
+#include "tests/support/shapes.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <cmath>
@@ -14,15 +15,8 @@ using namespace tessera::data;
 namespace {
 
 // A local frame in metres east and north of (114.0, 33.5).
-geo::LonLat at(double east_m, double north_m) {
-    const auto scale = geo::metres_per_degree(33.5);
-    return {114.0 + east_m / scale.lon, 33.5 + north_m / scale.lat};
-}
-
-geo::MultiPolygon rect_m(double x0, double y0, double x1, double y1) {
-    const geo::LonLat sw = at(x0, y0), ne = at(x1, y1);
-    return {{geo::Polygon{{{sw, {ne.lon, sw.lat}, ne, {sw.lon, ne.lat}, sw}}}}};
-}
+constexpr auto& at = tessera::testing::at_m;
+using tessera::testing::rect_m;
 
 // The area of view_cone's polygon: a fan of triangles, one per 5 degrees of arc (or less).
 double cone_polygon_m2(double fov_deg, double range_m) {
