@@ -123,6 +123,22 @@ protected:
     }
 
     // An officer's report in G2 (dispatched at intake), and "officer5" who covers G5 only.
+    // P-WALK, responsible for G2, walked its middle (33.505 N from 114.011 to 114.019) west to
+    // east yesterday: 21 fixes 30 s apart, 10 minutes. Returns when the walk started.
+    data::Time walk_middle_of_g2() {
+        const std::int64_t walker = store->add_person(
+            {0, "P-WALK", "走访员", data::PersonRole::full_time_officer, "135", {"G2"}, {}});
+        const data::Time start =
+            std::chrono::floor<std::chrono::minutes>(desk.now()) - std::chrono::hours(24);
+        data::TimedPath path;
+        for (int k = 0; k <= 20; ++k) {
+            path.points.push_back({114.011 + 0.0004 * k, 33.505});
+            path.times.push_back(start + std::chrono::seconds(30 * k));
+        }
+        store->add_patrol_track({0, walker, path});
+        return start;
+    }
+
     data::Event report_in_g2() {
         auth.create_user({"officer5",
                           "网格员五",
@@ -748,17 +764,8 @@ TEST_F(HandlersTest, OfficersPostTheirPositionsAndDispatchSeesTheLatestWithinJur
 
 TEST_F(HandlersTest, CoverageAuditsTheGridsTheCallerMaySeeAsJsonCsvAndGeoJson) {
     report_in_g2(); // and officer5, who covers G5 only
-    const std::int64_t walker = store->add_person(
-        {0, "P-WALK", "走访员", data::PersonRole::full_time_officer, "135", {"G2"}, {}});
     // Yesterday P-WALK walked the middle of G2 (114.01-114.02) west to east, 10 minutes.
-    const data::Time start =
-        std::chrono::floor<std::chrono::minutes>(desk.now()) - std::chrono::hours(24);
-    data::TimedPath path;
-    for (int k = 0; k <= 20; ++k) {
-        path.points.push_back({114.011 + 0.0004 * k, 33.505});
-        path.times.push_back(start + std::chrono::seconds(30 * k));
-    }
-    store->add_patrol_track({0, walker, path});
+    const data::Time start = walk_middle_of_g2();
     const Headers chief = {{"Authorization", "Bearer " + login_token()}};
     const Headers officer5 = {{"Authorization", "Bearer " + officer5_token()}};
 
@@ -909,17 +916,8 @@ TEST_F(HandlersTest, CameraAndDroneCoverageOfTheGridsTheCallerMaySee) {
 
 TEST_F(HandlersTest, CoverageTilesDrawTheGridsByTheirStandingAudit) {
     report_in_g2(); // and officer5, who covers G5 only
-    const std::int64_t walker = store->add_person(
-        {0, "P-WALK", "走访员", data::PersonRole::full_time_officer, "135", {"G2"}, {}});
-    // Yesterday P-WALK walked the middle of G2 for 10 minutes: visited, but stale.
-    const data::Time start =
-        std::chrono::floor<std::chrono::minutes>(desk.now()) - std::chrono::hours(24);
-    data::TimedPath path;
-    for (int k = 0; k <= 20; ++k) {
-        path.points.push_back({114.011 + 0.0004 * k, 33.505});
-        path.times.push_back(start + std::chrono::seconds(30 * k));
-    }
-    store->add_patrol_track({0, walker, path});
+    // Yesterday P-WALK walked the middle of G2: visited, but stale.
+    const data::Time start = walk_middle_of_g2();
     const tiles::TileId t = tiles::tile_at({114.02, 33.505}, 12);
     expect_error(get(tile_path("coverage", t)), 401, "unauthorized");
     auto grids = [&](const std::string& token) {
